@@ -1,0 +1,51 @@
+"""The loaded, validated desired state: what the YAML declares, and which fields it owns.
+
+Field ownership (SPEC §3): a key present in `Entry.fields` is managed — its value is authoritative, and
+`None` means "remove this field". A key absent from `fields` is not managed: the live value is carried over.
+Values are in the YAML's own shape: `userGroups` and `parents` are lists of group ids; `settings` and
+`permissions` are in the API's shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["user", "group"]
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a state file; `line` and `column` are 1-based."""
+
+    path: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One declared user or group."""
+
+    kind: Kind
+    id: str
+    fields: Mapping[str, Any]  # the keys the YAML wrote (without `id`); None = set to null
+    location: Location
+    field_locations: Mapping[str, Location] = field(default_factory=dict)
+
+    def owns(self, name: str) -> bool:
+        """True when the YAML manages field `name` (set to a value or to null)."""
+        return name in self.fields
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """Every declared user and group, keyed by id, in declaration order."""
+
+    users: Mapping[str, Entry]
+    groups: Mapping[str, Entry]
+    files: tuple[str, ...] = ()

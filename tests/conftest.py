@@ -1,0 +1,25 @@
+"""Shared fixtures: the recorded GoodData bodies in ../shared, and the emulator."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+RECORDED = SHARED / "gooddata" / "recorded"
+
+
+@pytest.fixture
+def recorded() -> Any:
+    """Load a recorded body by file name from ../shared/gooddata/recorded (skip when absent)."""
+    if not RECORDED.is_dir():
+        pytest.skip(f"recorded GoodData bodies not found at {RECORDED} (../shared is absent)")
+
+    def load(name: str) -> Any:
+        return json.loads((RECORDED / name).read_text(encoding="utf-8"))
+
+    return load
