@@ -78,6 +78,8 @@ def _verbosity(args: Sequence[str] | None) -> int:
 def _report_error(e: ReconcilerError, verbose: int) -> None:
     for problem in getattr(e, "problems", ()):
         click.echo(str(problem), err=True)
+    for line in getattr(e, "difference", None) or ():
+        click.echo(f"  {line}", err=True)
     click.echo(f"error: {e}", err=True)
     if verbose:
         traceback.print_exception(e, file=sys.stderr)
