@@ -23,3 +23,16 @@ def recorded() -> Any:
         return json.loads((RECORDED / name).read_text(encoding="utf-8"))
 
     return load
+
+
+@pytest.fixture
+def emulator() -> Any:
+    """A started in-memory Emulator on an ephemeral loopback port (default token, admin/adminGroup)."""
+    from reconciler.emulator import Emulator
+
+    emu = Emulator()
+    emu.start()
+    try:
+        yield emu
+    finally:
+        emu.stop()

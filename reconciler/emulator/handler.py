@@ -1,0 +1,229 @@
+"""The HTTP side of the emulator: routing, auth, faults and GoodData-shaped answers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from reconciler.emulator import rules
+from reconciler.emulator.faults import Fault
+from reconciler.emulator.store import encode
+
+if TYPE_CHECKING:
+    from reconciler.emulator.server import Emulator
+
+log = logging.getLogger(__name__)
+
+LAYOUT = "/api/v1/layout/"
+ROUTES: dict[str, tuple[str, ...]] = {
+    "/api/v1/layout/usersAndUserGroups": ("GET", "PUT"),
+    "/api/v1/layout/users": ("GET", "PUT"),
+    "/api/v1/layout/userGroups": ("GET", "PUT"),
+    "/api/v1/layout/organization/permissions": ("GET",),
+    "/api/v1/profile": ("GET",),
+}
+NOT_FOUND_DETAIL = "The requested endpoint does not exist or you do not have permission to access it."
+WWW_AUTHENTICATE = (
+    'Bearer error="invalid_token", error_description="Unable to lookup user details for provided Bearer token"'
+)
+ORGANIZATION_ID = "default"
+ORGANIZATION_NAME = "Default Organization"
+
+
+class Handler(BaseHTTPRequestHandler):
+    """One connection; HTTP/1.1 keep-alive, every answer carries Content-Length (except 204)."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "reconciler-emulator"
+    timeout = 300  # an idle keep-alive connection is closed eventually
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._dispatch("GET")
+
+    def do_PUT(self) -> None:  # noqa: N802
+        self._dispatch("PUT")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._dispatch("POST")
+
+    def do_PATCH(self) -> None:  # noqa: N802
+        self._dispatch("PATCH")
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._dispatch("DELETE")
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        log.debug("%s " + format, self.address_string(), *args)
+
+    @property
+    def emulator(self) -> Emulator:
+        """The Emulator this server belongs to."""
+        return self.server.emulator  # type: ignore[attr-defined,no-any-return]
+
+    # -- the request ------------------------------------------------------------------------------------
+
+    def _dispatch(self, method: str) -> None:
+        emu = self.emulator
+        self._trace_id = uuid.uuid4().hex
+        path = urlsplit(self.path).path
+        body = self._read_body()
+        if body is None:
+            return
+        status: int | None
+        try:
+            status = self._handle(emu, method, path, body)
+        except Exception as e:  # a bug in the emulator must still answer, and be visible to the test
+            log.exception("emulator: unhandled error on %s %s", method, path)
+            status = self._problem(500, f"emulator error: {e}")
+        emu._record(method, path, status, self._trace_id, body if method == "PUT" else None)
+
+    def _read_body(self) -> bytes | None:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            self.close_connection = True
+            self._problem(411, "chunked request bodies are not supported; send Content-Length")
+            return None
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.close_connection = True
+            self._problem(400, "invalid Content-Length")
+            return None
+        # One read: a 30 MB layout must not be assembled from thousands of small reads.
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _handle(self, emu: Emulator, method: str, path: str, body: bytes) -> int | None:
+        fault = emu.faults.take(method, path)
+        if fault is not None and fault.kind == "drop":
+            self.close_connection = True
+            return None
+        if fault is not None and fault.kind == "delay":
+            time.sleep(fault.seconds)
+        if emu.latency > 0:
+            time.sleep(emu.latency)
+        if fault is not None and fault.kind == "status":
+            return self._fault_status(fault)
+        if emu.random_failures.should_fail():
+            return self._problem(503, "injected failure (--fail-rate)")
+        user_id = emu.token_owner(self._bearer())
+        if user_id is None:
+            return self._unauthorized()
+        allowed = ROUTES.get(path)
+        if allowed is None:
+            return self._problem(404, NOT_FOUND_DETAIL)
+        if method not in allowed:
+            return self._problem(405, f"Request method '{method}' is not supported", allow=", ".join(allowed))
+        if path == "/api/v1/profile":
+            return self._json(200, encode(self._profile(emu, user_id)))
+        if path == "/api/v1/layout/organization/permissions":
+            return self._json(200, encode(emu.organization_permissions()))
+        view = path[len(LAYOUT):]
+        if method == "GET":
+            return self._json(200, emu.store.snapshot.body(view))
+        return self._put(emu, view, body, fault)
+
+    def _put(self, emu: Emulator, view: str, body: bytes, fault: Fault | None) -> int | None:
+        media = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if media != "application/json":
+            return self._problem(415, f"Content-Type '{media or '(none)'}' is not supported; use application/json")
+        try:
+            raw = json.loads(body)
+        except ValueError as e:
+            return self._problem(400, f"malformed JSON: {e}")
+        keys = ("users", "userGroups") if view == "usersAndUserGroups" else (view,)
+        problems = rules.check_structure(raw, keys)
+        if problems:
+            return self._problem(400, str(rules.InvalidDocument(problems)))
+        ignored = fault.field_name if fault is not None and fault.kind == "ignore_field" else None
+
+        def change(current: dict[str, Any]) -> dict[str, Any]:
+            new = {"users": current["users"], "userGroups": current["userGroups"]}
+            for key in keys:
+                new[key] = raw[key]
+            if ignored is not None:
+                new = {k: [{f: v for f, v in e.items() if f != ignored} for e in new[k]] for k in new}
+            return new
+
+        try:
+            emu.store.update(change)
+        except rules.InvalidDocument as e:
+            return self._problem(400, str(e))
+        if fault is not None and fault.kind == "drop_after_apply":
+            self.close_connection = True
+            return None
+        self._start(204)
+        self.end_headers()
+        return 204
+
+    # -- answers ----------------------------------------------------------------------------------------
+
+    def _bearer(self) -> str | None:
+        scheme, _, token = self.headers.get("Authorization", "").partition(" ")
+        return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+    def _profile(self, emu: Emulator, user_id: str) -> dict[str, Any]:
+        base = f"http://{self.headers.get('Host') or emu.url.split('//', 1)[-1]}"
+        user = next((u for u in emu.store.snapshot.doc["users"] if u["id"] == user_id), {})
+        name = " ".join(p for p in (user.get("firstname"), user.get("lastname")) if p) or user_id
+        return {
+            "entitlements": [],
+            "features": {"context": {"earlyAccess": "", "earlyAccessValues": []}, "items": {}},
+            "links": {
+                "organization": f"{base}/api/v1/entities/admin/organizations/{ORGANIZATION_ID}",
+                "self": f"{base}/api/v1/profile",
+                "user": f"{base}/api/v1/entities/users/{user_id}",
+            },
+            "name": name,
+            "organizationId": ORGANIZATION_ID,
+            "organizationName": ORGANIZATION_NAME,
+            "permissions": emu.permissions_of(user_id),
+            "telemetryConfig": {"context": {"deploymentId": "emulator", "organizationHash": "", "userHash": ""},
+                                "services": {}},
+            "userId": user_id,
+        }
+
+    def _start(self, status: int, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("X-GDC-TRACE-ID", self._trace_id)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+
+    def _send(self, status: int, body: bytes, content_type: str | None, headers: dict[str, str] | None = None) -> int:
+        self._start(status, headers)
+        if content_type is not None:
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if body:
+            self.wfile.write(body)
+        return status
+
+    def _json(self, status: int, body: bytes) -> int:
+        return self._send(status, body, "application/json")
+
+    def _problem(self, status: int, detail: str, *, retry_after: str | None = None, allow: str | None = None) -> int:
+        body = encode({"detail": detail, "status": status, "title": HTTPStatus(status).phrase,
+                       "traceId": self._trace_id})
+        headers = {}
+        if retry_after is not None:
+            headers["Retry-After"] = retry_after
+        if allow is not None:
+            headers["Allow"] = allow
+        return self._send(status, body, "application/problem+json", headers)
+
+    def _fault_status(self, fault: Fault) -> int:
+        code = fault.status_code or 503
+        retry_after = None
+        if fault.retry_after is not None:
+            # Whole seconds are the only form every client parses; keep a fraction only when asked for one.
+            value = fault.retry_after
+            retry_after = str(int(value)) if float(value).is_integer() else str(value)
+        return self._problem(code, "injected fault", retry_after=retry_after)
+
+    def _unauthorized(self) -> int:
+        return self._send(401, b"", None, {"WWW-Authenticate": WWW_AUTHENTICATE})

@@ -1,0 +1,204 @@
+"""The Emulator: a GoodData-compatible organization served over HTTP from a daemon thread."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections import deque
+from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from reconciler.emulator import rules
+from reconciler.emulator.faults import FaultQueue, RandomFailures
+from reconciler.emulator.handler import Handler
+from reconciler.emulator.store import Store, encode
+
+DEFAULT_TOKEN = "YWRtaW46Ym9vdHN0cmFwOmFkbWluMTIz"  # GoodData.CN Community Edition: admin:bootstrap:admin123
+REQUEST_LOG_SIZE = 10_000
+ADMIN_PERMISSIONS = ("MANAGE", "SELF_CREATE_TOKEN")
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request the emulator saw; `status` is None when the connection was dropped without an answer."""
+
+    method: str
+    path: str
+    status: int | None
+    trace_id: str
+    body: bytes | None = None
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128  # 50 concurrent clients must not see refused connections
+
+    def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
+        self.emulator = emulator
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(address, Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """End idle keep-alive connections so that their handler threads finish."""
+        with self._open_lock:
+            sockets = list(self._open)
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class Emulator:
+    """A GoodData-compatible organization on loopback; `start()` it, or use it as a context manager."""
+
+    def __init__(
+        self,
+        *,
+        token: str = DEFAULT_TOKEN,
+        data_file: Path | None = None,
+        bootstrap_user: str = "admin",
+        bootstrap_group: str = "adminGroup",
+        fail_rate: float = 0.0,
+        latency: float = 0.0,
+        seed: int | None = None,
+    ) -> None:
+        self.bootstrap_user = bootstrap_user
+        self.bootstrap_group = bootstrap_group
+        self.latency = latency
+        self.random_failures = RandomFailures(fail_rate, seed)
+        self.faults = FaultQueue()
+        self.store = Store(bootstrap_user=bootstrap_user, bootstrap_group=bootstrap_group,
+                           data_file=Path(data_file) if data_file is not None else None)
+        self._tokens: dict[str, str] = {token: bootstrap_user}
+        self._tokens_lock = threading.Lock()
+        self._log: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_SIZE)
+        self._log_lock = threading.Lock()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._url: str | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------------
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Listen on host:port (0 = an ephemeral port), serve from a daemon thread, return the base URL."""
+        if self._server is not None:
+            raise RuntimeError("emulator already started")
+        server = _Server((host, port), self)
+        bound_host, bound_port = server.server_address[:2]
+        shown = f"[{bound_host}]" if ":" in str(bound_host) else str(bound_host)
+        self._url = f"http://{shown}:{bound_port}"
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name=f"emulator:{bound_port}", daemon=True)
+        self._thread.start()
+        return self._url
+
+    def stop(self) -> None:
+        """Stop serving, close every connection and join the thread (idempotent)."""
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if thread is not None:
+            thread.join()
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> Emulator:
+        if self._server is None:
+            self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. http://127.0.0.1:41234."""
+        if self._url is None:
+            raise RuntimeError("emulator not started")
+        return self._url
+
+    # -- the organization --------------------------------------------------------------------------------
+
+    def document(self) -> dict[str, Any]:
+        """A deep copy of the current normalized usersAndUserGroups document."""
+        result: dict[str, Any] = json.loads(self.store.snapshot.body())
+        return result
+
+    def replace_document(self, doc: dict[str, Any]) -> None:
+        """Replace the organization, with the same validation as a PUT (raises ValueError)."""
+        if not isinstance(doc, dict):
+            raise rules.InvalidDocument([f"expected a JSON object, got {type(doc).__name__}"])
+        # A round trip through JSON keeps the caller's objects out of the store and rejects non-JSON values.
+        raw = _json_copy(doc)
+        self.store.update(lambda _current: raw)
+
+    def add_token(self, token: str, user_id: str) -> None:
+        """Accept `token` as a bearer token owned by `user_id` (what /api/v1/profile returns)."""
+        with self._tokens_lock:
+            self._tokens[token] = user_id
+
+    def token_owner(self, token: str | None) -> str | None:
+        """The user id that owns `token`, or None when the token is unknown."""
+        if token is None:
+            return None
+        with self._tokens_lock:
+            return self._tokens.get(token)
+
+    def permissions_of(self, user_id: str) -> list[str]:
+        """Organization permissions of a user: the bootstrap group's members manage the organization."""
+        user = next((u for u in self.store.snapshot.doc["users"] if u["id"] == user_id), None)
+        if user is None:
+            return []
+        groups = {r["id"] for r in user.get("userGroups", ())}
+        return list(ADMIN_PERMISSIONS) if self.bootstrap_group in groups else []
+
+    def organization_permissions(self) -> list[dict[str, Any]]:
+        """GET /api/v1/layout/organization/permissions of a default organization."""
+        assignee = {"id": self.bootstrap_group, "type": "userGroup"}
+        return [{"assignee": assignee, "name": name} for name in ADMIN_PERMISSIONS]
+
+    # -- the request log ---------------------------------------------------------------------------------
+
+    def _record(self, method: str, path: str, status: int | None, trace_id: str, body: bytes | None) -> None:
+        with self._log_lock:
+            self._log.append(RequestRecord(method, path, status, trace_id, body))
+
+    @property
+    def request_log(self) -> list[RequestRecord]:
+        """The requests seen so far (the last REQUEST_LOG_SIZE), oldest first."""
+        with self._log_lock:
+            return list(self._log)
+
+    def clear_request_log(self) -> None:
+        """Forget the requests seen so far."""
+        with self._log_lock:
+            self._log.clear()
+
+
+def _json_copy(doc: Any) -> Any:
+    try:
+        return json.loads(encode(doc))
+    except (TypeError, ValueError) as e:
+        raise rules.InvalidDocument([f"not a JSON document: {e}"]) from e

@@ -1,0 +1,114 @@
+"""The organization's document: immutable snapshots swapped atomically, and their atomic persistence."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from reconciler.emulator import rules
+
+VIEWS = ("usersAndUserGroups", "users", "userGroups")
+
+
+def encode(doc: Any) -> bytes:
+    """Compact JSON with sorted keys, the way the server answers."""
+    return json.dumps(doc, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+
+class Snapshot:
+    """One version of the document. Never mutated once published, so readers need no lock."""
+
+    def __init__(self, doc: dict[str, Any], version: int) -> None:
+        self.doc = doc
+        self.version = version
+        self._bytes: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def body(self, view: str = "usersAndUserGroups") -> bytes:
+        """The serialized view, encoded once per snapshot and cached."""
+        cached = self._bytes.get(view)
+        if cached is not None:
+            return cached
+        with self._lock:
+            if view not in self._bytes:
+                part = self.doc if view == "usersAndUserGroups" else {view: self.doc[view]}
+                self._bytes[view] = encode(part)
+            return self._bytes[view]
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so that a crash leaves the old or the new file, never a torn one."""
+    directory = path.parent
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    # The rename itself must reach the disk, or a power loss could bring back the old name.
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+class Store:
+    """Holds the current snapshot; writers serialize on a lock, readers just take the reference."""
+
+    def __init__(self, *, bootstrap_user: str, bootstrap_group: str, data_file: Path | None = None) -> None:
+        self.bootstrap_user = bootstrap_user
+        self.bootstrap_group = bootstrap_group
+        self.data_file = data_file
+        self._write_lock = threading.Lock()
+        self._snapshot = Snapshot(self._initial(), 1)
+
+    def _initial(self) -> dict[str, Any]:
+        if self.data_file is not None and self.data_file.exists():
+            try:
+                raw = json.loads(self.data_file.read_bytes())
+            except ValueError as e:
+                raise rules.InvalidDocument([f"{self.data_file}: not JSON: {e}"]) from e
+            return self.build(raw)
+        doc = rules.bootstrap_document(bootstrap_user=self.bootstrap_user, bootstrap_group=self.bootstrap_group)
+        if self.data_file is not None:
+            self.data_file.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(self.data_file, encode(doc))
+        return doc
+
+    def build(self, raw: Any) -> dict[str, Any]:
+        """Validate and normalize a whole document (raises rules.InvalidDocument)."""
+        problems = rules.check_structure(raw)
+        if problems:
+            raise rules.InvalidDocument(problems)
+        return rules.build_document(raw["users"], raw["userGroups"], bootstrap_user=self.bootstrap_user,
+                                    bootstrap_group=self.bootstrap_group)
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The current version (an atomic reference read)."""
+        return self._snapshot
+
+    def update(self, change: Callable[[dict[str, Any]], dict[str, Any]]) -> Snapshot:
+        """Build the next document from the current one with `change`, persist it, then publish it."""
+        with self._write_lock:
+            current = self._snapshot
+            raw = change(current.doc)
+            doc = self.build(raw)
+            snapshot = Snapshot(doc, current.version + 1)
+            if self.data_file is not None:
+                write_atomically(self.data_file, snapshot.body())
+            self._snapshot = snapshot
+            return snapshot
