@@ -1,0 +1,478 @@
+"""The GoodData HTTP client (SPEC §7): the one module that imports requests and urllib3.
+
+Retries (429/502/503/504, connection and read errors, GET and PUT) are urllib3's `Retry`, bounded both by
+count and by total time; every failure becomes an `ApiError` or a `TransportError` with a human message.
+The token lives only in the session's auth object: no message, log line or repr ever shows it.
+"""
+
+from __future__ import annotations
+
+import http
+import ipaddress
+import json
+import logging
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
+from urllib3.exceptions import (
+    InvalidHeader,
+    MaxRetryError,
+    NameResolutionError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    ResponseError,
+    SSLError,
+)
+from urllib3.exceptions import ConnectTimeoutError as _ConnectTimeoutError
+from urllib3.util.retry import Retry
+
+from reconciler import __version__
+from reconciler.errors import ApiError, ConfigError, TransportError
+
+log = logging.getLogger("reconciler.client")
+
+LAYOUT_PATH = "/api/v1/layout/usersAndUserGroups"
+PROFILE_PATH = "/api/v1/profile"
+ORG_PERMISSIONS_PATH = "/api/v1/layout/organization/permissions"
+USER_AGENT = f"reconciler/{__version__} (+python-requests)"
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetryPolicy:
+    """How often and for how long a failing request is retried; `total` retries follow the first attempt."""
+
+    total: int = 5
+    backoff_factor: float = 0.5
+    backoff_max: float = 30.0
+    backoff_jitter: float = 0.25
+    max_elapsed: float = 120.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClientOptions:
+    """Transport settings of the client, built at the edge from flags and config."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 120.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    insecure_http: bool = False
+    ca_bundle: str | None = None
+
+
+class _Attempts:
+    """What one request went through; shared by the Retry objects urllib3 derives for each attempt."""
+
+    def __init__(self, what: str, max_attempts: int, max_elapsed: float) -> None:
+        self.what = what
+        self.max_attempts = max_attempts
+        self.max_elapsed = max_elapsed
+        self.started = time.monotonic()
+        self.count = 1
+        self.last_cause: str | None = None
+        self.out_of_time = False
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+
+class _BoundedRetry(Retry):
+    """urllib3 Retry that also gives up when the next wait would pass the request's time budget, and logs."""
+
+    def __init__(self, *args: Any, attempts: _Attempts | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.attempts = attempts
+        self.planned_wait: float | None = None
+
+    def new(self, **kw: Any) -> _BoundedRetry:
+        kw.setdefault("attempts", self.attempts)
+        return super().new(**kw)
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        # Servers send whole seconds; accept decimal seconds too instead of failing on them.
+        try:
+            seconds = float(retry_after.strip())
+        except ValueError:
+            return super().parse_retry_after(retry_after)
+        return seconds if math.isfinite(seconds) and seconds >= 0 else 0.0
+
+    def increment(  # type: ignore[override]
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> _BoundedRetry:
+        tracker = self.attempts
+        cause = _describe_failure(response, error)
+        if tracker is not None:
+            tracker.last_cause = cause
+        if isinstance(error, SSLError):
+            # A certificate problem does not heal by retrying.
+            raise MaxRetryError(_pool, url or "", error) from error
+        new: _BoundedRetry = super().increment(method, url, response, error, _pool, _stacktrace)  # type: ignore[assignment]
+        wait = new._wait_for(response)
+        if tracker is not None:
+            if tracker.elapsed() + wait > tracker.max_elapsed:
+                tracker.out_of_time = True
+                reason = error or ResponseError(cause)
+                raise MaxRetryError(_pool, url or "", reason) from reason  # type: ignore[arg-type]
+            tracker.count += 1
+            log.info(
+                "%s: attempt %d of %d failed (%s); retrying in %.1f s",
+                tracker.what,
+                tracker.count - 1,
+                tracker.max_attempts,
+                cause,
+                wait,
+            )
+        new.planned_wait = wait
+        return new
+
+    def _wait_for(self, response: Any) -> float:
+        if self.respect_retry_after_header and response is not None:
+            try:
+                retry_after = self.get_retry_after(response)
+            except InvalidHeader:
+                retry_after = None
+            if retry_after is not None:
+                return retry_after
+        return self.get_backoff_time()
+
+    def sleep(self, response: Any = None) -> None:
+        # Sleep exactly what was logged and checked against the budget (the jitter is drawn once).
+        if self.planned_wait is None:
+            super().sleep(response)
+        elif self.planned_wait > 0:
+            time.sleep(self.planned_wait)
+
+
+def _describe_failure(response: Any, error: Exception | None) -> str:
+    if response is not None and error is None:
+        return f"{response.status} {response.reason or ''}".strip().lower()
+    return _describe_error(error)
+
+
+def _describe_error(error: BaseException | None) -> str:
+    """A short, token-free phrase for a transport failure."""
+    seen: set[int] = set()
+    err = error
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        if isinstance(err, MaxRetryError) and err.reason is not None:
+            err = err.reason
+            continue
+        if isinstance(err, NameResolutionError):
+            return "host name not found"
+        if isinstance(err, NewConnectionError):
+            text = str(err).lower()
+            if "refused" in text:
+                return "connection refused"
+            if "timed out" in text:
+                return "connect timed out"
+            return "could not connect"
+        if isinstance(err, _ConnectTimeoutError):
+            return "connect timed out"
+        if isinstance(err, ReadTimeoutError):
+            return "read timed out"
+        if isinstance(err, SSLError):
+            return f"TLS error: {err}"
+        if isinstance(err, ProtocolError):
+            return "connection dropped by the server"
+        if isinstance(err, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(err, requests.exceptions.RequestException) and err.args:
+            inner = err.args[0]
+            if isinstance(inner, BaseException):
+                err = inner
+                continue
+        err = err.__cause__ or err.__context__
+    return "connection failed"
+
+
+class _BearerAuth(AuthBase):
+    """Adds the bearer token; as session auth it also keeps a ~/.netrc entry from replacing it."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers["Authorization"] = f"Bearer {self._token}"
+        return r
+
+    def __repr__(self) -> str:
+        return "_BearerAuth(token=***)"
+
+
+def _is_loopback(hostname: str) -> bool:
+    if hostname.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def _normalize_host(host: str, insecure_http: bool) -> tuple[str, bool]:
+    """Return the base URL and whether it is loopback; ConfigError for what cannot be a GoodData host."""
+    try:
+        parts = urlsplit(host.strip())
+        hostname = parts.hostname
+        _ = parts.port  # raises ValueError on a bad port
+    except ValueError as e:
+        raise ConfigError(f"invalid config: host {host!r} is not a valid URL ({e})") from e
+    if parts.scheme not in ("http", "https") or not hostname:
+        raise ConfigError(
+            f"invalid config: host {host!r} must be a URL such as https://acme.cloud.gooddata.com"
+        )
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ConfigError(f"invalid config: host {parts.scheme}://{hostname} must not carry credentials, "
+                          "a query or a fragment")
+    loopback = _is_loopback(hostname)
+    if parts.scheme == "http" and not loopback and not insecure_http:
+        raise ConfigError(
+            f"invalid config: refusing plain http:// for {hostname}: the token would travel in clear text "
+            "(use https://, or --insecure-http if you really mean it)"
+        )
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}", loopback
+
+
+class GoodDataClient:
+    """Reads and writes the users-and-groups layout of one GoodData organization."""
+
+    def __init__(
+        self,
+        host: str,
+        token: str,
+        *,
+        options: ClientOptions = ClientOptions(),  # noqa: B008 - frozen, so sharing the default is safe
+        target_name: str | None = None,
+    ) -> None:
+        self.base_url, loopback = _normalize_host(host, options.insecure_http)
+        token = (token or "").strip()
+        if not token:
+            raise ConfigError("invalid config: the token is empty")
+        if not token.isascii() or not token.isprintable() or any(c.isspace() for c in token):
+            # requests would quote the header value in its error; say nothing about the value itself.
+            raise ConfigError("invalid config: the token contains spaces or non-ASCII characters")
+        if options.ca_bundle is not None and not Path(options.ca_bundle).exists():
+            raise ConfigError(f"invalid config: CA bundle {options.ca_bundle} does not exist")
+        self._token = token
+        self._options = options
+        self._label = f"target {target_name!r}" if target_name else self.base_url
+        policy = options.retry
+        self._retry = _BoundedRetry(
+            total=policy.total,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=frozenset({"GET", "PUT"}),
+            backoff_factor=policy.backoff_factor,
+            backoff_max=policy.backoff_max,
+            backoff_jitter=policy.backoff_jitter,
+            respect_retry_after_header=True,
+            raise_on_status=False,  # the last error response becomes an ApiError with the server's message
+            raise_on_redirect=False,
+        )
+        self._adapter = HTTPAdapter(max_retries=self._retry)
+        self._session = requests.Session()
+        self._session.mount("https://", self._adapter)
+        self._session.mount("http://", self._adapter)
+        self._session.auth = _BearerAuth(token)
+        self._session.headers.update(
+            {"Content-Type": "application/json", "Accept": "application/json", "User-Agent": USER_AGENT}
+        )
+        self._session.verify = options.ca_bundle or True
+        # The embedded organization is on loopback: never send it through a proxy from the environment.
+        self._session.trust_env = not loopback
+
+    def __repr__(self) -> str:
+        return f"GoodDataClient(host={self.base_url!r})"
+
+    def __enter__(self) -> GoodDataClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self._session.close()
+
+    def get_layout(self) -> dict[str, Any]:
+        """GET the usersAndUserGroups layout document."""
+        doc = self._json("GET", LAYOUT_PATH, "reading the users and groups")
+        if not (
+            isinstance(doc, dict)
+            and isinstance(doc.get("users"), list)
+            and isinstance(doc.get("userGroups"), list)
+        ):
+            raise ApiError(
+                f"api error: {self.base_url}{LAYOUT_PATH}: server answered something that is not a layout "
+                "document (expected an object with 'users' and 'userGroups' lists)"
+            )
+        return doc
+
+    def put_layout(self, doc: Mapping[str, Any]) -> None:
+        """PUT the whole usersAndUserGroups layout document (it replaces everything)."""
+        body = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        self._send("PUT", LAYOUT_PATH, "writing the users and groups", body=body)
+
+    def get_profile(self) -> dict[str, Any]:
+        """GET the profile of the token's owner."""
+        profile = self._json("GET", PROFILE_PATH, "reading the token owner's profile")
+        if not isinstance(profile, dict):
+            raise ApiError(f"api error: {self.base_url}{PROFILE_PATH}: the profile is not a JSON object")
+        return profile
+
+    def token_owner(self) -> str:
+        """The id of the user who owns the token."""
+        user_id = self.get_profile().get("userId")
+        if not isinstance(user_id, str) or not user_id:
+            raise ApiError(f"api error: {self.base_url}{PROFILE_PATH}: the profile names no userId")
+        return user_id
+
+    def get_organization_permissions(self) -> list[dict[str, Any]]:
+        """GET the organization permissions; [] when the server does not serve them (404)."""
+        try:
+            perms = self._json("GET", ORG_PERMISSIONS_PATH, "reading the organization permissions")
+        except ApiError as e:
+            if e.status == 404:
+                return []
+            raise
+        if not isinstance(perms, list) or not all(isinstance(p, dict) for p in perms):
+            raise ApiError(
+                f"api error: {self.base_url}{ORG_PERMISSIONS_PATH}: the organization permissions are not "
+                "a list of objects"
+            )
+        return perms
+
+    # -- transport -------------------------------------------------------------------------------
+
+    def _json(self, method: str, path: str, what: str) -> Any:
+        resp = self._send(method, path, what)
+        content_type = resp.headers.get("Content-Type", "(none)")
+        try:
+            return json.loads(resp.content)
+        except ValueError as e:
+            head = resp.content[:60].decode("utf-8", "replace")
+            kind = "truncated or invalid JSON" if "json" in content_type.lower() else "not JSON"
+            raise ApiError(
+                self._redact(
+                    f"api error: {resp.status_code} from {self.base_url}{path} is {kind} "
+                    f"(content type {content_type}, starts with {head!r}); is the host a GoodData API "
+                    "and not a proxy or login page?"
+                ),
+                status=resp.status_code,
+            ) from e
+
+    def _send(self, method: str, path: str, what: str, *, body: bytes | None = None) -> requests.Response:
+        policy = self._options.retry
+        attempts = _Attempts(f"{method} {path}", policy.total + 1, policy.max_elapsed)
+        # A fresh Retry per request: its time budget starts now (the client is not shared between threads).
+        self._adapter.max_retries = self._retry.new(attempts=attempts)
+        try:
+            resp = self._session.request(
+                method,
+                self.base_url + path,
+                data=body,
+                timeout=(self._options.connect_timeout, self._options.read_timeout),
+                allow_redirects=False,
+            )
+        except requests.exceptions.SSLError as e:
+            raise TransportError(
+                self._redact(
+                    f"network error: TLS failed for {self.base_url} ({_describe_error(e)}); "
+                    "for a private CA set the CA bundle (ssl_ca_cert)"
+                )
+            ) from e
+        except requests.exceptions.RequestException as e:
+            cause = attempts.last_cause or _describe_error(e)
+            raise TransportError(
+                self._redact(
+                    f"network error: could not reach {self.base_url} ({cause}) while {what}"
+                    f"{self._after(attempts)}"
+                )
+            ) from e
+        if resp.is_redirect or 300 <= resp.status_code < 400:
+            location = resp.headers.get("Location", "(no location)")
+            raise ApiError(
+                f"api error: {resp.status_code} the server redirected {method} {path} to {location}; "
+                "set the host to the address the API really answers on",
+                status=resp.status_code,
+            )
+        if resp.status_code >= 400:
+            raise self._api_error(resp, method, path, what, attempts)
+        return resp
+
+    def _after(self, attempts: _Attempts) -> str:
+        if attempts.out_of_time:
+            return (
+                f" after {attempts.count} attempts in {attempts.elapsed():.0f} s "
+                f"(the retry time budget is {attempts.max_elapsed:g} s)"
+            )
+        return f" after {attempts.count} attempts" if attempts.count > 1 else ""
+
+    def _api_error(
+        self, resp: requests.Response, method: str, path: str, what: str, attempts: _Attempts
+    ) -> ApiError:
+        status = resp.status_code
+        detail, trace_id = _problem(resp)
+        trace_id = trace_id or resp.headers.get("X-GDC-TRACE-ID")
+        reason = (resp.reason or _phrase(status)).lower()
+        if status == 401:
+            explain = f"the token was rejected (check the token for {self._label})"
+        elif status == 403:
+            explain = f"the token's user may not do this ({what}); it needs the organization MANAGE permission"
+        elif status == 404:
+            explain = f"{method} {path} does not exist on {self.base_url} (is this the GoodData API host?)"
+        elif status == 400:
+            explain = f"the server refused the request ({what})"
+        elif status >= 500:
+            explain = f"the server failed while {what}"
+        else:
+            explain = f"while {what}"
+        message = f"api error: {status} {reason} — {explain}"
+        if detail:
+            message += f": {detail}"
+        message += self._after(attempts)
+        if trace_id:
+            message += f" (traceId {trace_id})"
+        return ApiError(self._redact(message), status=status, trace_id=trace_id)
+
+    def _redact(self, text: str) -> str:
+        # A safety net: no server echo or library text may carry the token into a message.
+        return text.replace(self._token, "***")
+
+
+def _phrase(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return "error"
+
+
+def _problem(resp: requests.Response) -> tuple[str | None, str | None]:
+    """The detail and traceId of a problem+json (or any JSON) error body, if there is one."""
+    if not resp.content:
+        return None, None
+    try:
+        body = json.loads(resp.content)
+    except ValueError:
+        return None, None
+    if not isinstance(body, dict):
+        return None, None
+    detail = body.get("detail") or body.get("title") or body.get("message")
+    trace = body.get("traceId")
+    text = str(detail)[:500] if detail else None
+    return text, str(trace) if trace else None
