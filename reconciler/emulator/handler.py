@@ -136,7 +136,7 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError as e:
             return self._problem(400, f"malformed JSON: {e}")
         keys = ("users", "userGroups") if view == "usersAndUserGroups" else (view,)
-        problems = rules.check_structure(raw, keys)
+        problems = rules.check_top_level(raw, keys)
         if problems:
             return self._problem(400, str(rules.InvalidDocument(problems)))
         ignored = fault.field_name if fault is not None and fault.kind == "ignore_field" else None

@@ -55,10 +55,6 @@ def _check_ref(where: str, ref: Any, types: tuple[str, ...]) -> Iterator[str]:
         yield f"{where}.type: {ref['type']!r} is not one of {list(types)}"
 
 
-def _check_list(where: str, value: Any) -> bool:
-    return value is None or isinstance(value, list)
-
-
 def _check_permissions(where: str, perms: list[Any]) -> Iterator[str]:
     for i, perm in enumerate(perms):
         at = f"{where}[{i}]"
@@ -118,7 +114,7 @@ def check_user(where: str, user: Any) -> Iterator[str]:
         yield f"{where}.systemAccount: expected a boolean, got {type(system).__name__}"
     for key in _USER_LISTS:
         value = user.get(key)
-        if not _check_list(where, value):
+        if value is not None and not isinstance(value, list):
             yield f"{where}.{key}: expected an array, got {type(value).__name__}"
         elif value:
             if key == "userGroups":
@@ -142,7 +138,7 @@ def check_group(where: str, group: Any) -> Iterator[str]:
     yield from _check_string(f"{where}.name", group.get("name"))
     for key in _GROUP_LISTS:
         value = group.get(key)
-        if not _check_list(where, value):
+        if value is not None and not isinstance(value, list):
             yield f"{where}.{key}: expected an array, got {type(value).__name__}"
         elif value:
             if key == "parents":
@@ -152,22 +148,27 @@ def check_group(where: str, group: Any) -> Iterator[str]:
                 yield from _check_permissions(f"{where}.permissions", value)
 
 
-def check_structure(doc: Any, keys: tuple[str, ...] = ("users", "userGroups")) -> list[str]:
-    """Schema problems of a layout body that must hold the top-level `keys` (all of them, or one half)."""
+def check_top_level(doc: Any, keys: tuple[str, ...] = ("users", "userGroups")) -> list[str]:
+    """Problems of the body's outer shape: an object holding each of the top-level `keys`."""
     if not isinstance(doc, dict):
         return [f"expected a JSON object, got {type(doc).__name__}"]
-    problems: list[str] = []
+    return [f"'{key}' is required" for key in keys if key not in doc]
+
+
+def check_structure(doc: Any, keys: tuple[str, ...] = ("users", "userGroups")) -> list[str]:
+    """Schema problems of a layout body that must hold the top-level `keys` (all of them, or one half)."""
+    problems = check_top_level(doc, keys)
+    if problems:
+        return problems
     for key in keys:
-        if key not in doc:
-            problems.append(f"'{key}' is required")
-        elif not isinstance(doc[key], list):
+        if not isinstance(doc[key], list):
             problems.append(f"{key}: expected an array, got {type(doc[key]).__name__}")
-        else:
-            check = check_user if key == "users" else check_group
-            for i, entity in enumerate(doc[key]):
-                problems.extend(check(f"{key}[{i}]", entity))
-                if len(problems) > 10 * MAX_PROBLEMS:
-                    return problems
+            continue
+        check = check_user if key == "users" else check_group
+        for i, entity in enumerate(doc[key]):
+            problems.extend(check(f"{key}[{i}]", entity))
+            if len(problems) > 10 * MAX_PROBLEMS:
+                return problems
     return problems
 
 

@@ -46,6 +46,8 @@ def write_atomically(path: Path, data: bytes) -> None:
     directory = path.parent
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
+        # mkstemp makes the file private; keep the mode the file had, or the usual one for a new file.
+        os.fchmod(fd, path.stat().st_mode & 0o777 if path.exists() else 0o644)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -90,7 +92,7 @@ class Store:
 
     def build(self, raw: Any) -> dict[str, Any]:
         """Validate and normalize a whole document (raises rules.InvalidDocument)."""
-        problems = rules.check_structure(raw)
+        problems = rules.check_top_level(raw)
         if problems:
             raise rules.InvalidDocument(problems)
         return rules.build_document(raw["users"], raw["userGroups"], bootstrap_user=self.bootstrap_user,
