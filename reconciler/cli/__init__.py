@@ -109,10 +109,21 @@ def cli(ctx: click.Context, config_path: Path | None, target: str | None, verbos
     ctx.obj = GlobalOptions(config_path=config_path, target=target, verbose=verbose, quiet=quiet,
                             color=color, env=env)
     level = logging.WARNING if not verbose else (logging.INFO if verbose == 1 else logging.DEBUG)
-    if quiet:
-        level = logging.ERROR
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("reconciler").setLevel(level)
+    _log_to_stderr(logging.ERROR if quiet else level)
+
+
+def _log_to_stderr(level: int) -> None:
+    """Diagnostics of the `reconciler` loggers go to the current stderr (one handler, replaced per run)."""
+    logger = logging.getLogger("reconciler")
+    for handler in list(logger.handlers):
+        if getattr(handler, "reconciler_cli", False):
+            logger.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.reconciler_cli = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = False
 
 
 def _register() -> None:
