@@ -1,0 +1,264 @@
+"""The GoodData usersAndUserGroups document: canonical form, rendering from the desired state, import.
+
+The canonical form is the server's normalization (API.md §4) made strict, so that an unchanged organization
+compares equal to its rendering: entities sorted by id, keys sorted, users always carry `permissions` and
+`settings`, groups always carry `permissions`, nulls and empty memberships omitted, memberships deduplicated
+and sorted by id, settings sorted by id, permissions deduplicated and sorted by (name, assignee type, id).
+Fields this module does not know are kept as they are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any
+
+from reconciler.source.model import DesiredState, Entry
+
+GROUP_REF = "userGroup"
+USER_KEYS = ("id", "email", "firstname", "lastname", "authId", "userGroups", "settings", "permissions",
+             "systemAccount")  # fmt: skip
+GROUP_KEYS = ("id", "name", "parents", "permissions")
+_MEMBERSHIP = {"user": "userGroups", "group": "parents"}
+
+
+def _refs(refs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    # The server keeps memberships as a set: one entry per id, ordered by id.
+    by_id = {r["id"]: r for r in refs}
+    return [{"id": i, "type": by_id[i].get("type", GROUP_REF)} for i in sorted(by_id)]
+
+
+def _permission_key(p: Mapping[str, Any]) -> tuple[str, str, str]:
+    a = p.get("assignee") or {}
+    return (str(p.get("name", "")), str(a.get("type", "")), str(a.get("id", "")))
+
+
+def _permissions(perms: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for p in perms:
+        a = p.get("assignee") or {}
+        entry = {"assignee": {k: a[k] for k in sorted(a) if a[k] is not None}, "name": p.get("name")}
+        for k in p:
+            if k not in entry and p[k] is not None:
+                entry[k] = p[k]
+        seen[_permission_key(p)] = dict(sorted(entry.items()))
+    return [seen[k] for k in sorted(seen)]
+
+
+def _settings(settings: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    out = [{k: s[k] for k in sorted(s) if s[k] is not None} for s in settings]
+    out.sort(key=lambda s: str(s.get("id", "")))
+    return out
+
+
+def _entity(entity: Mapping[str, Any], membership: str, defaults: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in sorted(entity):
+        value = entity[key]
+        if value is None:
+            continue
+        if key == membership:
+            value = _refs(value)
+            if not value:
+                continue
+        elif key == "permissions":
+            value = _permissions(value)
+        elif key == "settings":
+            value = _settings(value)
+        out[key] = value
+    missing = [k for k in defaults if k not in out]
+    if missing:
+        for k in missing:
+            out[k] = []
+        out = dict(sorted(out.items()))
+    return out
+
+
+def canonical_user(user: Mapping[str, Any]) -> dict[str, Any]:
+    """One user in canonical form."""
+    return _entity(user, "userGroups", ("permissions", "settings"))
+
+
+def canonical_group(group: Mapping[str, Any]) -> dict[str, Any]:
+    """One group in canonical form."""
+    return _entity(group, "parents", ("permissions",))
+
+
+def canonical(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The document as the server normalizes it (new dicts; the input is not modified)."""
+    groups = [canonical_group(g) for g in doc.get("userGroups") or ()]
+    users = [canonical_user(u) for u in doc.get("users") or ()]
+    groups.sort(key=lambda e: e["id"])
+    users.sort(key=lambda e: e["id"])
+    out: dict[str, Any] = {k: v for k, v in doc.items() if k not in ("userGroups", "users")}
+    out["userGroups"] = groups
+    out["users"] = users
+    return dict(sorted(out.items()))
+
+
+def canonical_json(doc: Mapping[str, Any]) -> bytes:
+    """Compact JSON with sorted keys of the canonical document: for hashing and equality."""
+    return json.dumps(canonical(doc), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def digest(doc: Mapping[str, Any]) -> str:
+    """SHA-256 hex digest of the canonical document."""
+    return hashlib.sha256(canonical_json(doc)).hexdigest()
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenderOptions:
+    """What render and import need besides the state: protected principals and policy."""
+
+    bootstrap_user: str = "admin"
+    bootstrap_group: str = "adminGroup"
+    protected_users: frozenset[str] = frozenset()  # e.g. the token's owner
+    prune: bool = True
+    ignore_users: tuple[str, ...] = ()  # fnmatch globs
+    ignore_groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """The rendered document and why live entities were kept that a plain prune would drop."""
+
+    document: dict[str, Any]
+    notes: tuple[str, ...] = field(default=())
+
+
+def ignored(entity_id: str, globs: Iterable[str]) -> bool:
+    """True when `entity_id` matches one of the `policy.ignore` globs (case-sensitive)."""
+    return any(fnmatchcase(entity_id, g) for g in globs)
+
+
+def _apply_fields(base: dict[str, Any], entry: Entry) -> dict[str, Any]:
+    membership = _MEMBERSHIP[entry.kind]
+    for key, value in entry.fields.items():
+        if key == "id":
+            continue
+        if value is None:
+            base.pop(key, None)
+        elif key == membership:
+            base[key] = [{"id": g, "type": GROUP_REF} for g in value]
+        else:
+            base[key] = value
+    base["id"] = entry.id
+    return base
+
+
+def _render_declared(
+    entries: Mapping[str, Entry], live: Mapping[str, dict[str, Any]], globs: tuple[str, ...], notes: list[str]
+) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for entity_id, entry in entries.items():
+        if ignored(entity_id, globs):
+            # policy.ignore wins: the live entity (if any) is carried over untouched below.
+            notes.append(f"{entry.kind} {entity_id} is declared but matches policy.ignore: left untouched")
+            continue
+        out[entity_id] = _apply_fields(dict(live.get(entity_id, {})), entry)
+    return out
+
+
+def render_with_notes(
+    desired: DesiredState, live: Mapping[str, Any] | None, options: RenderOptions
+) -> RenderResult:
+    """Render the desired document (canonical) and the notes explaining entities kept against prune."""
+    notes: list[str] = []
+    live_doc = canonical(live) if live is not None else {"userGroups": [], "users": []}
+    live_groups = {g["id"]: g for g in live_doc["userGroups"]}
+    live_users = {u["id"]: u for u in live_doc["users"]}
+    groups = _render_declared(desired.groups, live_groups, options.ignore_groups, notes)
+    users = _render_declared(desired.users, live_users, options.ignore_users, notes)
+
+    if live is None:
+        if options.bootstrap_group not in groups:
+            groups[options.bootstrap_group] = {"id": options.bootstrap_group}
+        if options.bootstrap_user not in users:
+            ref = [{"id": options.bootstrap_group, "type": GROUP_REF}]
+            users[options.bootstrap_user] = {"id": options.bootstrap_user, "userGroups": ref}
+    else:
+        protected_users = options.protected_users | {options.bootstrap_user}
+        for uid, user in live_users.items():
+            if uid in users:
+                continue
+            if uid in protected_users or ignored(uid, options.ignore_users) or not options.prune:
+                users[uid] = user
+        dropped: dict[str, dict[str, Any]] = {}
+        for gid, group in live_groups.items():
+            if gid in groups:
+                continue
+            if gid == options.bootstrap_group or ignored(gid, options.ignore_groups) or not options.prune:
+                groups[gid] = group
+            else:
+                dropped[gid] = group
+        if dropped:
+            _keep_referenced(users, groups, dropped, notes)
+    doc = canonical({"userGroups": list(groups.values()), "users": list(users.values())})
+    return RenderResult(doc, tuple(notes))
+
+
+def _keep_referenced(
+    users: Mapping[str, Mapping[str, Any]],
+    groups: dict[str, dict[str, Any]],
+    dropped: dict[str, dict[str, Any]],
+    notes: list[str],
+) -> None:
+    # A group the state does not declare but a kept user or group still names must stay, or the server
+    # rejects the whole PUT. Worklist: a group kept this way may itself name another dropped parent.
+    pending: deque[tuple[str, str, str]] = deque()
+    for uid in sorted(users):
+        pending.extend(("user", uid, r["id"]) for r in users[uid].get("userGroups") or ())
+    for gid in sorted(groups):
+        pending.extend(("group", gid, r["id"]) for r in groups[gid].get("parents") or ())
+    while pending:
+        kind, who, gid = pending.popleft()
+        group = dropped.pop(gid, None)
+        if group is None:
+            continue
+        groups[gid] = group
+        notes.append(
+            f"group {gid} is not declared but is kept: {kind} {who} is still a member of it "
+            "(declare the group, or remove the membership, to delete it)"
+        )
+        pending.extend(("group", gid, r["id"]) for r in group.get("parents") or ())
+
+
+def render(desired: DesiredState, live: Mapping[str, Any] | None, options: RenderOptions) -> dict[str, Any]:
+    """The canonical desired document; live=None renders offline (declared entities plus bootstrap)."""
+    return render_with_notes(desired, live, options).document
+
+
+def _state_entity(entity: Mapping[str, Any], keys: tuple[str, ...], membership: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in keys:
+        if key not in entity:
+            continue
+        value = entity[key]
+        if key == membership:
+            value = [r["id"] for r in value]
+        elif key in ("settings", "permissions") and not value:
+            # Empty lists are the server's default; leaving them out keeps 100k-user files small and the
+            # field unmanaged (render carries the live value), so import -> plan is still empty.
+            continue
+        out[key] = value
+    return out
+
+
+def to_state(live: Mapping[str, Any], options: RenderOptions) -> dict[str, list[dict[str, Any]]]:
+    """Import: the live document as state ({"groups", "users"} in the YAML's shape), ignored ones skipped."""
+    doc = canonical(live)
+    groups = [
+        _state_entity(g, GROUP_KEYS, "parents")
+        for g in doc["userGroups"]
+        if not ignored(g["id"], options.ignore_groups)
+    ]
+    users = [
+        _state_entity(u, USER_KEYS, "userGroups")
+        for u in doc["users"]
+        if not ignored(u["id"], options.ignore_users)
+    ]
+    return {"groups": groups, "users": users}
