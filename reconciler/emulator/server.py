@@ -105,7 +105,7 @@ class Emulator:
         shown = f"[{bound_host}]" if ":" in str(bound_host) else str(bound_host)
         self._url = f"http://{shown}:{bound_port}"
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"emulator:{bound_port}", daemon=True)
         self._thread.start()
         return self._url
