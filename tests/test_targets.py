@@ -1,0 +1,264 @@
+"""Target resolution: precedence of flags, environment and reconciler.yaml; profiles.yaml; the local organization."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.client import ClientOptions, GoodDataClient, RetryPolicy
+from reconciler.errors import ConfigError, TransportError
+from reconciler.targets import LocalOrganization, ResolvedTarget, TargetSpec, load_profile, resolve_target
+
+SECRET = "s3cr3t-token-value-9f8e"
+TARGETS = {
+    "local": TargetSpec(name="local"),
+    "prod": TargetSpec(name="prod", host="https://prod.example.com", token="$PROD_TOKEN"),
+    "dev": TargetSpec(name="dev", profile="dev"),
+}
+NEW_FORMAT = """\
+profiles:
+  dev:
+    host: https://dev.example.com
+    token: $DEV_TOKEN
+    ssl_ca_cert: ~/ca/dev.pem
+    custom_headers: {X-Team: bi}
+  cli:
+    host: https://cli.example.com
+    token: literal-cli-token
+default_profile: dev
+"""
+LEGACY_FORMAT = """\
+dev:
+  host: https://legacy-dev.example.com
+  token: legacy-dev-token
+other:
+  host: https://other.example.com
+  token: other-token
+"""
+
+
+@pytest.fixture
+def profiles(tmp_path: Path) -> Path:
+    path = tmp_path / "profiles.yaml"
+    path.write_text(NEW_FORMAT, encoding="utf-8")
+    return path
+
+
+ENV = {"PROD_TOKEN": "prod-tok", "DEV_TOKEN": "dev-tok", "FLAG_TOKEN": "flag-tok",
+       "GOODDATA_HOST": "https://env.example.com", "GOODDATA_TOKEN": "env-tok"}
+NO_GD_ENV = {k: v for k, v in ENV.items() if not k.startswith("GOODDATA_")}
+
+
+@pytest.mark.parametrize(
+    ("target", "env", "flags", "expected_host", "expected_token"),
+    [
+        # reconciler.yaml alone
+        ("prod", NO_GD_ENV, {}, "https://prod.example.com", "prod-tok"),
+        ("dev", NO_GD_ENV, {}, "https://dev.example.com", "dev-tok"),
+        # the environment beats reconciler.yaml, field by field
+        ("prod", ENV, {}, "https://env.example.com", "env-tok"),
+        ("prod", {**NO_GD_ENV, "GOODDATA_TOKEN": "env-tok"}, {}, "https://prod.example.com", "env-tok"),
+        ("dev", {**NO_GD_ENV, "GOODDATA_HOST": "https://env.example.com"}, {}, "https://env.example.com", "dev-tok"),
+        ("local", ENV, {}, "https://env.example.com", "env-tok"),
+        # flags beat the environment
+        ("prod", ENV, {"host": "https://flag.example.com"}, "https://flag.example.com", "env-tok"),
+        ("prod", ENV, {"token_env": "FLAG_TOKEN"}, "https://env.example.com", "flag-tok"),
+        ("prod", ENV, {"profile": "cli"}, "https://cli.example.com", "literal-cli-token"),
+        # --host / --token-env beat --profile
+        ("prod", ENV, {"profile": "cli", "host": "https://flag.example.com"}, "https://flag.example.com",
+         "literal-cli-token"),
+        ("prod", ENV, {"profile": "cli", "token_env": "FLAG_TOKEN"}, "https://cli.example.com", "flag-tok"),
+        ("local", NO_GD_ENV, {"host": "https://flag.example.com", "token_env": "FLAG_TOKEN"},
+         "https://flag.example.com", "flag-tok"),
+    ],
+)
+def test_precedence(profiles: Path, target: str, env: dict[str, str], flags: dict[str, str],
+                    expected_host: str, expected_token: str) -> None:
+    resolved = resolve_target(TARGETS, target, env=env, profiles_path=profiles, **flags)
+    assert (resolved.host, resolved.token, resolved.is_local) == (expected_host, expected_token, False)
+    assert resolved.name == target
+    assert resolved.source.startswith("host from ")
+
+
+def test_source_says_where_host_and_token_came_from() -> None:
+    resolved = resolve_target(TARGETS, "prod", env={**NO_GD_ENV, "GOODDATA_TOKEN": "env-tok"})
+    assert resolved.source == "host from reconciler.yaml target 'prod'; token from $GOODDATA_TOKEN"
+
+
+def test_local_target_is_the_embedded_organization() -> None:
+    resolved = resolve_target(TARGETS, "local", env={"GOODDATA_TOKEN": "ignored"})
+    assert resolved == ResolvedTarget(name="local", host=None, token=None, is_local=True,
+                                      source="embedded organization")
+    assert resolve_target({}, "local", env={}).is_local  # needs no declaration at all
+
+
+def test_token_env_flag_without_any_host_is_refused() -> None:
+    with pytest.raises(ConfigError, match="--token-env given"):
+        resolve_target(TARGETS, "local", env=NO_GD_ENV, token_env="FLAG_TOKEN")
+
+
+def test_missing_variable_is_named_without_any_value() -> None:
+    env = {"GOODDATA_HOST": "https://env.example.com", "OTHER": SECRET}
+    with pytest.raises(ConfigError) as info:
+        resolve_target(TARGETS, "prod", env=env)
+    assert str(info.value) == (
+        "invalid config: the token of target 'prod' reads the environment variable PROD_TOKEN, which is not set"
+    )
+    with pytest.raises(ConfigError, match="--token-env reads the environment variable NOPE"):
+        resolve_target(TARGETS, "prod", env=env, token_env="NOPE")
+
+
+def test_empty_variable_counts_as_unset() -> None:
+    with pytest.raises(ConfigError, match="PROD_TOKEN, which is not set"):
+        resolve_target(TARGETS, "prod", env={"PROD_TOKEN": "  "})
+
+
+def test_braced_reference_is_read_too() -> None:
+    targets = {"x": TargetSpec(name="x", host="https://x.example.com", token="${X_TOKEN}")}
+    assert resolve_target(targets, "x", env={"X_TOKEN": "xt"}).token == "xt"
+
+
+def test_literal_token_in_reconciler_yaml_is_refused() -> None:
+    targets = {"x": TargetSpec(name="x", host="https://x.example.com", token=SECRET)}
+    with pytest.raises(ConfigError, match="a literal token in reconciler.yaml is refused") as info:
+        resolve_target(targets, "x", env={})
+    assert SECRET not in str(info.value)
+
+
+def test_host_without_a_token_is_refused() -> None:
+    targets = {"x": TargetSpec(name="x", host="https://x.example.com")}
+    with pytest.raises(ConfigError, match="no token for target 'x'"):
+        resolve_target(targets, "x", env={})
+
+
+def test_unknown_target_lists_the_known_ones() -> None:
+    with pytest.raises(ConfigError) as info:
+        resolve_target(TARGETS, "staging", env={})
+    assert str(info.value) == "invalid config: unknown target 'staging' (targets: dev, local, prod)"
+
+
+def test_profile_target_without_a_profiles_file_is_refused() -> None:
+    with pytest.raises(ConfigError, match="no profiles file"):
+        resolve_target(TARGETS, "dev", env=NO_GD_ENV)
+
+
+def test_resolved_target_never_shows_the_token() -> None:
+    resolved = resolve_target(TARGETS, "prod", env={"PROD_TOKEN": SECRET})
+    assert resolved.token == SECRET
+    assert SECRET not in repr(resolved)
+    assert SECRET not in str(resolved)
+    assert SECRET not in resolved.source
+    assert str(resolved) == "prod (https://prod.example.com)"
+
+
+# -- profiles.yaml -----------------------------------------------------------------------------------
+
+
+def test_new_format_profile_reads_the_token_variable(profiles: Path) -> None:
+    assert load_profile(profiles, "dev", env={"DEV_TOKEN": "dev-tok"}) == ("https://dev.example.com", "dev-tok")
+    assert load_profile(profiles, "cli", env={}) == ("https://cli.example.com", "literal-cli-token")
+
+
+def test_new_format_default_profile(profiles: Path) -> None:
+    assert load_profile(profiles, "default", env={"DEV_TOKEN": "d"}) == ("https://dev.example.com", "d")
+
+
+def test_new_format_ssl_ca_cert_reaches_the_resolved_target(profiles: Path) -> None:
+    resolved = resolve_target(TARGETS, "dev", env=NO_GD_ENV, profiles_path=profiles)
+    assert resolved.ca_bundle == str(Path("~/ca/dev.pem").expanduser())
+
+
+def test_new_format_missing_variable(profiles: Path) -> None:
+    with pytest.raises(ConfigError, match="reads the environment variable DEV_TOKEN, which is not set"):
+        load_profile(profiles, "dev", env={})
+
+
+def test_legacy_format(tmp_path: Path) -> None:
+    path = tmp_path / "profiles.yaml"
+    path.write_text(LEGACY_FORMAT, encoding="utf-8")
+    assert load_profile(path, "dev", env={}) == ("https://legacy-dev.example.com", "legacy-dev-token")
+    with pytest.raises(ConfigError) as info:
+        load_profile(path, "prod", env={})
+    assert str(info.value) == f"invalid config: profile 'prod' not found in {path} (profiles: dev, other)"
+
+
+def test_unknown_profile_lists_the_known_ones(profiles: Path) -> None:
+    with pytest.raises(ConfigError, match=r"profile 'qa' not found in .* \(profiles: cli, dev\)"):
+        load_profile(profiles, "qa", env={})
+
+
+def test_missing_profiles_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="GoodData profiles file .* not found"):
+        load_profile(tmp_path / "absent.yaml", "dev", env={})
+
+
+def test_profiles_file_with_bad_yaml_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "profiles.yaml"
+    path.write_text("profiles:\n  dev: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf"^invalid config: {path}:\d+:\d+: "):
+        load_profile(path, "dev", env={})
+
+
+def test_profile_without_host_or_token(tmp_path: Path) -> None:
+    path = tmp_path / "profiles.yaml"
+    path.write_text("profiles:\n  a: {token: t}\n  b: {host: https://b.example.com}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="profile 'a' .* has no host"):
+        load_profile(path, "a", env={})
+    with pytest.raises(ConfigError, match="profile 'b' .* has no token"):
+        load_profile(path, "b", env={})
+
+
+# -- the embedded organization -----------------------------------------------------------------------
+
+FAST = ClientOptions(retry=RetryPolicy(total=0, backoff_factor=0.0, backoff_jitter=0.0))
+
+
+def test_local_organization_starts_seeds_and_stops(tmp_path: Path) -> None:
+    data_file = tmp_path / ".reconciler" / "local" / "org.json"
+    local = LocalOrganization(data_file)
+    with local as target:
+        assert target.is_local and target.name == "local"
+        assert target.host is not None and target.host.startswith("http://127.0.0.1:")
+        assert target.token is not None and target.token not in repr(target)
+        assert target.source == f"embedded organization ({data_file})"
+        with GoodDataClient(target.host, target.token, options=FAST) as client:
+            assert client.token_owner() == "admin"
+            doc = client.get_layout()
+    assert data_file.is_file()
+    users = {u["id"]: u for u in doc["users"]}
+    assert set(users) == {"admin", "svc-ci"}
+    assert users["svc-ci"]["systemAccount"] is True
+    assert (users["svc-ci"]["firstname"], users["svc-ci"]["lastname"]) == ("CI", "Service account")
+    assert [g["id"] for g in doc["userGroups"]] == ["adminGroup"]
+    with GoodDataClient(target.host, target.token, options=FAST) as client, pytest.raises(TransportError):
+        client.get_layout()  # stopped
+
+
+def test_local_organization_persists_and_does_not_reseed(tmp_path: Path) -> None:
+    data_file = tmp_path / "org.json"
+    with LocalOrganization(data_file) as first:
+        assert first.host is not None and first.token is not None
+        with GoodDataClient(first.host, first.token, options=FAST) as client:
+            doc = client.get_layout()
+            doc["users"] = [u for u in doc["users"] if u["id"] != "svc-ci"]
+            doc["userGroups"].append({"id": "analysts", "name": "Analysts", "permissions": []})
+            client.put_layout(doc)
+    with LocalOrganization(data_file) as second:
+        assert second.token != first.token
+        assert second.host is not None and second.token is not None
+        with GoodDataClient(second.host, second.token, options=FAST) as client:
+            again = client.get_layout()
+    assert again == doc
+    assert "svc-ci" not in {u["id"] for u in again["users"]}
+
+
+def test_local_organization_without_a_service_account(tmp_path: Path) -> None:
+    with LocalOrganization(tmp_path / "org.json", bootstrap_user="root", bootstrap_group="roots",
+                           seed_service_account=None) as target:
+        assert target.host is not None and target.token is not None
+        with GoodDataClient(target.host, target.token, options=FAST) as client:
+            doc = client.get_layout()
+            assert client.token_owner() == "root"
+    assert [u["id"] for u in doc["users"]] == ["root"]
+    assert [g["id"] for g in doc["userGroups"]] == ["roots"]
