@@ -56,15 +56,16 @@ def _path(prefix: str, steps: list[Any]) -> str:
 
 def _nested(prefix: str, old: Any, new: Any) -> Iterator[FieldChange]:
     tree = DeepDiff(old, new, view="tree", verbose_level=2)
-    found = False
+    found: list[FieldChange] = []
     for levels in tree.values():
         for level in levels:
-            found = True
             o = None if level.t1 is notpresent else level.t1
             n = None if level.t2 is notpresent else level.t2
-            yield FieldChange(_path(prefix, level.path(output_format="list")), old=o, new=n)
-    if not found:  # equal to deepdiff but not to Python (e.g. 1 == 1.0 reversed): show the whole value
-        yield FieldChange(prefix, old=old, new=new)
+            found.append(FieldChange(_path(prefix, level.path(output_format="list")), old=o, new=n))
+    if not found:  # equal to deepdiff but not to Python: show the whole value rather than nothing
+        found.append(FieldChange(prefix, old=old, new=new))
+    # deepdiff groups by report type; a reader wants the paths in order
+    yield from sorted(found, key=lambda f: f.field)
 
 
 def field_changes(

@@ -9,10 +9,12 @@ Fields this module does not know are kept as they are.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
@@ -88,10 +90,24 @@ def canonical_group(group: Mapping[str, Any]) -> dict[str, Any]:
     return _entity(group, "parents", ("permissions",))
 
 
+@contextmanager
+def _bulk() -> Iterator[None]:
+    # Building ~a million small dicts triggers the cyclic GC over and over although none of them can be
+    # garbage; pausing it halves the time of canonical() on a 100,000-user document.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def canonical(doc: Mapping[str, Any]) -> dict[str, Any]:
     """The document as the server normalizes it (new dicts; the input is not modified)."""
-    groups = [canonical_group(g) for g in doc.get("userGroups") or ()]
-    users = [canonical_user(u) for u in doc.get("users") or ()]
+    with _bulk():
+        groups = [canonical_group(g) for g in doc.get("userGroups") or ()]
+        users = [canonical_user(u) for u in doc.get("users") or ()]
     groups.sort(key=lambda e: e["id"])
     users.sort(key=lambda e: e["id"])
     out: dict[str, Any] = {k: v for k, v in doc.items() if k not in ("userGroups", "users")}
@@ -100,14 +116,15 @@ def canonical(doc: Mapping[str, Any]) -> dict[str, Any]:
     return dict(sorted(out.items()))
 
 
-def canonical_json(doc: Mapping[str, Any]) -> bytes:
+def canonical_json(doc: Mapping[str, Any], *, is_canonical: bool = False) -> bytes:
     """Compact JSON with sorted keys of the canonical document: for hashing and equality."""
-    return json.dumps(canonical(doc), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    data = doc if is_canonical else canonical(doc)
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def digest(doc: Mapping[str, Any]) -> str:
-    """SHA-256 hex digest of the canonical document."""
-    return hashlib.sha256(canonical_json(doc)).hexdigest()
+def digest(doc: Mapping[str, Any], *, is_canonical: bool = False) -> str:
+    """SHA-256 hex digest of the canonical document (`is_canonical` skips normalizing it again)."""
+    return hashlib.sha256(canonical_json(doc, is_canonical=is_canonical)).hexdigest()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -248,7 +248,8 @@ def make_plan(
     """Compare the live and desired documents (canonicalized first) and plan the changes."""
     live_c, desired_c = canonical(live), canonical(desired)
     changes = diff_documents(live_c, desired_c)
-    live_digest, desired_digest = digest(live_c), digest(desired_c)
+    live_digest = digest(live_c, is_canonical=True)
+    desired_digest = digest(desired_c, is_canonical=True)
     return Plan(
         target=target,
         changes=changes,
