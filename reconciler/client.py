@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
+from urllib3.exceptions import ConnectTimeoutError as _ConnectTimeoutError
 from urllib3.exceptions import (
     InvalidHeader,
     MaxRetryError,
@@ -33,7 +34,6 @@ from urllib3.exceptions import (
     ResponseError,
     SSLError,
 )
-from urllib3.exceptions import ConnectTimeoutError as _ConnectTimeoutError
 from urllib3.util.retry import Retry
 
 from reconciler import __version__
@@ -106,7 +106,7 @@ class _BoundedRetry(Retry):
             return super().parse_retry_after(retry_after)
         return seconds if math.isfinite(seconds) and seconds >= 0 else 0.0
 
-    def increment(  # type: ignore[override]
+    def increment(
         self,
         method: str | None = None,
         url: str | None = None,
@@ -122,13 +122,13 @@ class _BoundedRetry(Retry):
         if isinstance(error, SSLError):
             # A certificate problem does not heal by retrying.
             raise MaxRetryError(_pool, url or "", error) from error
-        new: _BoundedRetry = super().increment(method, url, response, error, _pool, _stacktrace)  # type: ignore[assignment]
+        new = super().increment(method, url, response, error, _pool, _stacktrace)
         wait = new._wait_for(response)
         if tracker is not None:
             if tracker.elapsed() + wait > tracker.max_elapsed:
                 tracker.out_of_time = True
                 reason = error or ResponseError(cause)
-                raise MaxRetryError(_pool, url or "", reason) from reason  # type: ignore[arg-type]
+                raise MaxRetryError(_pool, url or "", reason) from reason
             tracker.count += 1
             log.info(
                 "%s: attempt %d of %d failed (%s); retrying in %.1f s",
@@ -238,8 +238,10 @@ def _normalize_host(host: str, insecure_http: bool) -> tuple[str, bool]:
             f"invalid config: host {host!r} must be a URL such as https://acme.cloud.gooddata.com"
         )
     if parts.username or parts.password or parts.query or parts.fragment:
-        raise ConfigError(f"invalid config: host {parts.scheme}://{hostname} must not carry credentials, "
-                          "a query or a fragment")
+        raise ConfigError(
+            f"invalid config: host {parts.scheme}://{hostname} must not carry credentials, "
+            "a query or a fragment"
+        )
     loopback = _is_loopback(hostname)
     if parts.scheme == "http" and not loopback and not insecure_http:
         raise ConfigError(
@@ -433,7 +435,9 @@ class GoodDataClient:
         if status == 401:
             explain = f"the token was rejected (check the token for {self._label})"
         elif status == 403:
-            explain = f"the token's user may not do this ({what}); it needs the organization MANAGE permission"
+            explain = (
+                f"the token's user may not do this ({what}); it needs the organization MANAGE permission"
+            )
         elif status == 404:
             explain = f"{method} {path} does not exist on {self.base_url} (is this the GoodData API host?)"
         elif status == 400:

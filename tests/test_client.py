@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -38,8 +39,17 @@ def client(emu: Emulator) -> Iterator[GoodDataClient]:
         yield c
 
 
-def statuses(emu: Emulator, method: str, path: str = LAYOUT_PATH) -> list[int | None]:
-    return [r.status for r in emu.request_log if r.method == method and r.path == path]
+def statuses(emu: Emulator, method: str, count: int, path: str = LAYOUT_PATH) -> list[int | None]:
+    """The statuses the emulator logged for `method path`, once at least `count` are there.
+
+    The emulator logs a request after answering it, so the client can be done a moment before the log is.
+    """
+    deadline = time.monotonic() + 10
+    while True:
+        seen = [r.status for r in emu.request_log if r.method == method and r.path == path]
+        if len(seen) >= count or time.monotonic() > deadline:
+            return seen
+        time.sleep(0.01)
 
 
 def assert_no_token(*texts: str) -> None:
@@ -55,14 +65,18 @@ def test_get_layout_returns_the_live_document(client: GoodDataClient, emu: Emula
     assert client.get_layout()["users"][0]["id"] == "admin"
 
 
-def test_put_layout_sends_compact_utf8_and_replaces_the_document(client: GoodDataClient, emu: Emulator) -> None:
+def test_put_layout_sends_compact_utf8_and_replaces_the_document(
+    client: GoodDataClient, emu: Emulator
+) -> None:
     doc = emu.document()
-    doc["users"].append({"id": "zofie", "firstname": "Žofie", "userGroups": [], "permissions": [], "settings": []})
+    doc["users"].append(
+        {"id": "zofie", "firstname": "Žofie", "userGroups": [], "permissions": [], "settings": []}
+    )
     client.put_layout(doc)
     assert [u["id"] for u in client.get_layout()["users"]] == ["admin", "zofie"]
     body = next(r.body for r in emu.request_log if r.method == "PUT")
     assert body is not None
-    assert "\"firstname\":\"Žofie\"".encode() in body
+    assert '"firstname":"Žofie"'.encode() in body
     assert b", " not in body and b": " not in body
     assert json.loads(body) == doc
 
@@ -87,23 +101,30 @@ def test_organization_permissions(client: GoodDataClient, emu: Emulator) -> None
 
 def test_bad_token_is_a_401_api_error_without_the_token(emu: Emulator) -> None:
     wrong = TOKEN + "-wrong"
-    with GoodDataClient(emu.url, wrong, options=OPTIONS, target_name="prod") as c, pytest.raises(ApiError) as info:
+    with (
+        GoodDataClient(emu.url, wrong, options=OPTIONS, target_name="prod") as c,
+        pytest.raises(ApiError) as info,
+    ):
         c.get_layout()
     err = info.value
     assert err.status == 401
     assert str(err).startswith("api error: 401 unauthorized — the token was rejected")
     assert "target 'prod'" in str(err)
+    assert statuses(emu, "GET", 1) == [401]  # a 401 is not retried
     assert err.trace_id == emu.request_log[-1].trace_id  # from the X-GDC-TRACE-ID header (empty body)
-    assert statuses(emu, "GET") == [401]  # a 401 is not retried
     assert wrong not in str(err) and wrong not in repr(err) and wrong not in repr(err.args)
     assert wrong not in repr(c)
 
 
 def test_problem_json_404_carries_the_trace_id(emu: Emulator) -> None:
-    with GoodDataClient(emu.url + "/not-gooddata", TOKEN, options=OPTIONS) as c, pytest.raises(ApiError) as info:
+    with (
+        GoodDataClient(emu.url + "/not-gooddata", TOKEN, options=OPTIONS) as c,
+        pytest.raises(ApiError) as info,
+    ):
         c.get_layout()
     err = info.value
     assert err.status == 404
+    assert statuses(emu, "GET", 1, path="/not-gooddata" + LAYOUT_PATH) == [404]
     assert err.trace_id == emu.request_log[-1].trace_id
     assert "404 not found" in str(err)
     assert "does not exist" in str(err)
@@ -121,21 +142,27 @@ def test_rejected_put_reports_the_server_detail(client: GoodDataClient) -> None:
 # -- retries -----------------------------------------------------------------------------------------
 
 
-def test_503_twice_then_success(client: GoodDataClient, emu: Emulator, caplog: pytest.LogCaptureFixture) -> None:
+def test_503_twice_then_success(
+    client: GoodDataClient, emu: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO, logger="reconciler.client")
     emu.faults.add(Fault.status(503), method="GET", times=2)
     assert client.get_layout() == emu.document()
-    assert statuses(emu, "GET") == [503, 503, 200]
+    assert statuses(emu, "GET", 3) == [503, 503, 200]
     retries = [r.getMessage() for r in caplog.records if r.name == "reconciler.client"]
     assert len(retries) == 2
-    assert retries[0].startswith(f"GET {LAYOUT_PATH}: attempt 1 of 4 failed (503 service unavailable); retrying in")
+    assert retries[0].startswith(
+        f"GET {LAYOUT_PATH}: attempt 1 of 4 failed (503 service unavailable); retrying in"
+    )
 
 
-def test_429_retry_after_is_honoured(client: GoodDataClient, emu: Emulator, caplog: pytest.LogCaptureFixture) -> None:
+def test_429_retry_after_is_honoured(
+    client: GoodDataClient, emu: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO, logger="reconciler.client")
     emu.faults.add(Fault.status(429, retry_after=0.2), method="GET")
     client.get_layout()
-    assert statuses(emu, "GET") == [429, 200]
+    assert statuses(emu, "GET", 2) == [429, 200]
     assert "retrying in 0.2 s" in caplog.text  # the server's wait, not the (tiny) backoff
 
 
@@ -143,14 +170,14 @@ def test_put_is_retried_on_503(client: GoodDataClient, emu: Emulator) -> None:
     doc = emu.document()
     emu.faults.add(Fault.status(503), method="PUT")
     client.put_layout(doc)
-    assert statuses(emu, "PUT") == [503, 204]
+    assert statuses(emu, "PUT", 2) == [503, 204]
 
 
 def test_retries_exhausted_give_the_last_server_error(client: GoodDataClient, emu: Emulator) -> None:
     emu.faults.add(Fault.status(503), method="GET", times=10)
     with pytest.raises(ApiError) as info:
         client.get_layout()
-    assert statuses(emu, "GET") == [503] * 4
+    assert statuses(emu, "GET", 4) == [503] * 4
     assert info.value.status == 503
     message = str(info.value)
     assert message.startswith("api error: 503 service unavailable — the server failed while reading")
@@ -161,9 +188,12 @@ def test_retries_exhausted_give_the_last_server_error(client: GoodDataClient, em
 def test_retry_after_beyond_the_time_budget_fails_fast(emu: Emulator) -> None:
     policy = RetryPolicy(total=5, backoff_factor=0.001, backoff_jitter=0.0, max_elapsed=5.0)
     emu.faults.add(Fault.status(429, retry_after=60), method="GET")
-    with GoodDataClient(emu.url, TOKEN, options=ClientOptions(retry=policy)) as c, pytest.raises(ApiError) as info:
+    with (
+        GoodDataClient(emu.url, TOKEN, options=ClientOptions(retry=policy)) as c,
+        pytest.raises(ApiError) as info,
+    ):
         c.get_layout()
-    assert statuses(emu, "GET") == [429]
+    assert statuses(emu, "GET", 1) == [429]
     assert info.value.status == 429
     assert "retry time budget is 5 s" in str(info.value)
 
@@ -171,7 +201,7 @@ def test_retry_after_beyond_the_time_budget_fails_fast(emu: Emulator) -> None:
 def test_dropped_connection_on_get_is_retried(client: GoodDataClient, emu: Emulator) -> None:
     emu.faults.add(Fault.drop(), method="GET")
     assert client.get_layout() == emu.document()
-    assert statuses(emu, "GET") == [None, 200]
+    assert statuses(emu, "GET", 2) == [None, 200]
 
 
 def test_put_dropped_after_apply_is_retried_idempotently(client: GoodDataClient, emu: Emulator) -> None:
@@ -179,15 +209,17 @@ def test_put_dropped_after_apply_is_retried_idempotently(client: GoodDataClient,
     doc["userGroups"].append({"id": "analysts", "name": "Analysts", "permissions": []})
     emu.faults.add(Fault.drop_after_apply(), method="PUT")
     client.put_layout(doc)
-    assert statuses(emu, "PUT") == [None, 204]
+    assert statuses(emu, "PUT", 2) == [None, 204]
     assert emu.document() == doc
 
 
-def test_connections_dropped_every_time_become_a_transport_error(client: GoodDataClient, emu: Emulator) -> None:
+def test_connections_dropped_every_time_become_a_transport_error(
+    client: GoodDataClient, emu: Emulator
+) -> None:
     emu.faults.add(Fault.drop(), method="GET", times=10)
     with pytest.raises(TransportError) as info:
         client.get_layout()
-    assert statuses(emu, "GET") == [None] * 4
+    assert statuses(emu, "GET", 4) == [None] * 4
     assert str(info.value) == (
         f"network error: could not reach {emu.url} (connection dropped by the server) "
         "while reading the users and groups after 4 attempts"
@@ -195,8 +227,11 @@ def test_connections_dropped_every_time_become_a_transport_error(client: GoodDat
 
 
 def test_read_timeout_is_retried_then_reported(emu: Emulator) -> None:
-    options = ClientOptions(connect_timeout=2.0, read_timeout=0.2, retry=RetryPolicy(
-        total=1, backoff_factor=0.001, backoff_jitter=0.0))
+    options = ClientOptions(
+        connect_timeout=2.0,
+        read_timeout=0.2,
+        retry=RetryPolicy(total=1, backoff_factor=0.001, backoff_jitter=0.0),
+    )
     emu.faults.add(Fault.delay(1.0), method="GET", times=2)
     with GoodDataClient(emu.url, TOKEN, options=options) as c, pytest.raises(TransportError) as info:
         c.get_layout()
@@ -219,7 +254,9 @@ def test_unreachable_server_is_a_clean_transport_error() -> None:
 # -- hosts and tokens --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("host", ["http://gooddata.example.com", "http://10.1.2.3:3000", "http://[2001:db8::1]"])
+@pytest.mark.parametrize(
+    "host", ["http://gooddata.example.com", "http://10.1.2.3:3000", "http://[2001:db8::1]"]
+)
 def test_plain_http_to_a_remote_host_is_refused(host: str) -> None:
     with pytest.raises(ConfigError, match=r"^invalid config: refusing plain http://"):
         GoodDataClient(host, TOKEN)
@@ -229,13 +266,24 @@ def test_plain_http_to_a_remote_host_is_refused(host: str) -> None:
     allowed.close()
 
 
-@pytest.mark.parametrize("host", ["http://localhost:3000", "http://127.0.0.1", "http://127.9.9.9:1", "http://[::1]:80"])
+@pytest.mark.parametrize(
+    "host", ["http://localhost:3000", "http://127.0.0.1", "http://127.9.9.9:1", "http://[::1]:80"]
+)
 def test_plain_http_to_loopback_is_allowed(host: str) -> None:
     GoodDataClient(host, TOKEN).close()
 
 
-@pytest.mark.parametrize("host", ["acme.cloud.gooddata.com", "ftp://x.com", "https://", "https://x.com:99999",
-                                  "https://user:pw@x.com", "https://x.com/?q=1"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "acme.cloud.gooddata.com",
+        "ftp://x.com",
+        "https://",
+        "https://x.com:99999",
+        "https://user:pw@x.com",
+        "https://x.com/?q=1",
+    ],
+)
 def test_malformed_host_is_a_config_error(host: str) -> None:
     with pytest.raises(ConfigError, match=r"^invalid config: host"):
         GoodDataClient(host, TOKEN)
@@ -255,7 +303,9 @@ def test_unusable_token_is_a_config_error_that_does_not_show_it(token: str) -> N
 
 def test_missing_ca_bundle_is_a_config_error(tmp_path: Any) -> None:
     with pytest.raises(ConfigError, match="CA bundle"):
-        GoodDataClient("https://x.example.com", TOKEN, options=ClientOptions(ca_bundle=str(tmp_path / "no.pem")))
+        GoodDataClient(
+            "https://x.example.com", TOKEN, options=ClientOptions(ca_bundle=str(tmp_path / "no.pem"))
+        )
 
 
 def test_token_never_reaches_logs_or_messages(emu: Emulator, caplog: pytest.LogCaptureFixture) -> None:
@@ -271,7 +321,10 @@ def test_token_never_reaches_logs_or_messages(emu: Emulator, caplog: pytest.LogC
         with pytest.raises(ApiError) as api:
             c.get_layout()
         messages += [str(api.value), repr(api.value)]
-    with GoodDataClient(emu.url, TOKEN + "x", options=OPTIONS) as bad, pytest.raises(ApiError) as unauthorized:
+    with (
+        GoodDataClient(emu.url, TOKEN + "x", options=OPTIONS) as bad,
+        pytest.raises(ApiError) as unauthorized,
+    ):
         bad.get_layout()
     messages += [str(unauthorized.value), repr(unauthorized.value)]
     assert caplog.records  # the DEBUG capture really saw the traffic
@@ -318,7 +371,12 @@ def canned() -> Iterator[tuple[str, type[_Canned]]]:
 
 def test_html_page_with_200_is_an_api_error(canned: tuple[str, type[_Canned]]) -> None:
     url, handler = canned
-    handler.answers[LAYOUT_PATH] = (200, "text/html; charset=utf-8", b"<!DOCTYPE html><html>Sign in</html>", {})
+    handler.answers[LAYOUT_PATH] = (
+        200,
+        "text/html; charset=utf-8",
+        b"<!DOCTYPE html><html>Sign in</html>",
+        {},
+    )
     with GoodDataClient(url, TOKEN, options=OPTIONS) as c, pytest.raises(ApiError) as info:
         c.get_layout()
     message = str(info.value)
@@ -329,14 +387,20 @@ def test_html_page_with_200_is_an_api_error(canned: tuple[str, type[_Canned]]) -
 def test_truncated_json_is_an_api_error(canned: tuple[str, type[_Canned]]) -> None:
     url, handler = canned
     handler.answers[LAYOUT_PATH] = (200, "application/json", b'{"users": [{"id": "adm', {})
-    with GoodDataClient(url, TOKEN, options=OPTIONS) as c, pytest.raises(ApiError, match="truncated or invalid JSON"):
+    with (
+        GoodDataClient(url, TOKEN, options=OPTIONS) as c,
+        pytest.raises(ApiError, match="truncated or invalid JSON"),
+    ):
         c.get_layout()
 
 
 def test_json_that_is_not_a_layout_is_an_api_error(canned: tuple[str, type[_Canned]]) -> None:
     url, handler = canned
     handler.answers[LAYOUT_PATH] = (200, "application/json", b'{"users": []}', {})
-    with GoodDataClient(url, TOKEN, options=OPTIONS) as c, pytest.raises(ApiError, match="not a layout document"):
+    with (
+        GoodDataClient(url, TOKEN, options=OPTIONS) as c,
+        pytest.raises(ApiError, match="not a layout document"),
+    ):
         c.get_layout()
 
 
@@ -346,7 +410,9 @@ def test_redirect_is_reported_not_followed(canned: tuple[str, type[_Canned]]) ->
     with GoodDataClient(url, TOKEN, options=OPTIONS) as c, pytest.raises(ApiError) as info:
         c.get_layout()
     assert info.value.status == 302
-    assert "redirected GET /api/v1/layout/usersAndUserGroups to https://sso.example.com/login" in str(info.value)
+    assert "redirected GET /api/v1/layout/usersAndUserGroups to https://sso.example.com/login" in str(
+        info.value
+    )
     assert len(handler.seen) == 1
 
 
@@ -359,7 +425,9 @@ def test_request_headers(canned: tuple[str, type[_Canned]]) -> None:
     assert headers["Authorization"] == f"Bearer {TOKEN}"
     assert headers["Accept"] == "application/json"
     assert headers["Content-Type"] == "application/json"
-    assert headers["User-Agent"].startswith("reconciler/") and headers["User-Agent"].endswith("(+python-requests)")
+    assert headers["User-Agent"].startswith("reconciler/") and headers["User-Agent"].endswith(
+        "(+python-requests)"
+    )
 
 
 def test_profile_without_user_id_is_an_api_error(canned: tuple[str, type[_Canned]]) -> None:

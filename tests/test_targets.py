@@ -1,4 +1,4 @@
-"""Target resolution: precedence of flags, environment and reconciler.yaml; profiles.yaml; the local organization."""
+"""Target resolution: precedence of flags, environment and reconciler.yaml; profiles.yaml; the local org."""
 
 from __future__ import annotations
 
@@ -45,8 +45,13 @@ def profiles(tmp_path: Path) -> Path:
     return path
 
 
-ENV = {"PROD_TOKEN": "prod-tok", "DEV_TOKEN": "dev-tok", "FLAG_TOKEN": "flag-tok",
-       "GOODDATA_HOST": "https://env.example.com", "GOODDATA_TOKEN": "env-tok"}
+ENV = {
+    "PROD_TOKEN": "prod-tok",
+    "DEV_TOKEN": "dev-tok",
+    "FLAG_TOKEN": "flag-tok",
+    "GOODDATA_HOST": "https://env.example.com",
+    "GOODDATA_TOKEN": "env-tok",
+}
 NO_GD_ENV = {k: v for k, v in ENV.items() if not k.startswith("GOODDATA_")}
 
 
@@ -59,22 +64,44 @@ NO_GD_ENV = {k: v for k, v in ENV.items() if not k.startswith("GOODDATA_")}
         # the environment beats reconciler.yaml, field by field
         ("prod", ENV, {}, "https://env.example.com", "env-tok"),
         ("prod", {**NO_GD_ENV, "GOODDATA_TOKEN": "env-tok"}, {}, "https://prod.example.com", "env-tok"),
-        ("dev", {**NO_GD_ENV, "GOODDATA_HOST": "https://env.example.com"}, {}, "https://env.example.com", "dev-tok"),
+        (
+            "dev",
+            {**NO_GD_ENV, "GOODDATA_HOST": "https://env.example.com"},
+            {},
+            "https://env.example.com",
+            "dev-tok",
+        ),
         ("local", ENV, {}, "https://env.example.com", "env-tok"),
         # flags beat the environment
         ("prod", ENV, {"host": "https://flag.example.com"}, "https://flag.example.com", "env-tok"),
         ("prod", ENV, {"token_env": "FLAG_TOKEN"}, "https://env.example.com", "flag-tok"),
         ("prod", ENV, {"profile": "cli"}, "https://cli.example.com", "literal-cli-token"),
         # --host / --token-env beat --profile
-        ("prod", ENV, {"profile": "cli", "host": "https://flag.example.com"}, "https://flag.example.com",
-         "literal-cli-token"),
+        (
+            "prod",
+            ENV,
+            {"profile": "cli", "host": "https://flag.example.com"},
+            "https://flag.example.com",
+            "literal-cli-token",
+        ),
         ("prod", ENV, {"profile": "cli", "token_env": "FLAG_TOKEN"}, "https://cli.example.com", "flag-tok"),
-        ("local", NO_GD_ENV, {"host": "https://flag.example.com", "token_env": "FLAG_TOKEN"},
-         "https://flag.example.com", "flag-tok"),
+        (
+            "local",
+            NO_GD_ENV,
+            {"host": "https://flag.example.com", "token_env": "FLAG_TOKEN"},
+            "https://flag.example.com",
+            "flag-tok",
+        ),
     ],
 )
-def test_precedence(profiles: Path, target: str, env: dict[str, str], flags: dict[str, str],
-                    expected_host: str, expected_token: str) -> None:
+def test_precedence(
+    profiles: Path,
+    target: str,
+    env: dict[str, str],
+    flags: dict[str, str],
+    expected_host: str,
+    expected_token: str,
+) -> None:
     resolved = resolve_target(TARGETS, target, env=env, profiles_path=profiles, **flags)
     assert (resolved.host, resolved.token, resolved.is_local) == (expected_host, expected_token, False)
     assert resolved.name == target
@@ -88,8 +115,9 @@ def test_source_says_where_host_and_token_came_from() -> None:
 
 def test_local_target_is_the_embedded_organization() -> None:
     resolved = resolve_target(TARGETS, "local", env={"GOODDATA_TOKEN": "ignored"})
-    assert resolved == ResolvedTarget(name="local", host=None, token=None, is_local=True,
-                                      source="embedded organization")
+    assert resolved == ResolvedTarget(
+        name="local", host=None, token=None, is_local=True, source="embedded organization"
+    )
     assert resolve_target({}, "local", env={}).is_local  # needs no declaration at all
 
 
@@ -103,7 +131,8 @@ def test_missing_variable_is_named_without_any_value() -> None:
     with pytest.raises(ConfigError) as info:
         resolve_target(TARGETS, "prod", env=env)
     assert str(info.value) == (
-        "invalid config: the token of target 'prod' reads the environment variable PROD_TOKEN, which is not set"
+        "invalid config: the token of target 'prod' reads the environment variable PROD_TOKEN, "
+        "which is not set"
     )
     with pytest.raises(ConfigError, match="--token-env reads the environment variable NOPE"):
         resolve_target(TARGETS, "prod", env=env, token_env="NOPE")
@@ -156,7 +185,10 @@ def test_resolved_target_never_shows_the_token() -> None:
 
 
 def test_new_format_profile_reads_the_token_variable(profiles: Path) -> None:
-    assert load_profile(profiles, "dev", env={"DEV_TOKEN": "dev-tok"}) == ("https://dev.example.com", "dev-tok")
+    assert load_profile(profiles, "dev", env={"DEV_TOKEN": "dev-tok"}) == (
+        "https://dev.example.com",
+        "dev-tok",
+    )
     assert load_profile(profiles, "cli", env={}) == ("https://cli.example.com", "literal-cli-token")
 
 
@@ -254,8 +286,9 @@ def test_local_organization_persists_and_does_not_reseed(tmp_path: Path) -> None
 
 
 def test_local_organization_without_a_service_account(tmp_path: Path) -> None:
-    with LocalOrganization(tmp_path / "org.json", bootstrap_user="root", bootstrap_group="roots",
-                           seed_service_account=None) as target:
+    with LocalOrganization(
+        tmp_path / "org.json", bootstrap_user="root", bootstrap_group="roots", seed_service_account=None
+    ) as target:
         assert target.host is not None and target.token is not None
         with GoodDataClient(target.host, target.token, options=FAST) as client:
             doc = client.get_layout()
