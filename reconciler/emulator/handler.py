@@ -42,6 +42,8 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "reconciler-emulator"
     timeout = 300  # an idle keep-alive connection is closed eventually
+    # Headers and body go out in two writes; with Nagle on, a keep-alive client waits for a delayed ACK.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:  # noqa: N802
         self._dispatch("GET")

@@ -1,0 +1,149 @@
+"""Fault injection: scripted faults (status, drop, drop after apply, ignored field, delay) and --fail-rate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+
+from reconciler.emulator import DEFAULT_TOKEN, Emulator, Fault
+
+AUTH = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
+FULL = "/api/v1/layout/usersAndUserGroups"
+PROFILE = "/api/v1/profile"
+
+
+def with_jane(emu: Emulator, email: str = "jane@example.com") -> dict[str, Any]:
+    doc = emu.document()
+    doc["users"].append({"id": "jane", "email": email, "firstname": "Jane",
+                         "userGroups": [{"id": "adminGroup", "type": "userGroup"}]})
+    doc["userGroups"][0]["name"] = "Admins"
+    return doc
+
+
+def get(emu: Emulator, path: str = FULL) -> requests.Response:
+    return requests.get(emu.url + path, headers=AUTH, timeout=10)
+
+
+def put(emu: Emulator, doc: Any) -> requests.Response:
+    return requests.put(emu.url + FULL, json=doc, headers=AUTH, timeout=10)
+
+
+def test_status_fault_answers_once_then_recovers(emulator: Emulator) -> None:
+    emulator.faults.add(Fault.status(503), method="GET", path=FULL)
+    r = get(emulator)
+    assert r.status_code == 503
+    assert r.headers["Content-Type"] == "application/problem+json"
+    assert r.json()["status"] == 503
+    assert "Retry-After" not in r.headers
+    assert get(emulator).status_code == 200
+    assert emulator.faults.pending() == 0
+
+
+@pytest.mark.parametrize(("retry_after", "header"), [(2, "2"), (1.0, "1"), (0.5, "0.5")])
+def test_429_carries_retry_after(emulator: Emulator, retry_after: float, header: str) -> None:
+    emulator.faults.add(Fault.status(429, retry_after=retry_after))
+    r = get(emulator)
+    assert (r.status_code, r.headers["Retry-After"]) == (429, header)
+    assert r.json()["title"] == "Too Many Requests"
+
+
+def test_status_fault_on_put_changes_nothing(emulator: Emulator) -> None:
+    before = emulator.document()
+    emulator.faults.add(Fault.status(503), method="PUT")
+    assert put(emulator, with_jane(emulator)).status_code == 503
+    assert emulator.document() == before
+
+
+def test_faults_match_method_path_and_times(emulator: Emulator) -> None:
+    emulator.faults.add(Fault.status(502), method="PUT", times=2)
+    emulator.faults.add(Fault.status(504), path=PROFILE)
+    assert get(emulator).status_code == 200  # neither matches a GET of the layout
+    assert get(emulator, PROFILE).status_code == 504
+    assert get(emulator, PROFILE).status_code == 200
+    doc = emulator.document()
+    assert [put(emulator, doc).status_code for _ in range(3)] == [502, 502, 204]
+
+
+def test_drop_closes_the_connection_without_an_answer(emulator: Emulator) -> None:
+    emulator.faults.add(Fault.drop(), method="GET")
+    with pytest.raises(requests.ConnectionError):
+        get(emulator)
+    assert get(emulator).status_code == 200
+    assert [(r.method, r.status) for r in emulator.request_log] == [("GET", None), ("GET", 200)]
+
+
+def test_dropped_put_is_not_applied(emulator: Emulator) -> None:
+    before = emulator.document()
+    emulator.faults.add(Fault.drop(), method="PUT")
+    with pytest.raises(requests.ConnectionError):
+        put(emulator, with_jane(emulator))
+    assert emulator.document() == before
+
+
+def test_drop_after_apply_changes_state_and_gives_no_answer(emulator: Emulator) -> None:
+    emulator.faults.add(Fault.drop_after_apply())
+    assert get(emulator).status_code == 200  # a PUT-only fault lets GETs through
+    with pytest.raises(requests.ConnectionError):
+        put(emulator, with_jane(emulator))
+    assert [u["id"] for u in emulator.document()["users"]] == ["admin", "jane"]
+    assert emulator.request_log[-1].status is None
+    assert put(emulator, emulator.document()).status_code == 204
+
+
+def test_ignore_field_accepts_the_put_but_drops_the_field(emulator: Emulator) -> None:
+    emulator.faults.add(Fault.ignore_field("email"))
+    doc = with_jane(emulator)
+    assert put(emulator, doc).status_code == 204
+    jane = emulator.document()["users"][1]
+    assert jane["firstname"] == "Jane"
+    assert "email" not in jane
+    assert put(emulator, doc).status_code == 204  # fired once only
+    assert emulator.document()["users"][1]["email"] == "jane@example.com"
+
+
+def test_ignore_field_applies_to_groups_too(emulator: Emulator) -> None:
+    emulator.faults.add(Fault.ignore_field("name"))
+    assert put(emulator, with_jane(emulator)).status_code == 204
+    assert emulator.document()["userGroups"] == [{"id": "adminGroup", "permissions": []}]
+
+
+def test_delay_fault_still_answers(emulator: Emulator) -> None:
+    emulator.faults.add(Fault.delay(0.05), path=PROFILE)
+    assert get(emulator, PROFILE).status_code == 200
+    assert emulator.faults.pending() == 0
+
+
+def test_faults_can_be_cleared(emulator: Emulator) -> None:
+    emulator.faults.add(Fault.status(500), times=5)
+    emulator.faults.clear()
+    assert get(emulator).status_code == 200
+
+
+def test_invalid_fault_arguments_are_refused(emulator: Emulator) -> None:
+    with pytest.raises(ValueError):
+        emulator.faults.add(Fault.drop(), times=0)
+    with pytest.raises(ValueError):
+        Emulator(fail_rate=1.5)
+
+
+def statuses(emu: Emulator, n: int) -> list[int]:
+    with requests.Session() as session:
+        return [session.get(emu.url + FULL, headers=AUTH, timeout=10).status_code for _ in range(n)]
+
+
+def test_fail_rate_with_a_seed_is_repeatable() -> None:
+    with Emulator(fail_rate=0.5, seed=42) as first:
+        a = statuses(first, 40)
+    with Emulator(fail_rate=0.5, seed=42) as second:
+        b = statuses(second, 40)
+    assert a == b
+    assert set(a) == {200, 503}
+
+
+def test_fail_rate_extremes_and_latency() -> None:
+    with Emulator(fail_rate=1.0) as always:
+        assert statuses(always, 5) == [503] * 5
+    with Emulator(latency=0.01) as slow:
+        assert statuses(slow, 3) == [200] * 3
