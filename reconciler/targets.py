@@ -10,7 +10,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from reconciler.errors import ConfigError
+from reconciler.errors import ConfigError, ReconcilerError
 from reconciler.yamlio import YamlSyntaxError, load_plain
 
 HOST_ENV = "GOODDATA_HOST"
@@ -241,16 +241,26 @@ class LocalOrganization:
     def __enter__(self) -> ResolvedTarget:
         from reconciler.emulator import Emulator  # the server only when the local target is used
 
-        self.data_file.parent.mkdir(parents=True, exist_ok=True)
         first_time = not self.data_file.exists()
         token = secrets.token_urlsafe(32)
-        emulator = Emulator(
-            token=token,
-            data_file=self.data_file,
-            bootstrap_user=self.bootstrap_user,
-            bootstrap_group=self.bootstrap_group,
-        )
-        emulator.__enter__()
+        try:
+            self.data_file.parent.mkdir(parents=True, exist_ok=True)
+            emulator = Emulator(
+                token=token,
+                data_file=self.data_file,
+                bootstrap_user=self.bootstrap_user,
+                bootstrap_group=self.bootstrap_group,
+            )
+            emulator.__enter__()
+        except ValueError as e:  # the emulator's InvalidDocument: a corrupt or foreign data file
+            raise ReconcilerError(
+                f"local organization: {self.data_file} is not a usable organization ({e}); "
+                "move it away to start a fresh one"
+            ) from e
+        except OSError as e:
+            raise ReconcilerError(
+                f"local organization: cannot start it with data in {self.data_file}: {e.strerror or e}"
+            ) from e
         self._emulator = emulator
         try:
             if first_time and self.seed_service_account:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.client import ClientOptions, GoodDataClient, RetryPolicy
-from reconciler.errors import ConfigError, TransportError
+from reconciler.errors import ConfigError, ReconcilerError, TransportError
 from reconciler.targets import LocalOrganization, ResolvedTarget, TargetSpec, load_profile, resolve_target
 
 SECRET = "s3cr3t-token-value-9f8e"
@@ -295,3 +295,14 @@ def test_local_organization_without_a_service_account(tmp_path: Path) -> None:
             assert client.token_owner() == "root"
     assert [u["id"] for u in doc["users"]] == ["root"]
     assert [g["id"] for g in doc["userGroups"]] == ["roots"]
+
+
+@pytest.mark.parametrize("content", ["{not json", '{"users": [], "userGroups": []}'])
+def test_local_organization_with_an_unusable_data_file(tmp_path: Path, content: str) -> None:
+    data_file = tmp_path / "org.json"
+    data_file.write_text(content, encoding="utf-8")
+    with pytest.raises(
+        ReconcilerError, match=r"^local organization: .*org.json is not a usable organization"
+    ):
+        LocalOrganization(data_file).__enter__()
+    assert data_file.read_text(encoding="utf-8") == content  # left for the user to inspect
