@@ -124,6 +124,8 @@ def _log_to_stderr(level: int) -> None:
     logger.addHandler(handler)
     logger.setLevel(level)
     logger.propagate = False
+    # urllib3 repeats every retry our client already logs; keep it for -vv.
+    logging.getLogger("urllib3").setLevel(logging.DEBUG if level <= logging.DEBUG else logging.ERROR)
 
 
 def _register() -> None:
