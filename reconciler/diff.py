@@ -68,9 +68,7 @@ def _nested(prefix: str, old: Any, new: Any) -> Iterator[FieldChange]:
     yield from sorted(found, key=lambda f: f.field)
 
 
-def field_changes(
-    old: Mapping[str, Any], new: Mapping[str, Any], membership: str
-) -> tuple[FieldChange, ...]:
+def field_changes(old: Mapping[str, Any], new: Mapping[str, Any], membership: str) -> tuple[FieldChange, ...]:
     """What changed between two canonical entities; `membership` is `userGroups` or `parents`."""
     out: list[FieldChange] = []
     for key in sorted((old.keys() | new.keys()) - {"id"}):

@@ -18,8 +18,17 @@ from reconciler.guards import DeletionLimits, check_guards  # noqa: F401  (re-ex
 from reconciler.layout import canonical, digest
 from reconciler.plan_warnings import plan_warnings
 
-__all__ = ["Change", "DeletionLimits", "FieldChange", "Plan", "PlanContext", "check_guards", "make_plan",
-           "verify"]  # fmt: skip  (DeletionLimits and check_guards live in reconciler.guards)
+# DeletionLimits and check_guards live in reconciler.guards, plan_warnings in reconciler.plan_warnings.
+__all__ = [
+    "Change",
+    "DeletionLimits",
+    "FieldChange",
+    "Plan",
+    "PlanContext",
+    "check_guards",
+    "make_plan",
+    "verify",
+]
 
 FORMAT_VERSION = 1
 Op = Literal["create", "update", "delete"]
@@ -263,5 +272,5 @@ def make_plan(
 
 
 def verify(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> tuple[Change, ...]:
-    """What still differs after an apply: the changes that would turn `actual` into `expected` (empty = ok)."""
+    """What differs after an apply: the changes that would turn `actual` into `expected` (empty = ok)."""
     return diff_documents(canonical(actual), canonical(expected))

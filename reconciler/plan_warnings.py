@@ -16,7 +16,7 @@ class _Manage:
     """Which groups grant organization MANAGE in the desired document (directly or through a parent)."""
 
     def __init__(self, desired: Mapping[str, Any], context: PlanContext) -> None:
-        # Without the organization's permissions, assume the GoodData default: the bootstrap group holds MANAGE.
+        # Without the organization's permissions, assume GoodData's default: the bootstrap group holds MANAGE.
         self.roots = context.manage_groups or (
             frozenset() if context.manage_users else frozenset({context.bootstrap_group})
         )

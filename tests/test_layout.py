@@ -105,8 +105,15 @@ def test_canonical_sorts_dedups_and_drops_nulls() -> None:
             {
                 "id": "b",
                 "email": None,
-                "userGroups": [{"id": "z", "type": "userGroup"}, {"id": "a", "type": "userGroup"}, {"id": "z"}],
-                "settings": [{"id": "s2", "type": "T", "content": {}}, {"id": "s1", "type": "T", "content": None}],
+                "userGroups": [
+                    {"id": "z", "type": "userGroup"},
+                    {"id": "a", "type": "userGroup"},
+                    {"id": "z"},
+                ],
+                "settings": [
+                    {"id": "s2", "type": "T", "content": {}},
+                    {"id": "s1", "type": "T", "content": None},
+                ],
                 "permissions": [
                     {"name": "SEE", "assignee": {"type": "userGroup", "id": "g"}},
                     {"name": "SEE", "assignee": {"type": "user", "id": "x"}},
@@ -171,14 +178,22 @@ def test_render_field_ownership() -> None:
 
 
 def test_render_prune_drops_undeclared_and_keeps_protected_and_ignored() -> None:
-    options = RenderOptions(protected_users=frozenset({"owner"}), ignore_users=("svc-*",), ignore_groups=("svc-*",))
+    options = RenderOptions(
+        protected_users=frozenset({"owner"}), ignore_users=("svc-*",), ignore_groups=("svc-*",)
+    )
     result = render_with_notes(state(group("analysts"), group("everyone")), LIVE, options)
     out = result.document
     assert [u["id"] for u in out["users"]] == ["admin", "owner", "svc-etl"]  # jane, bob dropped
     assert by_id(out, "users", "admin") == LIVE["users"][0]
     assert by_id(out, "users", "svc-etl") == LIVE["users"][3]
     # legacy is not declared, but the kept token owner is still a member: keep it, and say why
-    assert [g["id"] for g in out["userGroups"]] == ["adminGroup", "analysts", "everyone", "legacy", "svc-bots"]
+    assert [g["id"] for g in out["userGroups"]] == [
+        "adminGroup",
+        "analysts",
+        "everyone",
+        "legacy",
+        "svc-bots",
+    ]
     assert len(result.notes) == 1
     assert "group legacy is not declared but is kept: user owner" in result.notes[0]
 
@@ -205,21 +220,40 @@ def test_render_prune_off_keeps_everything_live() -> None:
 
 
 def test_render_declared_but_ignored_is_left_untouched() -> None:
-    result = render_with_notes(state(user("svc-etl", email="x@acme.com")), LIVE, RenderOptions(ignore_users=("svc-*",)))
+    result = render_with_notes(
+        state(user("svc-etl", email="x@acme.com")), LIVE, RenderOptions(ignore_users=("svc-*",))
+    )
     assert by_id(result.document, "users", "svc-etl") == LIVE["users"][3]
     assert any("svc-etl is declared but matches policy.ignore" in n for n in result.notes)
 
 
 def test_render_offline_adds_minimal_bootstrap() -> None:
     out = render(state(user("jane", userGroups=["analysts"]), group("analysts")), None, RenderOptions())
-    assert by_id(out, "users", "admin") == {"id": "admin", "permissions": [], "settings": [], "userGroups": ref("adminGroup")}
+    assert by_id(out, "users", "admin") == {
+        "id": "admin",
+        "permissions": [],
+        "settings": [],
+        "userGroups": ref("adminGroup"),
+    }
     assert by_id(out, "userGroups", "adminGroup") == {"id": "adminGroup", "permissions": []}
-    assert by_id(out, "users", "jane") == {"id": "jane", "permissions": [], "settings": [], "userGroups": ref("analysts")}
+    assert by_id(out, "users", "jane") == {
+        "id": "jane",
+        "permissions": [],
+        "settings": [],
+        "userGroups": ref("analysts"),
+    }
 
 
 def test_render_offline_keeps_declared_bootstrap() -> None:
-    out = render(state(user("admin", email="root@acme.com"), group("adminGroup", name="Admins")), None, RenderOptions())
-    assert by_id(out, "users", "admin") == {"email": "root@acme.com", "id": "admin", "permissions": [], "settings": []}
+    out = render(
+        state(user("admin", email="root@acme.com"), group("adminGroup", name="Admins")), None, RenderOptions()
+    )
+    assert by_id(out, "users", "admin") == {
+        "email": "root@acme.com",
+        "id": "admin",
+        "permissions": [],
+        "settings": [],
+    }
     assert by_id(out, "userGroups", "adminGroup") == {"id": "adminGroup", "name": "Admins", "permissions": []}
 
 
@@ -239,7 +273,16 @@ def test_to_state_shape_and_order() -> None:
     assert out["groups"][1] == {"id": "analysts", "name": "Analysts", "parents": ["everyone"]}
     assert [u["id"] for u in out["users"]] == ["admin", "bob", "jane", "owner"]
     jane = out["users"][2]
-    assert list(jane) == ["id", "email", "firstname", "lastname", "authId", "userGroups", "settings", "systemAccount"]
+    assert list(jane) == [
+        "id",
+        "email",
+        "firstname",
+        "lastname",
+        "authId",
+        "userGroups",
+        "settings",
+        "systemAccount",
+    ]
     assert jane["userGroups"] == ["analysts"]
 
 

@@ -69,8 +69,18 @@ def test_order_creates_topological_then_updates_then_deletes_children_first() ->
         [*BASE_USERS, u("bob", "everyone", authId="a|bob"), u("ann", authId="a|ann")],
     )
     desired = doc(
-        [g("adminGroup"), g("everyone", name="Everyone"), g("a-leaf", "m-mid"), g("m-mid", "z-root"), g("z-root")],
-        [u("admin", "adminGroup"), u("jane", "a-leaf", authId="a|jane", email="j@acme.com"), u("carl", authId="a|c")],
+        [
+            g("adminGroup"),
+            g("everyone", name="Everyone"),
+            g("a-leaf", "m-mid"),
+            g("m-mid", "z-root"),
+            g("z-root"),
+        ],
+        [
+            u("admin", "adminGroup"),
+            u("jane", "a-leaf", authId="a|jane", email="j@acme.com"),
+            u("carl", authId="a|c"),
+        ],
     )
     p = plan(live, desired)
     assert ops(p) == [
@@ -98,7 +108,9 @@ def test_order_creates_topological_then_updates_then_deletes_children_first() ->
 
 
 def test_warning_user_without_auth_id_on_create_and_update() -> None:
-    desired = doc(BASE_GROUPS, [u("admin", "adminGroup"), u("jane", "everyone", email="x@acme.com"), u("new")])
+    desired = doc(
+        BASE_GROUPS, [u("admin", "adminGroup"), u("jane", "everyone", email="x@acme.com"), u("new")]
+    )
     p = plan(LIVE, desired)
     assert "user jane has no authId: it cannot log in" in p.warnings
     assert "user new has no authId: it cannot log in" in p.warnings
@@ -126,7 +138,10 @@ def test_warning_bootstrap_group_members_and_manage() -> None:
     live = doc(BASE_GROUPS, [*BASE_USERS, u("root", "adminGroup", authId="a|root")])
     desired = doc(
         [*BASE_GROUPS, g("ops", "adminGroup")],
-        [u("admin", "adminGroup"), u("jane", "everyone", "adminGroup", authId="a|jane", email="jane@acme.com")],
+        [
+            u("admin", "adminGroup"),
+            u("jane", "everyone", "adminGroup", authId="a|jane", email="jane@acme.com"),
+        ],
     )
     p = plan(live, desired)
     assert p.warnings == (
@@ -174,7 +189,15 @@ def test_fingerprint_stable_and_sensitive() -> None:
 def test_to_dict_from_dict_round_trip_through_json() -> None:
     desired = doc(
         [g("adminGroup"), g("analysts", "everyone", name="A"), g("everyone")],
-        [u("admin", "adminGroup"), u("jane", "analysts", email="j@acme.com", settings=[{"id": "s", "type": "T", "content": {"v": 1}}])],
+        [
+            u("admin", "adminGroup"),
+            u(
+                "jane",
+                "analysts",
+                email="j@acme.com",
+                settings=[{"id": "s", "type": "T", "content": {"v": 1}}],
+            ),
+        ],
     )
     p = plan(LIVE, desired)
     data = json.loads(json.dumps(p.to_dict()))
@@ -223,7 +246,10 @@ def test_verify_lists_what_differs() -> None:
 def deleting(users: int, groups: int, keep_users: int = 100, keep_groups: int = 100) -> Plan:
     keep_g = [g(f"keep-g{i}") for i in range(keep_groups)]
     keep_u = [u(f"keep-u{i}", authId="a") for i in range(keep_users)]
-    live = doc([*keep_g, *(g(f"old-g{i}") for i in range(groups))], [*keep_u, *(u(f"old-u{i}") for i in range(users))])
+    live = doc(
+        [*keep_g, *(g(f"old-g{i}") for i in range(groups))],
+        [*keep_u, *(u(f"old-u{i}") for i in range(users))],
+    )
     return plan(live, doc(keep_g, keep_u))
 
 
@@ -244,7 +270,9 @@ def test_guards_within_limits_pass() -> None:
 def test_guard_user_limit() -> None:
     with pytest.raises(GuardError) as e:
         guard(deleting(12, 0))
-    assert str(e.value) == "refused: plan deletes 12 users (limit 10); review it and pass --allow-deletions 12"
+    assert (
+        str(e.value) == "refused: plan deletes 12 users (limit 10); review it and pass --allow-deletions 12"
+    )
 
 
 def test_guard_group_limit() -> None:
@@ -254,7 +282,9 @@ def test_guard_group_limit() -> None:
 
 def test_guard_percent_limit() -> None:
     p = deleting(3, 2, keep_users=5, keep_groups=5)  # 5 of 15 = 33%
-    with pytest.raises(GuardError, match=r"33.3% of the 15 users and groups \(limit 25%\).*--allow-deletions 5"):
+    with pytest.raises(
+        GuardError, match=r"33.3% of the 15 users and groups \(limit 25%\).*--allow-deletions 5"
+    ):
         guard(p)
     guard(p, limits=DeletionLimits(percent=None))
     guard(p, limits=DeletionLimits(percent=34))
@@ -291,7 +321,14 @@ def test_protected_principals_are_never_deleted() -> None:
 def test_scale_100k_users_one_percent_changed() -> None:
     groups = [g(f"g{i:04d}", *([f"g{i // 10:04d}"] if i >= 10 else [])) for i in range(1000)]
     users = [
-        u(f"user{i:06d}", f"g{i % 1000:04d}", authId=f"a|{i}", email=f"user{i}@acme.com", firstname="F", lastname="L")
+        u(
+            f"user{i:06d}",
+            f"g{i % 1000:04d}",
+            authId=f"a|{i}",
+            email=f"user{i}@acme.com",
+            firstname="F",
+            lastname="L",
+        )
         for i in range(100_000)
     ]
     live = doc(groups, users)

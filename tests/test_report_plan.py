@@ -39,7 +39,9 @@ def load_case(folder: Path) -> Plan:
     context = PlanContext(
         manage_groups=frozenset(ctx.get("manage_groups", ())),
         manage_users=frozenset(ctx.get("manage_users", ())),
-        workspace_assignees={(a["type"], a["id"]): tuple(a["workspaces"]) for a in ctx.get("workspace_assignees", ())},
+        workspace_assignees={
+            (a["type"], a["id"]): tuple(a["workspaces"]) for a in ctx.get("workspace_assignees", ())
+        },
         notes=tuple(ctx.get("notes", ())),
     )
     return make_plan(live, desired, target=ctx.get("target", "prod"), context=context)
@@ -70,8 +72,8 @@ def test_every_kind_case_really_has_every_kind() -> None:
     assert {"email", "lastname", "userGroups", "parents", "permissions", "name"} <= fields
     assert any(f.startswith("settings[") for f in fields)
     text = " | ".join(plan.warnings)
-    for needle in ("has no authId", "cascades them away", "joins the bootstrap group", "organization MANAGE",
-                   "is not declared but is kept", "a member of the bootstrap group"):  # fmt: skip
+    needles = ("has no authId", "cascades them away", "joins the bootstrap group", "organization MANAGE")
+    for needle in (*needles, "is not declared but is kept", "a member of the bootstrap group"):
         assert needle in text
 
 
@@ -88,9 +90,14 @@ def test_text_colors_only_when_asked() -> None:
     assert "\033[" not in plain
     assert "\033[32m+ create group platform\033[0m" in colored
     assert "\033[31m- destroy user bob.old\033[0m" in colored
-    assert colored.replace("\033[32m", "").replace("\033[33m", "").replace("\033[31m", "").replace(
-        "\033[1m", ""
-    ).replace("\033[0m", "") == plain
+    assert (
+        colored.replace("\033[32m", "")
+        .replace("\033[33m", "")
+        .replace("\033[31m", "")
+        .replace("\033[1m", "")
+        .replace("\033[0m", "")
+        == plain
+    )
 
 
 def test_no_changes_reports() -> None:
@@ -102,8 +109,14 @@ def test_no_changes_reports() -> None:
     assert md.endswith("**No changes. The organization matches the state.**\n")
 
 
+SMALL: dict[str, Any] = {
+    "userGroups": [{"id": "adminGroup"}],
+    "users": [{"id": "admin", "userGroups": [{"id": "adminGroup"}]}],
+}
+
+
 def test_markdown_stays_readable_with_10000_changes() -> None:
-    live = {"userGroups": [{"id": "adminGroup"}], "users": [{"id": "admin", "userGroups": [{"id": "adminGroup"}]}]}
+    live = SMALL
     desired = {
         "userGroups": live["userGroups"],
         "users": live["users"] + [{"id": f"user{i:05d}", "email": f"u{i}@acme.com"} for i in range(10_000)],
@@ -118,12 +131,13 @@ def test_markdown_stays_readable_with_10000_changes() -> None:
 
 
 def test_markdown_escapes_and_fences_hostile_values() -> None:
-    live = {"userGroups": [{"id": "adminGroup"}], "users": [{"id": "admin", "userGroups": [{"id": "adminGroup"}]}]}
+    live = SMALL
     desired = {"userGroups": live["userGroups"], "users": live["users"] + [{"id": "x", "firstname": "a```b"}]}
-    md = rendered("markdown", make_plan(live, desired, target="t", context=PlanContext(notes=("<b>_x_</b>",))))
+    context = PlanContext(notes=("<b>_x_</b>",))
+    md = rendered("markdown", make_plan(live, desired, target="t", context=context))
     assert "````diff" in md
     assert "\\<b\\>\\_x\\_\\</b\\>" in md
 
 
 def test_registry_names() -> None:
-    assert REPORTERS == {"text": TextPlanReporter, "markdown": MarkdownPlanReporter, "json": JsonPlanReporter}
+    assert {"text": TextPlanReporter, "markdown": MarkdownPlanReporter, "json": JsonPlanReporter} == REPORTERS

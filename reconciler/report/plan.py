@@ -172,10 +172,21 @@ class MarkdownPlanReporter(PlanReporter):
             body += [prefix + line[1:] for line in fields]
         if len(plan.changes) > MARKDOWN_MAX_CHANGES:
             more = len(plan.changes) - MARKDOWN_MAX_CHANGES
-            body.append(f"… and {more} more changes (the full plan is in plan.json: --format json --out FILE)")
+            body.append(
+                f"… and {more} more changes (the full plan is in plan.json: --format json --out FILE)"
+            )
         fence = _fence(body)
         summary = f"Changes ({len(plan.changes)} objects)"
-        return ["<details><summary>" + summary + "</summary>", "", fence + "diff", *body, fence, "", "</details>", ""]
+        return [
+            "<details><summary>" + summary + "</summary>",
+            "",
+            fence + "diff",
+            *body,
+            fence,
+            "",
+            "</details>",
+            "",
+        ]
 
 
 class JsonPlanReporter(PlanReporter):
