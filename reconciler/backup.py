@@ -1,0 +1,154 @@
+"""Backups of the live organization (SPEC §6): the file, its git commit, the log and reading old revisions.
+
+This is the one module that runs git.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import BackupError
+from reconciler.layout import canonical
+
+log = logging.getLogger(__name__)
+
+BACKUP_FILE = "usersAndUserGroups.json"
+
+# Used only when the repository has no identity of its own (a fresh CI runner), so the commit never fails.
+_FALLBACK_IDENTITY = ("-c", "user.name=reconciler", "-c", "user.email=reconciler@localhost")
+
+
+@dataclass(frozen=True)
+class BackupEntry:
+    """One backup in the git history of a target's backup file."""
+
+    rev: str
+    date: str
+    message: str
+
+
+def backup_path(backups_dir: Path, target: str) -> Path:
+    """`<backups>/<target>/usersAndUserGroups.json`."""
+    return backups_dir / target / BACKUP_FILE
+
+
+def backup_text(doc: Mapping[str, Any]) -> str:
+    """The backup form of a document: canonical, pretty, sorted keys, id-sorted lists."""
+    return json.dumps(canonical(doc), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_backup(path: Path, doc: Mapping[str, Any]) -> None:
+    """Write the backup atomically: a temp file in the same directory, fsync, rename, fsync the directory."""
+    data = backup_text(doc).encode("utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError as e:
+        raise BackupError(f"backup error: cannot write {path}: {e.strerror or e}") from e
+
+
+def read_backup_file(path: Path) -> dict[str, Any]:
+    """Read a backup (or any layout document) from a file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise BackupError(f"backup error: cannot read {path}: {e.strerror or e}") from e
+    except (ValueError, UnicodeDecodeError) as e:
+        raise BackupError(f"backup error: {path} is not a JSON layout document: {e}") from e
+    return _as_layout(data, str(path))
+
+
+def in_git_work_tree(path: Path) -> bool:
+    """True when `path` (or its nearest existing parent) is inside a git work tree."""
+    probe = path if path.is_dir() else path.parent
+    while not probe.exists():
+        probe = probe.parent
+    try:
+        out = _git(probe, "rev-parse", "--is-inside-work-tree", check=False)
+    except BackupError:
+        return False
+    return out.strip() == "true"
+
+
+def commit_backup(path: Path, message: str) -> str | None:
+    """`git add` + `git commit` of the backup file alone; the new revision, or None when nothing changed."""
+    repo = path.parent
+    _git(repo, "add", "--", path.name)
+    if not _git(repo, "status", "--porcelain", "--", path.name).strip():
+        log.info("backup %s unchanged since its last commit; nothing to commit", path)
+        return None
+    identity = () if _git(repo, "config", "user.email", check=False).strip() else _FALLBACK_IDENTITY
+    # `--only` semantics (pathspec after --): whatever else the user has staged stays out of this commit.
+    _git(repo, *identity, "commit", "--quiet", "--no-verify", "-m", message, "--", path.name)
+    return _git(repo, "rev-parse", "HEAD").strip()
+
+
+def list_backups(path: Path) -> list[BackupEntry]:
+    """The backups of one target, newest first, from the git history of its backup file."""
+    if not in_git_work_tree(path):
+        return []
+    out = _git(path.parent, "log", "--format=%H%x1f%aI%x1f%s", "--", path.name, check=False)
+    entries = []
+    for line in out.splitlines():
+        rev, date, message = line.split("\x1f", 2)
+        entries.append(BackupEntry(rev, date, message))
+    return entries
+
+
+def read_backup_rev(path: Path, rev: str) -> dict[str, Any]:
+    """The backup file as it was at git revision `rev`."""
+    rel = _git(path.parent, "ls-files", "--full-name", "--", path.name, check=False).strip()
+    if not rel:
+        rel = _git(path.parent, "rev-parse", "--show-prefix").strip() + path.name
+    try:
+        text = _git(path.parent, "show", f"{rev}:{rel}")
+    except BackupError as e:
+        raise BackupError(f"backup error: no backup at revision {rev!r} ({rel}): {e}") from e
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        raise BackupError(f"backup error: {rel} at {rev} is not JSON: {e}") from e
+    return _as_layout(data, f"{rel}@{rev}")
+
+
+def _as_layout(data: Any, where: str) -> dict[str, Any]:
+    if not (isinstance(data, dict) and isinstance(data.get("users"), list)
+            and isinstance(data.get("userGroups"), list)):
+        raise BackupError(f"backup error: {where} is not a usersAndUserGroups layout document")
+    return data
+
+
+def _git(cwd: Path, *args: str, check: bool = True) -> str:
+    try:
+        proc = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8", check=False,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+        )
+    except OSError as e:
+        raise BackupError(f"backup error: cannot run git: {e}") from e
+    if check and proc.returncode != 0:
+        detail = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"
+        raise BackupError(f"backup error: git {args[-1] if args else ''}: {detail}")
+    return proc.stdout
