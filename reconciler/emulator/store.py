@@ -67,6 +67,13 @@ def write_atomically(path: Path, data: bytes) -> None:
         os.close(dir_fd)
 
 
+def remove_stale_temp_files(path: Path) -> None:
+    """Delete temp files that a process killed mid-write left beside `path`."""
+    if path.parent.is_dir():
+        for stale in path.parent.glob(f".{path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
+
+
 class Store:
     """Holds the current snapshot; writers serialize on a lock, readers just take the reference."""
 
@@ -78,6 +85,8 @@ class Store:
         self._snapshot = Snapshot(self._initial(), 1)
 
     def _initial(self) -> dict[str, Any]:
+        if self.data_file is not None:
+            remove_stale_temp_files(self.data_file)
         if self.data_file is not None and self.data_file.exists():
             try:
                 raw = json.loads(self.data_file.read_bytes())
