@@ -1,0 +1,106 @@
+"""The desired state: state files → plain data with positions → schema and semantic checks → the model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from reconciler.errors import StateError
+from reconciler.source.files import StateFile, read_state_file, state_files
+from reconciler.source.model import DesiredState, Entry, Kind, Location
+from reconciler.source.problem import Problem, Severity
+from reconciler.source.rules import Declared, check_all
+
+if TYPE_CHECKING:
+    from reconciler.config import Config
+
+__all__ = ["DesiredState", "Entry", "Location", "Problem", "Severity", "Validation", "load_state",
+           "validate_state"]
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The state as far as it could be read, and every problem found."""
+
+    state: DesiredState
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> int:
+        """Number of error problems."""
+        return sum(1 for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        """Number of warning problems."""
+        return sum(1 for p in self.problems if p.severity == "warning")
+
+    def ok(self, *, strict: bool = False) -> bool:
+        """No errors (and with `strict`, no warnings)."""
+        return not self.errors and not (strict and self.warnings)
+
+
+def validate_state(config: Config, *, strict: bool = False) -> Validation:
+    """Read every state file and check it; bad input becomes problems, never an exception."""
+    problems: list[Problem] = []
+    files: list[StateFile] = []
+    if not config.state_dir.is_dir():
+        problems.append(Problem(Location(config.relative(config.state_dir)), "error",
+                                "the state directory does not exist", "state-dir"))
+    else:
+        for path in state_files(config):
+            files.append(read_state_file(path, config.relative(path)))
+        if not files:
+            problems.append(Problem(Location(config.relative(config.state_dir)), "warning",
+                                    "no state files (*.yaml, *.yml): nothing is declared", "no-state"))
+    users: list[Declared] = []
+    groups: list[Declared] = []
+    for f in files:
+        problems.extend(f.problems)
+        if f.doc is not None:
+            _collect(f, "groups", "group", groups)
+            _collect(f, "users", "user", users)
+    problems.extend(check_all(users, groups, config))
+    problems.sort(key=lambda p: p.sort_key)
+    state = DesiredState(users=_first(users), groups=_first(groups), files=tuple(f.rel for f in files))
+    return Validation(state, tuple(problems))
+
+
+def load_state(config: Config, *, strict: bool = False) -> DesiredState:
+    """The validated desired state; StateError (with every problem) when it is not valid."""
+    result = validate_state(config, strict=strict)
+    if not result.ok(strict=strict):
+        counts = f"{result.errors} error{'s' if result.errors != 1 else ''}"
+        if result.warnings:
+            counts += f", {result.warnings} warning{'s' if result.warnings != 1 else ''}"
+        raise StateError(f"invalid state: {counts} (run `reconciler validate` for details)", result.problems)
+    return result.state
+
+
+def _collect(f: StateFile, section: str, kind: Kind, out: list[Declared]) -> None:
+    assert f.doc is not None
+    items = f.doc.data.get(section)
+    if not isinstance(items, list):
+        return
+    doc = f.doc
+    rel = f.rel
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            continue  # the schema check has reported it
+        line, column = doc.start(item)
+        fields: dict[str, Any] = {}
+        locations: dict[str, Location] = {}
+        for key, (key_pos, _) in doc.key_positions(item).items():
+            if key != "id":
+                fields[key] = item[key]
+                locations[key] = Location(rel, key_pos[0], key_pos[1])
+        entry = Entry(kind=kind, id=item["id"], fields=fields, location=Location(rel, line, column),
+                      field_locations=locations)
+        out.append(Declared(entry, item, doc))
+
+
+def _first(declared: list[Declared]) -> dict[str, Entry]:
+    out: dict[str, Entry] = {}
+    for d in declared:
+        out.setdefault(d.entry.id, d.entry)
+    return out

@@ -1,0 +1,143 @@
+"""reconciler.yaml: where the state lives, the targets, the bootstrap ids and the policy (SPEC §4)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import ConfigError
+from reconciler.source.schema_check import pointer, schema_findings
+from reconciler.targets import TargetSpec
+from reconciler.yamlio import MarkedDocument, YamlSyntaxError, load_marked
+
+CONFIG_FILE = "reconciler.yaml"
+CONFIG_SCHEMA = "config.schema.json"
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """The bootstrap admin user and group: never deleted, kept when the state does not declare them."""
+
+    user: str = "admin"
+    group: str = "adminGroup"
+
+
+@dataclass(frozen=True)
+class MaxDeletions:
+    """Bounds on deletions per apply; None disables a bound."""
+
+    users: int | None = 10
+    groups: int | None = 5
+    percent: float | None = 25.0
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the reconciler may do to live objects."""
+
+    prune: bool = True
+    ignore_users: tuple[str, ...] = ()
+    ignore_groups: tuple[str, ...] = ()
+    max_deletions: MaxDeletions = MaxDeletions()
+
+
+@dataclass(frozen=True)
+class Config:
+    """reconciler.yaml as read, with every path made absolute."""
+
+    path: Path | None  # the reconciler.yaml read, None when defaults were used
+    root: Path  # directory of reconciler.yaml (or cwd): relative paths resolve against it
+    state_dir: Path
+    backups_dir: Path
+    default_target: str = "local"
+    targets: Mapping[str, TargetSpec] = field(default_factory=lambda: {"local": TargetSpec("local")})
+    bootstrap: Bootstrap = Bootstrap()
+    policy: Policy = Policy()
+
+    def relative(self, path: Path) -> str:
+        """`path` relative to the config root when it is inside it (POSIX form), else as given."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def load_config(path: Path | None = None, *, cwd: Path) -> Config:
+    """Read reconciler.yaml (`path`, or ./reconciler.yaml when present, else defaults); raise ConfigError."""
+    if path is None:
+        candidate = cwd / CONFIG_FILE
+        if not candidate.is_file():
+            root = cwd.resolve()
+            return Config(path=None, root=root, state_dir=root / "state", backups_dir=root / "state" / "backups")
+        path = candidate
+    path = path if path.is_absolute() else cwd / path
+    shown = path.name if path.parent.resolve() == cwd.resolve() else path.as_posix()
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ConfigError(f"invalid config: {shown}: cannot read: {e.strerror or e}") from e
+    try:
+        doc = load_marked(raw)
+    except YamlSyntaxError as e:
+        raise ConfigError(f"invalid config: {shown}:{e.line}:{e.column}: {e}") from e
+    if doc.data is None:  # an empty reconciler.yaml: all defaults
+        doc.data = {}
+    data = doc.data
+    problems = [f"{shown}:{i.line}:{i.column}: {i.message}" for i in doc.issues]
+    if not isinstance(data, dict):
+        raise ConfigError(f"invalid config: {shown}:1:1: the file must be a mapping")
+    problems += _violations(doc, shown)
+    if problems:
+        raise ConfigError("invalid config: " + "; ".join(problems))
+    return _build(data, path.parent.resolve(), path.resolve(), doc, shown)
+
+
+def _violations(doc: MarkedDocument, shown: str) -> list[str]:
+    out: list[str] = []
+    for f in schema_findings(CONFIG_SCHEMA, doc):
+        message = f.message
+        if f.path and f.path[0] == "targets":
+            # never echo a value that might be a secret
+            where = pointer(f.path)
+            if f.path[-1] == "token":
+                message = f"{where}: a literal token is refused; write $NAME to read it from the environment " \
+                          "variable NAME"
+            elif len(f.path) == 2 and "is not of type" in message:
+                message = f"{where}: a target is a mapping: {{}}, {{host: …, token: $NAME}} or {{profile: …}}"
+        out.append(f"{shown}:{f.line}:{f.column}: {message}")
+    return out
+
+
+def _build(data: dict[str, Any], root: Path, path: Path, doc: MarkedDocument, shown: str) -> Config:
+    state_dir = root / data.get("state", "state")
+    backups_dir = root / data["backups"] if "backups" in data else state_dir / "backups"
+    targets: dict[str, TargetSpec] = {"local": TargetSpec("local")}
+    for name, spec in (data.get("targets") or {}).items():
+        targets[name] = TargetSpec(name, host=spec.get("host"), token=spec.get("token"), profile=spec.get("profile"))
+    default_target = data.get("default_target", "local")
+    if default_target not in targets:
+        line, col = doc.locate(["default_target"])
+        raise ConfigError(f"invalid config: {shown}:{line}:{col}: default_target: {default_target!r} is not "
+                          f"one of the targets ({', '.join(sorted(targets))})")
+    boot = data.get("bootstrap", {})
+    pol = data.get("policy", {})
+    ignore = pol.get("ignore", {})
+    md = pol.get("max_deletions", {})
+    defaults = MaxDeletions()
+    policy = Policy(
+        prune=pol.get("prune", True),
+        ignore_users=tuple(ignore.get("users", ())),
+        ignore_groups=tuple(ignore.get("groups", ())),
+        max_deletions=MaxDeletions(
+            users=md.get("users", defaults.users),
+            groups=md.get("groups", defaults.groups),
+            percent=float(md["percent"]) if md.get("percent") is not None else (
+                None if "percent" in md else defaults.percent),
+        ),
+    )
+    return Config(path=path, root=root, state_dir=state_dir.resolve(), backups_dir=backups_dir.resolve(),
+                  default_target=default_target, targets=targets,
+                  bootstrap=Bootstrap(user=boot.get("user", "admin"), group=boot.get("group", "adminGroup")),
+                  policy=policy)

@@ -1,0 +1,88 @@
+"""Finding the state files and reading each into plain data with positions (SPEC §3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reconciler.source.model import Location
+from reconciler.source.problem import Problem
+from reconciler.source.schema_check import schema_findings
+from reconciler.yamlio import MarkedDocument, YamlSyntaxError, load_marked
+
+if TYPE_CHECKING:
+    from reconciler.config import Config
+
+STATE_SCHEMA = "state-file.schema.json"
+SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class StateFile:
+    """One state file as read: its shown path, the document (None when unreadable) and its problems."""
+
+    rel: str
+    doc: MarkedDocument | None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def state_files(config: Config) -> list[Path]:
+    """Every *.yaml / *.yml under the state directory except the backups, sorted."""
+    skip = {config.backups_dir.resolve(), (config.state_dir / "backups").resolve()}
+    found: list[Path] = []
+    stack = [config.state_dir]
+    while stack:
+        directory = stack.pop()
+        try:
+            children = list(directory.iterdir())
+        except OSError:
+            continue
+        for child in children:
+            if child.is_dir():
+                if child.resolve() not in skip:
+                    stack.append(child)
+            elif child.suffix in SUFFIXES and child.is_file():
+                found.append(child)
+    return sorted(found, key=lambda p: p.relative_to(config.state_dir).as_posix())
+
+
+def read_state_file(path: Path, rel: str) -> StateFile:
+    """Load one file, check its shape and schema; every problem is collected, none raised."""
+    result = StateFile(rel, None)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        result.problems.append(Problem(Location(rel), "error", f"cannot read: {e.strerror or e}", "io"))
+        return result
+    try:
+        doc = load_marked(raw)
+    except YamlSyntaxError as e:
+        result.problems.append(Problem(Location(rel, e.line, e.column), "error", str(e), e.rule))
+        return result
+    for issue in doc.issues:
+        result.problems.append(Problem(Location(rel, issue.line, issue.column), "error", issue.message, issue.rule))
+    if doc.data is None:
+        return result  # an empty file (or only comments) declares nothing
+    if not isinstance(doc.data, dict):
+        line, column = doc.start(doc.data) if isinstance(doc.data, list) else (1, 1)
+        result.problems.append(Problem(Location(rel, line, column), "error",
+                                       f"a state file is a mapping with optional 'users' and 'groups' lists, "
+                                       f"found {_kind(doc.data)}", "top-level"))
+        return result
+    result.doc = doc
+    for f in schema_findings(STATE_SCHEMA, doc):
+        result.problems.append(Problem(Location(rel, f.line, f.column), "error", f.message, "schema"))
+    return result
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return type(value).__name__

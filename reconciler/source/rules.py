@@ -1,0 +1,185 @@
+"""Semantic rules across all state files (SPEC §3): duplicates, references, cycles, identities, bootstrap."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Any
+
+from reconciler.source.model import Entry, Location
+from reconciler.source.problem import Problem
+from reconciler.yamlio import MarkedDocument
+
+if TYPE_CHECKING:
+    from reconciler.config import Config
+
+
+@dataclass(frozen=True)
+class Declared:
+    """An entry with what the rules need to place problems: its raw mapping and document."""
+
+    entry: Entry
+    item: dict[str, Any]
+    doc: MarkedDocument
+
+    def at(self, pos: tuple[int, int]) -> Location:
+        return Location(self.entry.location.path, pos[0], pos[1])
+
+    def field_at(self, name: str) -> Location:
+        return self.entry.field_locations.get(name, self.entry.location)
+
+    def refs(self, name: str) -> Iterator[tuple[int, str, Location]]:
+        """(index, id, location) of every string item of list field `name`."""
+        value = self.item.get(name)
+        if not isinstance(value, list):
+            return
+        positions = self.doc.item_positions(value)
+        for index, ref in enumerate(value):
+            if isinstance(ref, str):
+                yield index, ref, self.at(positions[index])
+
+
+def _matches(value: str, globs: tuple[str, ...]) -> str | None:
+    return next((g for g in globs if fnmatchcase(value, g)), None)
+
+
+def check_all(users: list[Declared], groups: list[Declared], config: Config) -> list[Problem]:
+    """Every semantic problem of the declared users and groups."""
+    problems: list[Problem] = []
+    first_users = _duplicates(users, "user", problems)
+    first_groups = _duplicates(groups, "group", problems)
+    known_groups = set(first_groups) | {config.bootstrap.group}
+    known_users = set(first_users) | {config.bootstrap.user}
+    for d in users:
+        _memberships(d, "userGroups", known_groups, config, problems)
+        _permissions(d, known_users, known_groups, config, problems)
+    for d in groups:
+        _memberships(d, "parents", known_groups, config, problems)
+        _permissions(d, known_users, known_groups, config, problems)
+    _cycles(first_groups, problems)
+    _identities(list(first_users.values()), problems)
+    _bootstrap(first_users.get(config.bootstrap.user), config, problems)
+    _ignored(first_users.values(), "user", config.policy.ignore_users, "users", problems)
+    _ignored(first_groups.values(), "group", config.policy.ignore_groups, "groups", problems)
+    return problems
+
+
+def _duplicates(declared: list[Declared], kind: str, problems: list[Problem]) -> dict[str, Declared]:
+    first: dict[str, Declared] = {}
+    for d in declared:
+        seen = first.get(d.entry.id)
+        if seen is None:
+            first[d.entry.id] = d
+        else:
+            problems.append(Problem(d.entry.location, "error",
+                                    f"duplicate {kind} id {d.entry.id!r}: first declared at {seen.entry.location}",
+                                    "duplicate-id"))
+    return first
+
+
+def _memberships(d: Declared, name: str, known: set[str], config: Config, problems: list[Problem]) -> None:
+    kind = d.entry.kind
+    seen: set[str] = set()
+    for _, ref, location in d.refs(name):
+        if ref in seen:
+            problems.append(Problem(location, "error", f"{kind} {d.entry.id!r}: group {ref!r} is listed twice in "
+                                    f"{name}", "duplicate-member"))
+            continue
+        seen.add(ref)
+        if ref not in known and _matches(ref, config.policy.ignore_groups) is None:
+            problems.append(Problem(location, "error", f"{kind} {d.entry.id!r}: {name} names unknown group {ref!r} "
+                                    "(not declared, not the bootstrap group, not matched by policy.ignore.groups)",
+                                    "unknown-group"))
+
+
+def _permissions(d: Declared, users: set[str], groups: set[str], config: Config, problems: list[Problem]) -> None:
+    value = d.item.get("permissions")
+    if not isinstance(value, list):
+        return
+    positions = d.doc.item_positions(value)
+    for index, perm in enumerate(value):
+        assignee = perm.get("assignee") if isinstance(perm, dict) else None
+        if not isinstance(assignee, dict) or not isinstance(assignee.get("id"), str):
+            continue
+        ref, kind = assignee["id"], assignee.get("type")
+        if kind == "user":
+            ok = ref in users or _matches(ref, config.policy.ignore_users) is not None
+        elif kind == "userGroup":
+            ok = ref in groups or _matches(ref, config.policy.ignore_groups) is not None
+        else:
+            continue
+        if not ok:
+            what = "user" if kind == "user" else "group"
+            problems.append(Problem(d.at(positions[index]), "error",
+                                    f"{d.entry.kind} {d.entry.id!r}: permissions[{index}] names unknown {what} "
+                                    f"{ref!r}", f"unknown-{what}"))
+
+
+def _cycles(groups: dict[str, Declared], problems: list[Problem]) -> None:
+    """Iterative DFS over the parents graph; each back edge closes one cycle, named from its first node."""
+    state: dict[str, int] = {}  # 1 = on the stack, 2 = done
+    edges = {gid: [(ref, loc) for _, ref, loc in d.refs("parents") if ref in groups] for gid, d in groups.items()}
+    for root in groups:
+        if root in state:
+            continue
+        path: list[str] = [root]
+        iters = [iter(edges[root])]
+        state[root] = 1
+        while iters:
+            step = next(iters[-1], None)
+            if step is None:
+                state[path.pop()] = 2
+                iters.pop()
+                continue
+            ref, location = step
+            mark = state.get(ref)
+            if mark == 1:
+                cycle = path[path.index(ref):] + [ref]
+                problems.append(Problem(location, "error", f"group parents form a cycle: {' -> '.join(cycle)}",
+                                        "parent-cycle"))
+            elif mark is None:
+                state[ref] = 1
+                path.append(ref)
+                iters.append(iter(edges[ref]))
+
+
+def _identities(users: list[Declared], problems: list[Problem]) -> None:
+    auth: dict[str, Declared] = {}
+    email: dict[str, Declared] = {}
+    for d in users:
+        value = d.item.get("authId")
+        if isinstance(value, str):
+            other = auth.setdefault(value, d)
+            if other is not d:
+                problems.append(Problem(d.field_at("authId"), "error",
+                                        f"user {d.entry.id!r}: authId {value!r} is also the authId of user "
+                                        f"{other.entry.id!r} ({other.field_at('authId')})", "duplicate-authid"))
+        value = d.item.get("email")
+        if isinstance(value, str):
+            other = email.setdefault(value.casefold(), d)
+            if other is not d:
+                problems.append(Problem(d.field_at("email"), "warning",
+                                        f"user {d.entry.id!r}: email {value!r} is also the email of user "
+                                        f"{other.entry.id!r} ({other.field_at('email')})", "duplicate-email"))
+
+
+def _bootstrap(d: Declared | None, config: Config, problems: list[Problem]) -> None:
+    if d is None or "userGroups" not in d.item:
+        return  # not declared, or its memberships are not managed: the live ones are kept
+    groups = d.item["userGroups"]
+    if isinstance(groups, list) and config.bootstrap.group in groups:
+        return
+    if groups is None or isinstance(groups, list):
+        problems.append(Problem(d.field_at("userGroups"), "error",
+                                f"user {d.entry.id!r} is the bootstrap user: its userGroups must include the "
+                                f"bootstrap group {config.bootstrap.group!r}", "bootstrap-membership"))
+
+
+def _ignored(declared: Any, kind: str, globs: tuple[str, ...], section: str, problems: list[Problem]) -> None:
+    for d in declared:
+        glob = _matches(d.entry.id, globs)
+        if glob is not None:
+            problems.append(Problem(d.entry.location, "warning",
+                                    f"{kind} {d.entry.id!r} matches policy.ignore.{section} {glob!r} but is "
+                                    "declared, so it is managed despite policy.ignore", "ignored-declared"))

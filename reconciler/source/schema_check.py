@@ -1,0 +1,85 @@
+"""JSON Schema violations of a YAML document, each placed at the line and column it concerns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.schema import SchemaViolation, iter_violations, load_schema
+from reconciler.yamlio import MarkedDocument
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One schema problem: its instance path, 1-based position and message (`users[3].id: …`)."""
+
+    path: tuple[str | int, ...]
+    line: int
+    column: int
+    message: str
+
+
+def pointer(path: Sequence[str | int]) -> str:
+    """`("users", 3, "id")` as `users[3].id`."""
+    return SchemaViolation(tuple(path), "", "").pointer
+
+
+def schema_findings(schema_name: str, doc: MarkedDocument) -> list[Finding]:
+    """Every violation of schema `schema_name` by `doc.data`; unknown keys are reported one by one, at the key."""
+    schema = load_schema(schema_name)
+    out: list[Finding] = []
+    for v in iter_violations(schema_name, doc.data):
+        if v.validator == "additionalProperties":
+            out.extend(_unknown_keys(schema, doc, v.path))
+            continue
+        line, column = doc.locate(v.path)
+        out.append(Finding(v.path, line, column, f"{v.pointer or '(top level)'}: {v.message}"))
+    return out
+
+
+def _unknown_keys(schema: dict[str, Any], doc: MarkedDocument, path: tuple[str | int, ...]) -> list[Finding]:
+    mapping = _at(doc.data, path)
+    sub = _subschema(schema, schema, path)
+    allowed = set(sub.get("properties", {})) if sub is not None else set()
+    if not isinstance(mapping, dict):
+        return []
+    positions = doc.key_positions(mapping)
+    where = pointer(path)
+    found = []
+    for key in mapping:
+        if key not in allowed:
+            line, column = positions[key][0]
+            expected = ", ".join(sorted(allowed))
+            prefix = f"{where}: " if where else ""
+            found.append(Finding((*path, key), line, column,
+                                 f"{prefix}unknown key {key!r} (expected one of: {expected})"))
+    return found
+
+
+def _at(data: Any, path: Sequence[str | int]) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def _resolve(root: dict[str, Any], sub: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in sub and sub["$ref"].startswith("#/"):
+        target: Any = root
+        for part in sub["$ref"][2:].split("/"):
+            target = target[part]
+        sub = target
+    return sub
+
+
+def _subschema(root: dict[str, Any], sub: dict[str, Any], path: Sequence[str | int]) -> dict[str, Any] | None:
+    sub = _resolve(root, sub)
+    for part in path:
+        if isinstance(part, int):
+            nxt = sub.get("items")
+        else:
+            nxt = sub.get("properties", {}).get(part, sub.get("additionalProperties"))
+        if not isinstance(nxt, dict):
+            return None
+        sub = _resolve(root, nxt)
+    return sub
