@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconciler.layout import (
     RenderOptions,
@@ -300,3 +302,70 @@ def test_import_then_offline_render_matches_except_carried_fields(recorded: Any)
     live = recorded(RECORDED_2026)
     desired = render(state_from_import(to_state(live, RenderOptions())), None, RenderOptions())
     assert desired == canonical(live)
+
+
+# --- properties ------------------------------------------------------------------------------------------
+
+IDS = st.sampled_from(["a", "b", "c", "d.e", "f_g", "h-i"])
+TEXT = st.one_of(st.none(), st.text(max_size=5))
+SETTING = st.fixed_dictionaries(
+    {
+        "id": IDS,
+        "type": st.sampled_from(["LOCALE", "TIMEZONE"]),
+        "content": st.dictionaries(IDS, TEXT, max_size=2),
+    }
+)
+PERMISSION = st.fixed_dictionaries(
+    {
+        "name": st.just("SEE"),
+        "assignee": st.fixed_dictionaries({"id": IDS, "type": st.sampled_from(["user", "userGroup"])}),
+    }
+)
+
+
+@st.composite
+def layouts(draw: st.DrawFn) -> dict[str, Any]:
+    group_ids = draw(st.lists(IDS, unique=True, max_size=4))
+    refs = (
+        st.lists(st.sampled_from(group_ids), max_size=3).map(lambda ids: ref(*ids))
+        if group_ids
+        else st.just([])
+    )
+    groups = [
+        {
+            "id": gid,
+            "name": draw(TEXT),
+            "parents": draw(refs),
+            "permissions": draw(st.lists(PERMISSION, max_size=2)),
+        }
+        for gid in group_ids
+    ]
+    users = []
+    for uid in draw(st.lists(IDS, unique=True, max_size=4)):
+        u: dict[str, Any] = {"id": uid, "userGroups": draw(refs)}
+        for key in ("email", "firstname", "lastname", "authId"):
+            u[key] = draw(TEXT)
+        if draw(st.booleans()):
+            u["systemAccount"] = draw(st.booleans())
+        if draw(st.booleans()):
+            u["someNewField"] = draw(st.dictionaries(IDS, TEXT, max_size=2))
+        if draw(st.booleans()):  # older servers return no permissions at all
+            u["permissions"] = draw(st.lists(PERMISSION, max_size=2))
+        u["settings"] = draw(st.lists(SETTING, max_size=2, unique_by=lambda s: s["id"]))
+        users.append(u)
+    return {"userGroups": groups, "users": users}
+
+
+@settings(max_examples=150, deadline=None)
+@given(layouts())
+def test_property_canonical_is_idempotent(doc: dict[str, Any]) -> None:
+    once = canonical(doc)
+    assert canonical(once) == once
+    assert canonical_json(once) == canonical_json(doc)
+
+
+@settings(max_examples=150, deadline=None)
+@given(layouts())
+def test_property_import_then_plan_is_empty(live: dict[str, Any]) -> None:
+    desired = render(state_from_import(to_state(live, RenderOptions())), live, RenderOptions())
+    assert make_plan(live, desired, target="t", context=PlanContext()).changes == ()
