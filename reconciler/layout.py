@@ -22,8 +22,9 @@ from typing import Any
 from reconciler.source.model import DesiredState, Entry
 
 GROUP_REF = "userGroup"
-USER_KEYS = ("id", "email", "firstname", "lastname", "authId", "userGroups", "settings", "permissions",
-             "systemAccount")  # fmt: skip
+# The state files' key order for import: id first, then what a reader looks for first.
+USER_KEYS: tuple[str, ...] = ("id", "email", "firstname", "lastname", "authId", "userGroups")
+USER_KEYS += ("settings", "permissions", "systemAccount")
 GROUP_KEYS = ("id", "name", "parents", "permissions")
 _MEMBERSHIP = {"user": "userGroups", "group": "parents"}
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from reconciler.diff import FieldChange, created_fields, field_changes
 from reconciler.errors import StateError
-from reconciler.guards import DeletionLimits, check_guards  # noqa: F401  (re-exported)
+from reconciler.guards import DeletionLimits, check_guards
 from reconciler.layout import canonical, digest
 from reconciler.plan_warnings import plan_warnings
 
