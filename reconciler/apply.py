@@ -1,0 +1,110 @@
+"""The apply sequence (SPEC §5): guards → backup + commit → re-check live → PUT → GET and verify.
+
+Nothing is written when the plan has no changes. Every write is preceded by a backup of the live document.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler import backup
+from reconciler.engine import Session, backups_dir, deletion_limits
+from reconciler.errors import StalePlanError, VerificationError
+from reconciler.layout import digest
+from reconciler.plan import Change, Plan, check_guards, verify
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplyOptions:
+    """How to apply: overrides of the guards, and what to do with backups and mismatches."""
+
+    allow_deletions: int | None = None
+    commit: bool = True
+    rollback_on_mismatch: bool = False
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """What an apply did."""
+
+    plan: Plan
+    applied: bool
+    backup_file: Path | None = None
+    backup_rev: str | None = None
+    rolled_back: bool = False
+
+
+def commit_message(plan: Plan) -> str:
+    """The backup commit's message: target, fingerprint and counts."""
+    c = plan.counts
+    return (f"reconciler: backup of {plan.target} before apply {plan.fingerprint[:12]} "
+            f"({c['add']} to add, {c['change']} to change, {c['destroy']} to destroy)")
+
+
+def check(session: Session, plan: Plan, options: ApplyOptions) -> None:
+    """The guards: protected principals and max_deletions (GuardError, exit 4)."""
+    check_guards(
+        plan,
+        limits=deletion_limits(session.config),
+        allow_deletions=options.allow_deletions,
+        protected_users=session.protected_users,
+        protected_groups=session.protected_groups,
+    )
+
+
+def apply_plan(session: Session, plan: Plan, options: ApplyOptions) -> ApplyResult:
+    """Apply a plan computed against this session's target."""
+    check(session, plan, options)
+    if not plan.has_changes:
+        log.info("no changes: nothing written")
+        return ApplyResult(plan, applied=False)
+
+    # The live document must still be the one the plan was computed against: a plan saved earlier, or a
+    # second apply racing this one, must never overwrite a change it has not seen.
+    live = session.live()
+    if digest(live) != plan.live_digest:
+        raise StalePlanError(
+            "refused: the live organization changed since the plan was made (stale plan); plan again"
+        )
+
+    path = backup.backup_path(backups_dir(session.config, session.target), plan.target)
+    backup.write_backup(path, live)
+    rev = None
+    if options.commit and not session.target.is_local and backup.in_git_work_tree(path):
+        rev = backup.commit_backup(path, commit_message(plan))
+    log.info("backup of the live organization written to %s%s", path, f" (commit {rev[:12]})" if rev else "")
+
+    session.client.put_layout(plan.desired)
+    after = session.live()
+    difference = verify(plan.desired, after)
+    if not difference:
+        return ApplyResult(plan, applied=True, backup_file=path, backup_rev=rev)
+
+    rolled_back = False
+    if options.rollback_on_mismatch:
+        log.warning("verification failed; putting the backup back (--rollback-on-mismatch)")
+        session.client.put_layout(live)
+        rolled_back = True
+    raise VerificationError(
+        "verification failed: the live organization differs from the desired document after the PUT"
+        + (" (rolled back to the backup)" if rolled_back else f"; the backup is {path}"),
+        difference=_describe(difference),
+    )
+
+
+def _describe(changes: tuple[Change, ...]) -> list[str]:
+    lines = []
+    for ch in changes:
+        parts = []
+        for f in ch.fields:
+            if f.added or f.removed:
+                parts.append(f"{f.field}: missing {list(f.added)}, unexpected {list(f.removed)}")
+            else:
+                parts.append(f"{f.field}: expected {f.new!r}, found {f.old!r}")
+        what = {"create": "missing on the server", "delete": "unexpected on the server"}.get(ch.op, "")
+        lines.append(f"{ch.kind} {ch.id}: " + ("; ".join(parts) if parts else what))
+    return lines

@@ -1,0 +1,207 @@
+"""The library entry points the CLI calls: open a target, read live state, plan, import, list backups.
+
+`Session` holds one connection to one target (for the local target, the embedded emulator stays up while the
+session is open), so a plan shown to the user and the apply that follows talk to the same organization.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from reconciler.client import ClientOptions, GoodDataClient
+from reconciler.config import Config
+from reconciler.errors import ConfigError, ReconcilerError, StalePlanError
+from reconciler.layout import RenderOptions, render, render_with_notes, to_state
+from reconciler.plan import DeletionLimits, Plan, PlanContext, make_plan
+from reconciler.source import load_state
+from reconciler.source.model import DesiredState
+from reconciler.targets import LocalOrganization, ResolvedTarget, resolve_target
+
+log = logging.getLogger(__name__)
+
+LOCAL_DIR = Path(".reconciler") / "local"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TargetChoice:
+    """Which target to use and how to override it (flags, environment), as the CLI gathered them."""
+
+    name: str | None = None
+    host: str | None = None
+    token_env: str | None = None
+    profile: str | None = None
+    profiles_path: Path | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    client: ClientOptions = field(default_factory=ClientOptions)
+
+
+def target_name(config: Config, choice: TargetChoice) -> str:
+    """The name of the target a command works on."""
+    return choice.name or config.default_target
+
+
+def local_dir(config: Config) -> Path:
+    """Where the embedded organization keeps its data and its (uncommitted) backups."""
+    return config.root / LOCAL_DIR
+
+
+def backups_dir(config: Config, target: ResolvedTarget) -> Path:
+    """The local organization is a sandbox: its backups stay in .reconciler/local/backups (SPEC §8)."""
+    return local_dir(config) / "backups" if target.is_local else config.backups_dir
+
+
+def deletion_limits(config: Config) -> DeletionLimits:
+    """The max_deletions policy as the guards take it."""
+    md = config.policy.max_deletions
+    return DeletionLimits(users=md.users, groups=md.groups, percent=md.percent)
+
+
+class Session:
+    """One open connection to one target: read live state, plan, and (in `apply`) write."""
+
+    def __init__(self, config: Config, target: ResolvedTarget, client: GoodDataClient) -> None:
+        self.config = config
+        self.target = target
+        self.client = client
+        self._owner: str | None = None
+
+    @property
+    def token_owner(self) -> str:
+        """The user the token belongs to (GET /api/v1/profile), a protected principal."""
+        if self._owner is None:
+            self._owner = self.client.token_owner()
+        return self._owner
+
+    @property
+    def protected_users(self) -> frozenset[str]:
+        return frozenset({self.config.bootstrap.user, self.token_owner})
+
+    @property
+    def protected_groups(self) -> frozenset[str]:
+        return frozenset({self.config.bootstrap.group})
+
+    def render_options(self) -> RenderOptions:
+        policy = self.config.policy
+        return RenderOptions(
+            bootstrap_user=self.config.bootstrap.user,
+            bootstrap_group=self.config.bootstrap.group,
+            protected_users=self.protected_users,
+            prune=policy.prune,
+            ignore_users=policy.ignore_users,
+            ignore_groups=policy.ignore_groups,
+        )
+
+    def live(self) -> dict[str, Any]:
+        """GET the live layout document."""
+        return self.client.get_layout()
+
+    def plan_context(self, notes: tuple[str, ...] = ()) -> PlanContext:
+        manage_users: set[str] = set()
+        manage_groups: set[str] = set()
+        for perm in self.client.get_organization_permissions():
+            assignee = perm.get("assignee") or {}
+            if perm.get("name") == "MANAGE":
+                (manage_groups if assignee.get("type") == "userGroup" else manage_users).add(assignee.get("id", ""))
+        return PlanContext(
+            bootstrap_user=self.config.bootstrap.user,
+            bootstrap_group=self.config.bootstrap.group,
+            manage_users=frozenset(manage_users),
+            manage_groups=frozenset(manage_groups),
+            notes=notes,
+        )
+
+    def plan_state(self, state: DesiredState) -> Plan:
+        """Plan the change from the live organization to the desired state."""
+        live = self.live()
+        rendered = render_with_notes(state, live, self.render_options())
+        return make_plan(live, rendered.document, target=self.target.name,
+                         context=self.plan_context(rendered.notes))
+
+    def plan_document(self, desired: Mapping[str, Any]) -> Plan:
+        """Plan the change from the live organization to a whole document (restore of a backup)."""
+        return make_plan(self.live(), desired, target=self.target.name, context=self.plan_context())
+
+    def render_live(self, state: DesiredState) -> dict[str, Any]:
+        """The desired document with live fields carried over."""
+        return render(state, self.live(), self.render_options())
+
+    def import_state(self) -> dict[str, list[dict[str, Any]]]:
+        """The live organization in the state files' shape."""
+        return to_state(self.live(), self.render_options())
+
+
+@contextmanager
+def open_session(config: Config, choice: TargetChoice) -> Iterator[Session]:
+    """Resolve the target, start the embedded organization if it is the local one, and connect."""
+    name = target_name(config, choice)
+    resolved = resolve_target(
+        config.targets, name, env=choice.env, host=choice.host, token_env=choice.token_env,
+        profile=choice.profile, profiles_path=choice.profiles_path,
+    )
+    with ExitStack() as stack:
+        if resolved.is_local:
+            resolved = stack.enter_context(LocalOrganization(
+                local_dir(config) / "org.json",
+                bootstrap_user=config.bootstrap.user,
+                bootstrap_group=config.bootstrap.group,
+            ))
+        if not resolved.host or not resolved.token:
+            raise ConfigError(f"invalid config: target {name!r} has no host or token")
+        log.info("target %s: %s (%s)", resolved.name, resolved.host, resolved.source)
+        options = choice.client
+        if resolved.ca_bundle and not options.ca_bundle:
+            options = replace(options, ca_bundle=resolved.ca_bundle)
+        client = stack.enter_context(
+            GoodDataClient(resolved.host, resolved.token, options=options, target_name=resolved.name)
+        )
+        yield Session(config, resolved, client)
+
+
+def load_desired(config: Config, *, strict: bool = False) -> DesiredState:
+    """Load and validate the state files (StateError with every problem when invalid)."""
+    return load_state(config, strict=strict)
+
+
+def render_offline(config: Config, state: DesiredState) -> dict[str, Any]:
+    """The document the state renders to without a server (no carried-over fields)."""
+    return render(state, None, RenderOptions(
+        bootstrap_user=config.bootstrap.user,
+        bootstrap_group=config.bootstrap.group,
+        prune=config.policy.prune,
+        ignore_users=config.policy.ignore_users,
+        ignore_groups=config.policy.ignore_groups,
+    ))
+
+
+def save_plan(path: Path, plan: Plan) -> None:
+    """Write a plan as JSON for a later `apply --plan`."""
+    try:
+        path.write_text(json.dumps(plan.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
+    except OSError as e:
+        raise ReconcilerError(f"i/o error: cannot write the plan to {path}: {e.strerror or e}") from e
+
+
+def load_plan(path: Path) -> Plan:
+    """Read a plan saved by `plan --out`."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ConfigError(f"invalid plan: cannot read {path}: {e.strerror or e}") from e
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ConfigError(f"invalid plan: {path} is not JSON: {e}") from e
+    return Plan.from_dict(data)
+
+
+def check_saved_plan(plan: Plan, session: Session) -> None:
+    """A saved plan applies only to the target it was made for (staleness is checked right before the PUT)."""
+    if plan.target != session.target.name:
+        raise StalePlanError(
+            f"refused: the plan was made for target {plan.target!r}, not {session.target.name!r}"
+        )

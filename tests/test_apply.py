@@ -1,0 +1,245 @@
+"""The reconcile loop end to end through the CLI against the emulator over real HTTP (issue 4)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from reconcile_helpers import Repo, git, layout_user, seeded, user
+
+from reconciler.emulator import Emulator, Fault
+from reconciler.layout import canonical
+
+TOKEN = "tok-Zq9-distinctive-8731"
+GROUPS = [{"id": "everyone", "name": "Everyone"}, {"id": "analysts", "name": "Analysts", "parents": ["everyone"]}]
+USERS = [user("jane", "analysts"), user("joe", "everyone")]
+
+
+@pytest.fixture
+def emu() -> Emulator:
+    with Emulator(token=TOKEN) as e:
+        yield e
+
+
+@pytest.fixture
+def repo(tmp_path: Path, emu: Emulator) -> Repo:
+    return Repo(tmp_path / "org", emu, TOKEN).setup()
+
+
+def test_plan_apply_then_no_changes(repo: Repo) -> None:
+    repo.write_state(groups=GROUPS, users=USERS)
+    first = repo.run("plan", "--detailed-exitcode")
+    assert first.exit_code == 2, first.output
+    assert "Plan: 4 to add, 0 to change, 0 to destroy." in first.stdout
+
+    applied = repo.run("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert "Apply complete: 4 added, 0 changed, 0 destroyed." in applied.stdout
+    ids = [u["id"] for u in repo.emulator.document()["users"]]
+    assert ids == ["admin", "jane", "joe"]
+
+    again = repo.run("plan", "--detailed-exitcode")
+    assert again.exit_code == 0, again.output
+    assert "No changes" in again.stdout
+
+
+def test_same_state_twice_writes_one_backup(repo: Repo) -> None:
+    repo.write_state(groups=GROUPS, users=USERS)
+    live_before = repo.emulator.document()
+    assert repo.run("apply", "--auto-approve").exit_code == 0
+    assert repo.run("apply", "--auto-approve").exit_code == 0
+    commits = repo.backup_commits()
+    assert len(commits) == 1
+    assert repo.puts() == 1
+    # The backup is the live document before the apply: canonical, pretty, sorted.
+    assert repo.backup_file.read_text() == json.dumps(canonical(live_before), indent=2, sort_keys=True) + "\n"
+    _rev, message = commits[0].split(" ", 1)
+    plan = json.loads(repo.run("plan", "--format", "json").stdout)
+    assert "test" in message and "4 to add" in message
+    assert plan["target"] == "test"
+
+
+def test_backup_commit_names_target_fingerprint_counts(repo: Repo, tmp_path: Path) -> None:
+    repo.write_state(groups=GROUPS, users=USERS)
+    out = tmp_path / "plan.json"
+    assert repo.run("plan", "--out", str(out)).exit_code == 0
+    fingerprint = json.loads(out.read_text())["fingerprint"]
+    assert repo.run("apply", "--plan", str(out)).exit_code == 0
+    (_rev_msg,) = repo.backup_commits()
+    assert "test" in _rev_msg and fingerprint[:12] in _rev_msg and "4 to add, 0 to change, 0 to destroy" in _rev_msg
+
+
+def test_field_ownership(repo: Repo) -> None:
+    settings = [{"id": "locale", "type": "LOCALE", "content": {"value": "en-US"}}]
+    repo.emulator.replace_document(seeded(
+        layout_user("jane", "adminGroup", authId="auth0|jane", firstname="Jane", lastname="Doe",
+                    email="old@example.com", settings=settings, systemAccount=False, someNewField="kept"),
+    ))
+    # The YAML manages only email and userGroups: everything else is carried over.
+    repo.write_state(groups=[], users=[{"id": "jane", "email": "jane@example.com", "userGroups": ["adminGroup"]}])
+    assert repo.run("apply", "--auto-approve").exit_code == 0
+    jane = next(u for u in repo.emulator.document()["users"] if u["id"] == "jane")
+    assert jane["email"] == "jane@example.com"
+    assert jane["authId"] == "auth0|jane"
+    assert (jane["firstname"], jane["lastname"]) == ("Jane", "Doe")
+    assert jane["settings"] == settings
+    assert jane["systemAccount"] is False
+    assert jane["someNewField"] == "kept"
+
+    # null removes a field.
+    repo.write_state(groups=[], users=[{"id": "jane", "firstname": None, "settings": None}])
+    assert repo.run("apply", "--auto-approve").exit_code == 0
+    jane = next(u for u in repo.emulator.document()["users"] if u["id"] == "jane")
+    assert "firstname" not in jane
+    assert jane["settings"] == []
+    assert jane["lastname"] == "Doe" and jane["someNewField"] == "kept"
+
+
+def test_protected_principals_survive_a_state_that_omits_them(repo: Repo) -> None:
+    owner_token = "tok-owner-5521"
+    repo.emulator.replace_document(seeded(layout_user("ci-bot", "adminGroup"), layout_user("old", "adminGroup")))
+    repo.emulator.add_token(owner_token, "ci-bot")
+    repo.write_state(groups=[], users=[])
+    result = repo.run("apply", "--auto-approve", token=owner_token)
+    assert result.exit_code == 0, result.output
+    doc = repo.emulator.document()
+    assert [u["id"] for u in doc["users"]] == ["admin", "ci-bot"]
+    assert [g["id"] for g in doc["userGroups"]] == ["adminGroup"]
+
+
+def test_deleting_a_protected_principal_is_refused(repo: Repo, tmp_path: Path) -> None:
+    owner_token = "tok-owner-5521"
+    repo.emulator.replace_document(seeded(layout_user("ci-bot", "adminGroup")))
+    repo.emulator.add_token(owner_token, "ci-bot")
+    without_owner = tmp_path / "old-backup.json"
+    without_owner.write_text(json.dumps(seeded()))
+    result = repo.run("restore", "--file", str(without_owner), "--auto-approve", token=owner_token)
+    assert result.exit_code == 4, result.output
+    assert "ci-bot" in result.stderr
+    assert repo.puts() == 0
+
+
+def test_max_deletions_guard(repo: Repo) -> None:
+    extra = [layout_user(f"u{i:02}", "adminGroup") for i in range(12)]
+    repo.emulator.replace_document(seeded(*extra))
+    refused = repo.run("apply", "--auto-approve")
+    assert refused.exit_code == 4, refused.output
+    assert "12" in refused.stderr and "--allow-deletions" in refused.stderr
+    wrong = repo.run("apply", "--auto-approve", "--allow-deletions", "11")
+    assert wrong.exit_code == 4
+    assert repo.puts() == 0
+    exact = repo.run("apply", "--auto-approve", "--allow-deletions", "12")
+    assert exact.exit_code == 0, exact.output
+    assert [u["id"] for u in repo.emulator.document()["users"]] == ["admin"]
+
+
+def test_stale_saved_plan_is_refused(repo: Repo, tmp_path: Path) -> None:
+    repo.write_state(groups=GROUPS, users=USERS)
+    out = tmp_path / "plan.json"
+    assert repo.run("plan", "--out", str(out)).exit_code == 0
+    repo.emulator.replace_document(seeded(layout_user("sneaky", "adminGroup")))
+    result = repo.run("apply", "--plan", str(out))
+    assert result.exit_code == 4, result.output
+    assert "stale" in result.stderr
+    assert repo.puts() == 0
+
+
+def test_restore_from_a_backup_revision(repo: Repo) -> None:
+    repo.write_state(groups=GROUPS, users=USERS)
+    assert repo.run("apply", "--auto-approve").exit_code == 0
+    state_a = repo.emulator.document()
+    repo.write_state(groups=GROUPS, users=[user("jane", "everyone"), user("max", "analysts")])
+    assert repo.run("apply", "--auto-approve").exit_code == 0
+    assert repo.emulator.document() != state_a
+
+    listed = repo.run("backups")
+    assert listed.exit_code == 0
+    rows = listed.stdout.splitlines()
+    assert len(rows) == 2
+    newest = rows[0].split()[0]  # the backup taken before the second apply = state A
+    restored = repo.run("restore", "--from", newest, "--auto-approve")
+    assert restored.exit_code == 0, restored.output
+    assert repo.emulator.document() == state_a
+    repo.write_state(groups=GROUPS, users=USERS)
+    assert repo.run("plan", "--detailed-exitcode").exit_code == 0
+    assert len(repo.backup_commits()) == 3  # restore backed up the state it replaced
+
+
+def test_verification_mismatch_exits_5(repo: Repo) -> None:
+    repo.write_state(groups=GROUPS, users=USERS)
+    repo.emulator.faults.add(Fault.ignore_field("email"), method="PUT")
+    result = repo.run("apply", "--auto-approve")
+    assert result.exit_code == 5, result.output
+    assert "email" in result.stderr and "jane" in result.stderr
+
+
+def test_rollback_on_mismatch_restores_the_backup(repo: Repo) -> None:
+    before = repo.emulator.document()
+    repo.write_state(groups=GROUPS, users=USERS)
+    repo.emulator.faults.add(Fault.ignore_field("email"), method="PUT")
+    result = repo.run("apply", "--auto-approve", "--rollback-on-mismatch")
+    assert result.exit_code == 5
+    assert repo.emulator.document() == before
+    assert json.loads(repo.backup_file.read_text()) == canonical(before)
+
+
+def test_recorded_organizations_round_trip(repo: Repo, recorded, tmp_path: Path) -> None:
+    for name in ("GET_usersAndUserGroups_2026-03-11_09f2917b.json", "GET_usersAndUserGroups_2023-02-28_25a75f63.json"):
+        repo.emulator.replace_document(recorded(name))
+        imported = repo.run("import", "--force")
+        assert imported.exit_code == 0, imported.output
+        plan = repo.run("plan", "--detailed-exitcode")
+        assert plan.exit_code == 0, f"{name}: {plan.output}"
+        # apply then plan is empty too, and nothing was written.
+        assert repo.run("apply", "--auto-approve").exit_code == 0
+        assert repo.puts() == 0
+
+
+def test_import_refuses_a_non_empty_state_dir(repo: Repo) -> None:
+    repo.write_state(groups=GROUPS, users=USERS)
+    result = repo.run("import")
+    assert result.exit_code == 4
+    assert "--force" in result.stderr
+
+
+def test_exit_codes(repo: Repo, tmp_path: Path) -> None:
+    assert repo.run("plan").exit_code == 0
+    repo.write_state(groups=GROUPS, users=USERS)
+    assert repo.run("plan", "--detailed-exitcode").exit_code == 2
+    assert repo.run("--bogus-flag", "plan").exit_code == 64
+    assert repo.run("apply", "--allow-deletions", "x").exit_code == 64
+
+    (repo.root / "state" / "users.yaml").write_text("users:\n  - id: 'not valid'\n")
+    assert repo.run("plan").exit_code == 3
+    repo.write_state(groups=GROUPS, users=USERS)
+
+    repo.emulator.faults.add(Fault.ignore_field("email"), method="PUT")
+    assert repo.run("apply", "--auto-approve").exit_code == 5
+
+    repo.emulator.replace_document(seeded(*[layout_user(f"u{i}", "adminGroup") for i in range(20)]))
+    assert repo.run("apply", "--auto-approve").exit_code == 4
+
+    repo.emulator.stop()
+    down = repo.run("plan")
+    assert down.exit_code == 1
+    assert "error:" in down.stderr
+
+
+def test_token_never_appears_anywhere(repo: Repo, tmp_path: Path) -> None:
+    outputs = []
+    repo.write_state(groups=GROUPS, users=USERS)
+    plan_file = tmp_path / "plan.json"
+    for args in (("-v", "validate"), ("-vv", "plan", "--out", str(plan_file)), ("-v", "plan", "--format", "markdown"),
+                 ("-v", "apply", "--plan", str(plan_file)), ("-v", "backups"), ("-v", "render", "--live")):
+        r = repo.run(*args)
+        outputs += [r.stdout, r.stderr]
+    bad = repo.run("-vv", "plan", token="wrong-token-0000")
+    assert bad.exit_code == 1
+    outputs += [bad.stdout, bad.stderr]
+    outputs.append(plan_file.read_text())
+    outputs.append(repo.backup_file.read_text())
+    outputs.append(git(repo.root, "log", "-p", "--all"))
+    for text in outputs:
+        assert TOKEN not in text
+        assert "wrong-token-0000" not in text

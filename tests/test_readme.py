@@ -1,0 +1,59 @@
+"""The README's quick start: exactly two commands, the second is what CI runs, the first works on a fresh clone."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def quick_start_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    return [block.strip() for block in re.findall(r"```sh\n(.*?)```", section, flags=re.S)]
+
+
+def fresh_clone(dest: Path) -> Path:
+    """The tracked files as they are in the work tree (what a clone of this commit would hold)."""
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, files.decode().split("\0")):
+        src = ROOT / name
+        if src.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+def test_quick_start_has_exactly_two_commands() -> None:
+    commands = quick_start_commands()
+    assert len(commands) == 2
+    assert all("\n" not in c for c in commands)
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    _, test_command = quick_start_commands()
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert test_command in ci
+
+
+@pytest.mark.slow
+def test_main_job_runs_on_a_fresh_clone(tmp_path: Path) -> None:
+    main_job, _ = quick_start_commands()
+    clone = fresh_clone(tmp_path / "clone")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GOODDATA_", "VIRTUAL_ENV"))}
+    proc = subprocess.run(["bash", "-c", main_job], cwd=clone, capture_output=True, text=True, env=env,
+                          stdin=subprocess.DEVNULL, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Apply complete:" in proc.stdout
+    plan_shown, second_plan = proc.stdout.split("Apply complete:", 1)
+    assert "to add" in plan_shown
+    assert "No changes" in second_plan
+    # The embedded organization keeps its data, and its uncommitted backup, in the git-ignored sandbox.
+    assert (clone / ".reconciler" / "local" / "org.json").is_file()
+    assert (clone / ".reconciler" / "local" / "backups" / "local" / "usersAndUserGroups.json").is_file()
