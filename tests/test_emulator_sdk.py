@@ -16,6 +16,7 @@ from reconciler.emulator import DEFAULT_TOKEN, Emulator, rules
 gooddata_sdk = pytest.importorskip(
     "gooddata_sdk", reason="gooddata-sdk is not installed (pip install -e '.[test]'); SDK conformance not checked"
 )
+from gooddata_api_client.exceptions import ApiException  # noqa: E402
 from gooddata_sdk.catalog.identifier import CatalogDeclarativeUserGroupIdentifier  # noqa: E402
 
 FULL = "/api/v1/layout/usersAndUserGroups"
@@ -85,6 +86,8 @@ def test_sdk_errors_surface_for_a_rejected_put(emulator: Emulator) -> None:
     layout = sdk.catalog_user.get_declarative_users_user_groups()
     before = emulator.document()
     layout.users[0].user_groups = []  # the bootstrap admin out of adminGroup: the server refuses
-    with pytest.raises(Exception, match="400"):
+    with pytest.raises(ApiException) as raised:
         sdk.catalog_user.put_declarative_users_user_groups(layout)
+    assert raised.value.status == 400
+    assert "must be in the bootstrap userGroup" in raised.value.body
     assert emulator.document() == before

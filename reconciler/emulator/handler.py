@@ -73,17 +73,32 @@ class Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         emu = self.emulator
         self._trace_id = uuid.uuid4().hex
-        path = urlsplit(self.path).path
+        self._method = method
+        self._path = urlsplit(self.path).path
+        self._body: bytes | None = None
+        self._recorded = False
         body = self._read_body()
         if body is None:
             return
+        self._body = body
         status: int | None
         try:
-            status = self._handle(emu, method, path, body)
+            status = self._handle(emu, method, self._path, body)
         except Exception as e:  # a bug in the emulator must still answer, and be visible to the test
-            log.exception("emulator: unhandled error on %s %s", method, path)
+            log.exception("emulator: unhandled error on %s %s", method, self._path)
+            if self._recorded:
+                self.close_connection = True  # the answer had started: nothing sane can follow
+                return
             status = self._problem(500, f"emulator error: {e}")
-        emu._record(method, path, status, self._trace_id, body if method == "PUT" else None)
+        if status is None:
+            self._record(None)
+
+    def _record(self, status: int | None) -> None:
+        # Recorded before the answer is written, so a client that has its answer always finds it in the log.
+        if not self._recorded:
+            self._recorded = True
+            body = self._body if self._method == "PUT" else None
+            self.emulator._record(self._method, self._path, status, self._trace_id, body)
 
     def _read_body(self) -> bytes | None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
@@ -190,6 +205,7 @@ class Handler(BaseHTTPRequestHandler):
         }
 
     def _start(self, status: int, headers: dict[str, str] | None = None) -> None:
+        self._record(status)
         self.send_response(status)
         self.send_header("X-GDC-TRACE-ID", self._trace_id)
         for key, value in (headers or {}).items():
