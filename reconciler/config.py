@@ -73,7 +73,10 @@ def load_config(path: Path | None = None, *, cwd: Path) -> Config:
             return Config(path=None, root=root, state_dir=root / "state", backups_dir=root / "state" / "backups")
         path = candidate
     path = path if path.is_absolute() else cwd / path
-    shown = path.name if path.parent.resolve() == cwd.resolve() else path.as_posix()
+    try:
+        shown = path.resolve().relative_to(cwd.resolve()).as_posix()
+    except ValueError:
+        shown = path.as_posix()
     try:
         raw = path.read_bytes()
     except OSError as e:
@@ -85,17 +88,19 @@ def load_config(path: Path | None = None, *, cwd: Path) -> Config:
     if doc.data is None:  # an empty reconciler.yaml: all defaults
         doc.data = {}
     data = doc.data
-    problems = [f"{shown}:{i.line}:{i.column}: {i.message}" for i in doc.issues]
+    problems = [(i.line, i.column, i.message) for i in doc.issues]
     if not isinstance(data, dict):
         raise ConfigError(f"invalid config: {shown}:1:1: the file must be a mapping")
-    problems += _violations(doc, shown)
+    problems += _violations(doc)
     if problems:
-        raise ConfigError("invalid config: " + "; ".join(problems))
+        lines = [f"{shown}:{line}:{column}: {message}" for line, column, message in sorted(problems)]
+        raise ConfigError("invalid config: " + lines[0] if len(lines) == 1 else
+                          "invalid config:\n  " + "\n  ".join(lines))
     return _build(data, path.parent.resolve(), path.resolve(), doc, shown)
 
 
-def _violations(doc: MarkedDocument, shown: str) -> list[str]:
-    out: list[str] = []
+def _violations(doc: MarkedDocument) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
     for f in schema_findings(CONFIG_SCHEMA, doc):
         message = f.message
         if f.path and f.path[0] == "targets":
@@ -106,7 +111,7 @@ def _violations(doc: MarkedDocument, shown: str) -> list[str]:
                           "variable NAME"
             elif len(f.path) == 2 and "is not of type" in message:
                 message = f"{where}: a target is a mapping: {{}}, {{host: …, token: $NAME}} or {{profile: …}}"
-        out.append(f"{shown}:{f.line}:{f.column}: {message}")
+        out.append((f.line, f.column, message))
     return out
 
 

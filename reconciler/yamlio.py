@@ -121,6 +121,10 @@ _NOKEY = object()
 _MERGE = object()
 
 
+def _shown_tag(tag: str) -> str:
+    return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+
+
 def _pos(mark: Any) -> Pos:
     return (mark.line + 1, mark.column + 1)
 
@@ -163,14 +167,14 @@ class _Builder:
             try:
                 node = yaml.ScalarNode(tag, value)
                 return getattr(self.constructor, f"construct_yaml_{kind}")(node)
-            except (ValueError, TypeError, yaml.YAMLError):
+            except Exception:  # noqa: BLE001 - PyYAML's constructors raise KeyError, ValueError, …
                 self.issue(_pos(ev.start_mark), f"{value!r} is not a valid !!{kind}", "yaml-tag")
                 return value
         if kind in ("timestamp", "binary", "value"):
             return value  # JSON has no dates or bytes: keep the text as written
         if kind == "merge":
             return _MERGE
-        self.issue(_pos(ev.start_mark), f"unsupported tag {tag!r}", "yaml-tag")
+        self.issue(_pos(ev.start_mark), f"unsupported tag {_shown_tag(tag)}", "yaml-tag")
         return value
 
     def build(self, events: Iterator[Any]) -> MarkedDocument:
@@ -191,7 +195,7 @@ class _Builder:
                 is_map = cls is yaml.MappingStartEvent
                 tag = ev.tag
                 if tag is not None and tag not in ("!", _CORE + ("map" if is_map else "seq")):
-                    self.issue(_pos(ev.start_mark), f"unsupported tag {tag!r}", "yaml-tag")
+                    self.issue(_pos(ev.start_mark), f"unsupported tag {_shown_tag(tag)}", "yaml-tag")
                 container: Any = {} if is_map else []
                 children: Any = {} if is_map else []
                 stack.append(_Frame(container, children, _pos(ev.start_mark), ev.anchor))
@@ -208,6 +212,9 @@ class _Builder:
                     self.anchors[frame.anchor] = (value, size)
             elif cls is yaml.AliasEvent:
                 start = _pos(ev.start_mark)
+                if any(f.anchor == ev.anchor for f in stack):
+                    raise YamlSyntaxError(f"alias *{ev.anchor} is used inside its own anchor (recursive data)",
+                                          *start, rule="yaml-alias")
                 if ev.anchor not in self.anchors:
                     raise YamlSyntaxError(f"alias *{ev.anchor} names no anchor defined before it", *start,
                                           rule="yaml-alias")
