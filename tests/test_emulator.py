@@ -1,6 +1,7 @@
 """The emulator over loopback HTTP: the recorded real-server exchanges, normalization, auth and HTTP errors.
 
-Issue 2 acceptance 2 (recorded PUT → GET) and 4 (bad/missing token, content type, malformed JSON, unknown path).
+Issue 2 acceptance 2 (recorded PUT → GET) and 4 (bad or missing token, content type, malformed JSON,
+unknown path).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ GROUPS = "/api/v1/layout/userGroups"
 PROFILE = "/api/v1/profile"
 TRACE = re.compile(r"[0-9a-f]{32}")
 WWW_AUTHENTICATE = (
-    'Bearer error="invalid_token", error_description="Unable to lookup user details for provided Bearer token"'
+    'Bearer error="invalid_token", '
+    'error_description="Unable to lookup user details for provided Bearer token"'
 )
 
 
@@ -81,12 +83,15 @@ def test_recorded_fields_omitted_put_clears_the_omitted_fields(emulator: Emulato
     assert same_json(get(emulator).json(), expected)
 
 
-def test_recorded_user_groups_half_put_replaces_groups_and_keeps_users(emulator: Emulator, recorded: Any) -> None:
+def test_recorded_user_groups_half_put_replaces_groups_and_keeps_users(
+    emulator: Emulator, recorded: Any
+) -> None:
     assert put(emulator, recorded("PUT_usersAndUserGroups_REQUEST_BODY_09f2917b.json")).status_code == 204
     users_before = get(emulator, USERS).content
     r = put(emulator, recorded("PUT_layout_userGroups_REQUEST_BODY_09f2917b.json"), GROUPS)
     assert (r.status_code, r.content) == (204, b"")
-    # The recorded body names no group `name`, so demoGroup loses its name; nothing references the dropped groups.
+    # The recorded body names no group `name`, so demoGroup loses its name;
+    # no user references the groups it drops.
     assert get(emulator, GROUPS).json() == {
         "userGroups": [{"id": "adminGroup", "permissions": []}, {"id": "demoGroup", "permissions": []}]
     }
@@ -116,40 +121,82 @@ def test_half_put_is_validated_as_the_whole_resulting_document(emulator: Emulato
 def test_answers_are_normalized_like_the_server(emulator: Emulator) -> None:
     body = {
         "users": [
-            {"userGroups": [{"type": "userGroup", "id": "b"}, {"id": "adminGroup", "type": "userGroup"},
-                            {"id": "b", "type": "userGroup"}],
-             "id": "zed", "email": None, "firstname": "Z", "authId": None, "systemAccount": True,
-             "settings": [{"id": "timezone", "type": "TIMEZONE", "content": {"value": "UTC"}},
-                          {"content": {"value": "en-US"}, "id": "locale", "type": "LOCALE"}],
-             "futureField": {"kept": 1}},
+            {
+                "userGroups": [
+                    {"type": "userGroup", "id": "b"},
+                    {"id": "adminGroup", "type": "userGroup"},
+                    {"id": "b", "type": "userGroup"},
+                ],
+                "id": "zed",
+                "email": None,
+                "firstname": "Z",
+                "authId": None,
+                "systemAccount": True,
+                "settings": [
+                    {"id": "timezone", "type": "TIMEZONE", "content": {"value": "UTC"}},
+                    {"content": {"value": "en-US"}, "id": "locale", "type": "LOCALE"},
+                ],
+                "futureField": {"kept": 1},
+            },
             {"id": "admin", "userGroups": [{"id": "adminGroup", "type": "userGroup"}], "permissions": None},
             {"id": "loner", "userGroups": []},
         ],
         "userGroups": [
-            {"id": "b", "name": None, "parents": [],
-             "permissions": [{"name": "SEE", "assignee": {"type": "userGroup", "id": "b"}},
-                             {"assignee": {"id": "admin", "type": "user"}, "name": "SEE"}]},
+            {
+                "id": "b",
+                "name": None,
+                "parents": [],
+                "permissions": [
+                    {"name": "SEE", "assignee": {"type": "userGroup", "id": "b"}},
+                    {"assignee": {"id": "admin", "type": "user"}, "name": "SEE"},
+                ],
+            },
             {"id": "adminGroup", "permissions": []},
         ],
     }
     assert put(emulator, body).status_code == 204
-    assert get(emulator).content == json.dumps({
-        "userGroups": [
-            {"id": "adminGroup", "permissions": []},
-            {"id": "b", "permissions": [{"assignee": {"id": "admin", "type": "user"}, "name": "SEE"},
-                                        {"assignee": {"id": "b", "type": "userGroup"}, "name": "SEE"}]},
-        ],
-        "users": [
-            {"id": "admin", "permissions": [], "settings": [],
-             "userGroups": [{"id": "adminGroup", "type": "userGroup"}]},
-            {"id": "loner", "permissions": [], "settings": []},
-            {"firstname": "Z", "futureField": {"kept": 1}, "id": "zed", "permissions": [],
-             "settings": [{"content": {"value": "en-US"}, "id": "locale", "type": "LOCALE"},
-                          {"content": {"value": "UTC"}, "id": "timezone", "type": "TIMEZONE"}],
-             "systemAccount": True,
-             "userGroups": [{"id": "adminGroup", "type": "userGroup"}, {"id": "b", "type": "userGroup"}]},
-        ],
-    }, separators=(",", ":")).encode()
+    assert (
+        get(emulator).content
+        == json.dumps(
+            {
+                "userGroups": [
+                    {"id": "adminGroup", "permissions": []},
+                    {
+                        "id": "b",
+                        "permissions": [
+                            {"assignee": {"id": "admin", "type": "user"}, "name": "SEE"},
+                            {"assignee": {"id": "b", "type": "userGroup"}, "name": "SEE"},
+                        ],
+                    },
+                ],
+                "users": [
+                    {
+                        "id": "admin",
+                        "permissions": [],
+                        "settings": [],
+                        "userGroups": [{"id": "adminGroup", "type": "userGroup"}],
+                    },
+                    {"id": "loner", "permissions": [], "settings": []},
+                    {
+                        "firstname": "Z",
+                        "futureField": {"kept": 1},
+                        "id": "zed",
+                        "permissions": [],
+                        "settings": [
+                            {"content": {"value": "en-US"}, "id": "locale", "type": "LOCALE"},
+                            {"content": {"value": "UTC"}, "id": "timezone", "type": "TIMEZONE"},
+                        ],
+                        "systemAccount": True,
+                        "userGroups": [
+                            {"id": "adminGroup", "type": "userGroup"},
+                            {"id": "b", "type": "userGroup"},
+                        ],
+                    },
+                ],
+            },
+            separators=(",", ":"),
+        ).encode()
+    )
 
 
 def test_document_and_replace_document(emulator: Emulator, recorded: Any) -> None:
@@ -177,15 +224,20 @@ def test_profile_names_the_token_owner(emulator: Emulator) -> None:
     assert (other["userId"], other["permissions"]) == ("svc-bot", [])
 
 
-@pytest.mark.parametrize("headers", [
-    {},
-    {"Authorization": "Bearer wrong-token"},
-    {"Authorization": f"Basic {DEFAULT_TOKEN}"},
-    {"Authorization": "Bearer "},
-], ids=["missing", "wrong", "not-bearer", "empty"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong-token"},
+        {"Authorization": f"Basic {DEFAULT_TOKEN}"},
+        {"Authorization": "Bearer "},
+    ],
+    ids=["missing", "wrong", "not-bearer", "empty"],
+)
 @pytest.mark.parametrize("method", ["GET", "PUT"])
-def test_bad_or_missing_token_is_401_with_empty_body(emulator: Emulator, headers: dict[str, str],
-                                                     method: str) -> None:
+def test_bad_or_missing_token_is_401_with_empty_body(
+    emulator: Emulator, headers: dict[str, str], method: str
+) -> None:
     before = emulator.document()
     r = requests.request(method, emulator.url + FULL, headers=headers, json=before, timeout=10)
     assert r.status_code == 401
@@ -215,14 +267,16 @@ def test_put_accepts_a_charset_parameter(emulator: Emulator) -> None:
 @pytest.mark.parametrize("data", [b"{", b"", b"{'users': []}", b"\xff\xfe{}", b"[1, 2"])
 def test_malformed_json_is_400(emulator: Emulator, data: bytes) -> None:
     before = get(emulator).content
-    r = requests.put(emulator.url + FULL, data=data, headers={**AUTH, "Content-Type": "application/json"},
-                     timeout=10)
+    r = requests.put(
+        emulator.url + FULL, data=data, headers={**AUTH, "Content-Type": "application/json"}, timeout=10
+    )
     assert "malformed JSON" in assert_problem(r, 400, "Bad Request")["detail"]
     assert get(emulator).content == before
 
 
-@pytest.mark.parametrize("path", ["/api/v1/entities/users/newUser", "/api/v1/layout/usersAndUserGroups/",
-                                  "/api/v1/nothing", "/"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/entities/users/newUser", "/api/v1/layout/usersAndUserGroups/", "/api/v1/nothing", "/"]
+)
 def test_unknown_path_is_404_problem(emulator: Emulator, path: str, recorded: Any) -> None:
     body = assert_problem(get(emulator, path), 404, "Not Found")
     assert body["detail"] == recorded("ERROR_404_GET_entities_users_newUser_09f2917b.json")["detail"]
@@ -233,8 +287,9 @@ def test_unknown_method_on_a_known_path_is_405(emulator: Emulator) -> None:
     r = requests.delete(emulator.url + FULL, headers=AUTH, timeout=10)
     assert_problem(r, 405, "Method Not Allowed")
     assert r.headers["Allow"] == "GET, PUT"
-    assert_problem(requests.put(emulator.url + PROFILE, headers=AUTH, json={}, timeout=10), 405,
-                   "Method Not Allowed")
+    assert_problem(
+        requests.put(emulator.url + PROFILE, headers=AUTH, json={}, timeout=10), 405, "Method Not Allowed"
+    )
     assert get(emulator).content == before
 
 
@@ -247,8 +302,13 @@ def test_keep_alive_serves_many_requests_on_one_connection(emulator: Emulator) -
     conn = http.client.HTTPConnection(host, int(port), timeout=10)
     try:
         statuses = []
-        for method, path, body in [("GET", FULL, None), ("PUT", FULL, get(emulator).content),
-                                   ("GET", "/nope", None), ("GET", PROFILE, None), ("GET", FULL, None)]:
+        for method, path, body in [
+            ("GET", FULL, None),
+            ("PUT", FULL, get(emulator).content),
+            ("GET", "/nope", None),
+            ("GET", PROFILE, None),
+            ("GET", FULL, None),
+        ]:
             headers = {**AUTH, "Content-Type": "application/json"}
             conn.request(method, path, body=body, headers=headers)
             if method == "GET" and path == FULL:
@@ -264,7 +324,9 @@ def test_keep_alive_serves_many_requests_on_one_connection(emulator: Emulator) -
 
 def test_request_log_records_method_path_status_and_put_body(emulator: Emulator) -> None:
     body = get(emulator).content
-    requests.put(emulator.url + FULL, data=body, headers={**AUTH, "Content-Type": "application/json"}, timeout=10)
+    requests.put(
+        emulator.url + FULL, data=body, headers={**AUTH, "Content-Type": "application/json"}, timeout=10
+    )
     get(emulator, "/nope", headers={})
     log = [(r.method, r.path, r.status) for r in emulator.request_log]
     assert log == [("GET", FULL, 200), ("PUT", FULL, 204), ("GET", "/nope", 401)]

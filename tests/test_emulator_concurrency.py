@@ -22,8 +22,14 @@ def large_document(n_users: int) -> dict[str, Any]:
     groups = [{"id": "adminGroup"}] + [{"id": f"team-{g:03d}", "name": f"Team {g}"} for g in range(100)]
     users: list[dict[str, Any]] = [{"id": "admin", "userGroups": [{"id": "adminGroup", "type": "userGroup"}]}]
     users += [
-        {"id": f"user-{i:05d}", "authId": f"auth|{i}", "email": f"user{i}@example.com", "firstname": "User",
-         "lastname": str(i), "userGroups": [{"id": f"team-{i % 100:03d}", "type": "userGroup"}]}
+        {
+            "id": f"user-{i:05d}",
+            "authId": f"auth|{i}",
+            "email": f"user{i}@example.com",
+            "firstname": "User",
+            "lastname": str(i),
+            "userGroups": [{"id": f"team-{i % 100:03d}", "type": "userGroup"}],
+        }
         for i in range(n_users)
     ]
     return {"users": users, "userGroups": groups}

@@ -16,8 +16,14 @@ PROFILE = "/api/v1/profile"
 
 def with_jane(emu: Emulator, email: str = "jane@example.com") -> dict[str, Any]:
     doc = emu.document()
-    doc["users"].append({"id": "jane", "email": email, "firstname": "Jane",
-                         "userGroups": [{"id": "adminGroup", "type": "userGroup"}]})
+    doc["users"].append(
+        {
+            "id": "jane",
+            "email": email,
+            "firstname": "Jane",
+            "userGroups": [{"id": "adminGroup", "type": "userGroup"}],
+        }
+    )
     doc["userGroups"][0]["name"] = "Admins"
     return doc
 

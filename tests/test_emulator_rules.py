@@ -28,15 +28,26 @@ def ref(group_id: str) -> dict[str, str]:
 BASE: dict[str, Any] = {
     "users": [
         {"id": "admin", "userGroups": [ref("adminGroup")]},
-        {"id": "jane.doe", "authId": "auth0|1", "email": "jane@example.com", "firstname": "Jane",
-         "lastname": "Doe", "systemAccount": False, "userGroups": [ref("analysts")],
-         "settings": [{"id": "locale", "type": "LOCALE", "content": {"value": "en-US"}}],
-         "permissions": [{"name": "SEE", "assignee": {"id": "analysts", "type": "userGroup"}}]},
+        {
+            "id": "jane.doe",
+            "authId": "auth0|1",
+            "email": "jane@example.com",
+            "firstname": "Jane",
+            "lastname": "Doe",
+            "systemAccount": False,
+            "userGroups": [ref("analysts")],
+            "settings": [{"id": "locale", "type": "LOCALE", "content": {"value": "en-US"}}],
+            "permissions": [{"name": "SEE", "assignee": {"id": "analysts", "type": "userGroup"}}],
+        },
     ],
     "userGroups": [
         {"id": "adminGroup"},
-        {"id": "analysts", "name": "Analysts", "parents": [ref("everyone")],
-         "permissions": [{"name": "SEE", "assignee": {"id": "admin", "type": "user"}}]},
+        {
+            "id": "analysts",
+            "name": "Analysts",
+            "parents": [ref("everyone")],
+            "permissions": [{"name": "SEE", "assignee": {"id": "admin", "type": "user"}}],
+        },
         {"id": "everyone"},
     ],
 }
@@ -72,57 +83,116 @@ SCHEMA_CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str]] = [
     ("user-id-null", lambda d: user(d).update(id=None), "users[1].id"),
     ("email-too-long", lambda d: user(d).update(email="e" * 256), "users[1].email: longer than 255"),
     ("firstname-number", lambda d: user(d).update(firstname=1), "users[1].firstname: expected a string"),
-    ("systemAccount-string", lambda d: user(d).update(systemAccount="yes"), "systemAccount: expected a boolean"),
+    (
+        "systemAccount-string",
+        lambda d: user(d).update(systemAccount="yes"),
+        "systemAccount: expected a boolean",
+    ),
     ("systemAccount-int", lambda d: user(d).update(systemAccount=1), "systemAccount: expected a boolean"),
-    ("userGroups-object", lambda d: user(d).update(userGroups=ref("analysts")), "userGroups: expected an array"),
-    ("userGroups-wrong-type", lambda d: user(d).update(userGroups=[{"id": "analysts", "type": "user"}]),
-     "userGroups[0].type: 'user' is not one of"),
+    (
+        "userGroups-object",
+        lambda d: user(d).update(userGroups=ref("analysts")),
+        "userGroups: expected an array",
+    ),
+    (
+        "userGroups-wrong-type",
+        lambda d: user(d).update(userGroups=[{"id": "analysts", "type": "user"}]),
+        "userGroups[0].type: 'user' is not one of",
+    ),
     ("userGroups-no-type", lambda d: user(d).update(userGroups=[{"id": "analysts"}]), "'type' is required"),
     ("userGroups-bad-id", lambda d: user(d).update(userGroups=[ref("a b")]), "userGroups[0].id"),
-    ("setting-no-id", lambda d: user(d).update(settings=[{"type": "LOCALE"}]), "settings[0]: 'id' is required"),
-    ("setting-type-lowercase", lambda d: user(d).update(settings=[{"id": "x", "type": "locale"}]),
-     "settings[0].type: 'locale' is not a setting type"),
-    ("setting-content-string", lambda d: user(d).update(settings=[{"id": "x", "content": "en-US"}]),
-     "settings[0].content: expected an object"),
-    ("permission-name", lambda d: user(d).update(permissions=[{"name": "MANAGE", "assignee": ref("analysts")}]),
-     "permissions[0].name: 'MANAGE' is not one of"),
-    ("permission-assignee-type",
-     lambda d: user(d).update(permissions=[{"name": "SEE", "assignee": {"id": "x", "type": "workspace"}}]),
-     "permissions[0].assignee.type"),
-    ("permission-no-assignee", lambda d: user(d).update(permissions=[{"name": "SEE"}]), "'assignee' is required"),
+    (
+        "setting-no-id",
+        lambda d: user(d).update(settings=[{"type": "LOCALE"}]),
+        "settings[0]: 'id' is required",
+    ),
+    (
+        "setting-type-lowercase",
+        lambda d: user(d).update(settings=[{"id": "x", "type": "locale"}]),
+        "settings[0].type: 'locale' is not a setting type",
+    ),
+    (
+        "setting-content-string",
+        lambda d: user(d).update(settings=[{"id": "x", "content": "en-US"}]),
+        "settings[0].content: expected an object",
+    ),
+    (
+        "permission-name",
+        lambda d: user(d).update(permissions=[{"name": "MANAGE", "assignee": ref("analysts")}]),
+        "permissions[0].name: 'MANAGE' is not one of",
+    ),
+    (
+        "permission-assignee-type",
+        lambda d: user(d).update(permissions=[{"name": "SEE", "assignee": {"id": "x", "type": "workspace"}}]),
+        "permissions[0].assignee.type",
+    ),
+    (
+        "permission-no-assignee",
+        lambda d: user(d).update(permissions=[{"name": "SEE"}]),
+        "'assignee' is required",
+    ),
     ("group-id-bad", lambda d: group(d).update(id="ana lysts"), "userGroups[1].id"),
     ("group-name-too-long", lambda d: group(d).update(name="n" * 256), "userGroups[1].name: longer than 255"),
     ("group-parents-not-array", lambda d: group(d).update(parents="everyone"), "parents: expected an array"),
-    ("group-parent-wrong-type", lambda d: group(d).update(parents=[{"id": "everyone", "type": "group"}]),
-     "parents[0].type"),
+    (
+        "group-parent-wrong-type",
+        lambda d: group(d).update(parents=[{"id": "everyone", "type": "group"}]),
+        "parents[0].type",
+    ),
 ]
 
 RULE_CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str]] = [
-    ("unknown-group-in-userGroups", lambda d: user(d)["userGroups"].append(ref("nope")),
-     "user 'jane.doe': unknown userGroup 'nope' in userGroups"),
-    ("unknown-group-in-parents", lambda d: group(d)["parents"].append(ref("nope")),
-     "userGroup 'analysts': unknown userGroup 'nope' in parents"),
-    ("parents-cycle", lambda d: d["userGroups"][2].update(parents=[ref("analysts")]),
-     "cycle in parents: analysts -> everyone -> analysts"),
-    ("parents-self", lambda d: d["userGroups"][2].update(parents=[ref("everyone")]),
-     "cycle in parents: everyone -> everyone"),
+    (
+        "unknown-group-in-userGroups",
+        lambda d: user(d)["userGroups"].append(ref("nope")),
+        "user 'jane.doe': unknown userGroup 'nope' in userGroups",
+    ),
+    (
+        "unknown-group-in-parents",
+        lambda d: group(d)["parents"].append(ref("nope")),
+        "userGroup 'analysts': unknown userGroup 'nope' in parents",
+    ),
+    (
+        "parents-cycle",
+        lambda d: d["userGroups"][2].update(parents=[ref("analysts")]),
+        "cycle in parents: analysts -> everyone -> analysts",
+    ),
+    (
+        "parents-self",
+        lambda d: d["userGroups"][2].update(parents=[ref("everyone")]),
+        "cycle in parents: everyone -> everyone",
+    ),
     ("duplicate-user-id", lambda d: d["users"].append({"id": "jane.doe"}), "duplicate user id 'jane.doe'"),
-    ("duplicate-group-id", lambda d: d["userGroups"].append({"id": "everyone", "name": "x"}),
-     "duplicate userGroup id 'everyone'"),
+    (
+        "duplicate-group-id",
+        lambda d: d["userGroups"].append({"id": "everyone", "name": "x"}),
+        "duplicate userGroup id 'everyone'",
+    ),
     ("bootstrap-user-missing", lambda d: d["users"].pop(0) and None, "bootstrap user 'admin' is missing"),
-    ("bootstrap-group-missing",
-     lambda d: d.update(users=[{"id": "admin"}, user(d)], userGroups=d["userGroups"][1:]),
-     "bootstrap userGroup 'adminGroup' is missing"),
-    ("bootstrap-user-not-in-bootstrap-group", lambda d: d["users"][0].update(userGroups=[ref("everyone")]),
-     "bootstrap user 'admin' must be in the bootstrap userGroup 'adminGroup'"),
+    (
+        "bootstrap-group-missing",
+        lambda d: d.update(users=[{"id": "admin"}, user(d)], userGroups=d["userGroups"][1:]),
+        "bootstrap userGroup 'adminGroup' is missing",
+    ),
+    (
+        "bootstrap-user-not-in-bootstrap-group",
+        lambda d: d["users"][0].update(userGroups=[ref("everyone")]),
+        "bootstrap user 'admin' must be in the bootstrap userGroup 'adminGroup'",
+    ),
     ("duplicate-setting-id", lambda d: user(d)["settings"].append({"id": "locale"}), "duplicate setting id"),
 ]
 
 VALID_CASES: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
     ("base", lambda d: None),
-    ("nulls-mean-unset", lambda d: user(d).update(email=None, authId=None, settings=None, systemAccount=None)),
+    (
+        "nulls-mean-unset",
+        lambda d: user(d).update(email=None, authId=None, settings=None, systemAccount=None),
+    ),
     ("unknown-setting-type", lambda d: user(d).update(settings=[{"id": "x", "type": "A_FUTURE_SETTING"}])),
-    ("setting-content-null", lambda d: user(d).update(settings=[{"id": "x", "type": "LOCALE", "content": None}])),
+    (
+        "setting-content-null",
+        lambda d: user(d).update(settings=[{"id": "x", "type": "LOCALE", "content": None}]),
+    ),
     ("unknown-user-field", lambda d: user(d).update(department="R&D")),
     ("unknown-group-field", lambda d: group(d).update(description={"any": ["thing"]})),
     ("id-edge-chars", lambda d: d["users"].append({"id": "a.B-9_" + "x" * 249})),
@@ -131,8 +201,12 @@ VALID_CASES: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
 
 
 def put(emu: Emulator, body: Any) -> requests.Response:
-    return requests.put(emu.url + FULL, data=json.dumps(body), timeout=10,
-                        headers={**AUTH, "Content-Type": "application/json"})
+    return requests.put(
+        emu.url + FULL,
+        data=json.dumps(body),
+        timeout=10,
+        headers={**AUTH, "Content-Type": "application/json"},
+    )
 
 
 @pytest.fixture
@@ -141,8 +215,11 @@ def seeded(emulator: Emulator) -> Emulator:
     return emulator
 
 
-@pytest.mark.parametrize(("change", "detail"), [(c, d) for _, c, d in SCHEMA_CASES + RULE_CASES],
-                         ids=[i for i, _, _ in SCHEMA_CASES + RULE_CASES])
+@pytest.mark.parametrize(
+    ("change", "detail"),
+    [(c, d) for _, c, d in SCHEMA_CASES + RULE_CASES],
+    ids=[i for i, _, _ in SCHEMA_CASES + RULE_CASES],
+)
 def test_rejected_put_is_400_problem_and_changes_nothing(seeded: Emulator, change: Any, detail: str) -> None:
     before = requests.get(seeded.url + FULL, headers=AUTH, timeout=10).content
     r = put(seeded, mutated(change))
@@ -174,8 +251,11 @@ def test_fast_check_and_schema_reject_the_same_documents(change: Any) -> None:
     assert rules.check_structure(doc)
 
 
-@pytest.mark.parametrize("change", [c for _, c in VALID_CASES] + [c for _, c, _ in RULE_CASES],
-                         ids=[i for i, _ in VALID_CASES] + [i for i, _, _ in RULE_CASES])
+@pytest.mark.parametrize(
+    "change",
+    [c for _, c in VALID_CASES] + [c for _, c, _ in RULE_CASES],
+    ids=[i for i, _ in VALID_CASES] + [i for i, _, _ in RULE_CASES],
+)
 def test_fast_check_and_schema_accept_the_same_documents(change: Any) -> None:
     # Server rules (references, cycles, duplicates, bootstrap) are beyond a schema: both pass these.
     doc = mutated(change)

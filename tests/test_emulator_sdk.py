@@ -1,5 +1,5 @@
-"""Conformance with GoodData's official Python SDK (issue 2, acceptance 7): the SDK, given the emulator's URL and
-token, reads the organization and writes it back, and the emulator then holds what it sent.
+"""Conformance with GoodData's official Python SDK (issue 2, acceptance 7): the SDK, given the emulator's URL
+and token, reads the organization and writes it back, and the emulator then holds what it sent.
 
 Organizations here carry no user setting `content`: gooddata-sdk cannot read one (API.md §5, the SDK's bug).
 """
@@ -14,7 +14,8 @@ import pytest
 from reconciler.emulator import DEFAULT_TOKEN, Emulator, rules
 
 gooddata_sdk = pytest.importorskip(
-    "gooddata_sdk", reason="gooddata-sdk is not installed (pip install -e '.[test]'); SDK conformance not checked"
+    "gooddata_sdk",
+    reason="gooddata-sdk is not installed (pip install -e '.[test]'); SDK conformance not checked",
 )
 from gooddata_api_client.exceptions import ApiException  # noqa: E402
 from gooddata_sdk.catalog.identifier import CatalogDeclarativeUserGroupIdentifier  # noqa: E402
@@ -28,8 +29,9 @@ def sent_documents(emu: Emulator) -> list[dict[str, Any]]:
 
 
 def normalized(doc: dict[str, Any]) -> dict[str, Any]:
-    built = rules.build_document(doc["users"], doc["userGroups"], bootstrap_user="admin",
-                                 bootstrap_group="adminGroup")
+    built = rules.build_document(
+        doc["users"], doc["userGroups"], bootstrap_user="admin", bootstrap_group="adminGroup"
+    )
     return json.loads(json.dumps(built, sort_keys=True))  # type: ignore[no-any-return]
 
 
@@ -40,7 +42,12 @@ def test_sdk_reads_and_writes_back_the_recorded_organization(emulator: Emulator,
 
     layout = sdk.catalog_user.get_declarative_users_user_groups()
     assert sorted(u.id for u in layout.users) == ["admin", "demo", "demo2"]
-    assert sorted(g.id for g in layout.user_groups) == ["adminGroup", "adminQA1Group", "demoGroup", "visitorsGroup"]
+    assert sorted(g.id for g in layout.user_groups) == [
+        "adminGroup",
+        "adminQA1Group",
+        "demoGroup",
+        "visitorsGroup",
+    ]
     sdk.catalog_user.put_declarative_users_user_groups(layout)
 
     [sent] = sent_documents(emulator)
@@ -55,26 +62,41 @@ def test_sdk_changes_land_in_the_emulator(emulator: Emulator) -> None:
     layout = sdk.catalog_user.get_declarative_users_user_groups()
     analysts = CatalogDeclarativeUserGroupIdentifier(id="analysts", type="userGroup")
     layout.user_groups.append(gooddata_sdk.CatalogDeclarativeUserGroup(id="analysts", name="Analysts"))
-    layout.users.append(gooddata_sdk.CatalogDeclarativeUser(
-        id="jane.doe", email="jane@example.com", firstname="Jane", lastname="Doe", auth_id="auth0|jane",
-        user_groups=[analysts]))
+    layout.users.append(
+        gooddata_sdk.CatalogDeclarativeUser(
+            id="jane.doe",
+            email="jane@example.com",
+            firstname="Jane",
+            lastname="Doe",
+            auth_id="auth0|jane",
+            user_groups=[analysts],
+        )
+    )
     sdk.catalog_user.put_declarative_users_user_groups(layout)
 
     [sent] = sent_documents(emulator)
     assert emulator.document() == normalized(sent)
     jane = emulator.document()["users"][1]
-    assert jane == {"authId": "auth0|jane", "email": "jane@example.com", "firstname": "Jane", "id": "jane.doe",
-                    "lastname": "Doe", "permissions": [], "settings": [],
-                    "userGroups": [{"id": "analysts", "type": "userGroup"}]}
+    assert jane == {
+        "authId": "auth0|jane",
+        "email": "jane@example.com",
+        "firstname": "Jane",
+        "id": "jane.doe",
+        "lastname": "Doe",
+        "permissions": [],
+        "settings": [],
+        "userGroups": [{"id": "analysts", "type": "userGroup"}],
+    }
     again = sdk.catalog_user.get_declarative_users_user_groups()
     assert normalized(again.to_dict()) == emulator.document()
 
 
 def test_sdk_round_trip_drops_system_account(emulator: Emulator) -> None:
-    # API.md §5: the SDK's user model has no systemAccount, so GET → SDK → PUT loses it; the emulator shows it.
+    # API.md §5: the SDK's user model has no systemAccount, so GET → SDK → PUT loses it.
     doc = emulator.document()
-    doc["users"].append({"id": "svc", "systemAccount": True,
-                         "userGroups": [{"id": "adminGroup", "type": "userGroup"}]})
+    doc["users"].append(
+        {"id": "svc", "systemAccount": True, "userGroups": [{"id": "adminGroup", "type": "userGroup"}]}
+    )
     emulator.replace_document(doc)
     sdk = gooddata_sdk.GoodDataSdk.create(host_=emulator.url, token_=DEFAULT_TOKEN)
     sdk.catalog_user.put_declarative_users_user_groups(sdk.catalog_user.get_declarative_users_user_groups())

@@ -30,14 +30,24 @@ def document(n_users: int, tag: str, padding: int = 0) -> dict[str, Any]:
     # `padding` (an unknown field the server keeps) makes writing the file a large share of a PUT.
     groups = [{"id": "adminGroup"}, {"id": f"group-{tag}", "name": f"Group {tag}", "notes": tag * padding}]
     users: list[dict[str, Any]] = [{"id": "admin", "userGroups": [{"id": "adminGroup", "type": "userGroup"}]}]
-    users += [{"id": f"{tag}-{i:05d}", "email": f"{tag}{i}@example.com", "firstname": tag * 20,
-               "userGroups": [{"id": f"group-{tag}", "type": "userGroup"}]} for i in range(n_users)]
+    users += [
+        {
+            "id": f"{tag}-{i:05d}",
+            "email": f"{tag}{i}@example.com",
+            "firstname": tag * 20,
+            "userGroups": [{"id": f"group-{tag}", "type": "userGroup"}],
+        }
+        for i in range(n_users)
+    ]
     return {"users": users, "userGroups": groups}
 
 
 def normalized_bytes(doc: dict[str, Any]) -> bytes:
-    return encode(rules.build_document(doc["users"], doc["userGroups"], bootstrap_user="admin",
-                                       bootstrap_group="adminGroup"))
+    return encode(
+        rules.build_document(
+            doc["users"], doc["userGroups"], bootstrap_user="admin", bootstrap_group="adminGroup"
+        )
+    )
 
 
 def test_organization_survives_a_restart(tmp_path: Path, recorded: Any) -> None:
@@ -86,7 +96,10 @@ def test_atomic_write_keeps_the_mode_and_leaves_no_temp_file(tmp_path: Path) -> 
 def start_emulator_process(data: Path) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "reconciler", "emulator", "--port", "0", "--data", str(data)],
-        cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
     )
     assert proc.stderr is not None
     first = proc.stderr.readline().strip()
@@ -98,9 +111,12 @@ def test_process_killed_during_writes_leaves_a_whole_file(tmp_path: Path) -> Non
     data = tmp_path / "org.json"
     docs = [document(500, "a", 1_000_000), document(500, "b", 1_000_000)]
     bodies = [json.dumps(d).encode() for d in docs]
-    bootstrap = normalized_bytes({"users": [{"id": "admin", "userGroups": [{"id": "adminGroup",
-                                                                           "type": "userGroup"}]}],
-                                  "userGroups": [{"id": "adminGroup"}]})
+    bootstrap = normalized_bytes(
+        {
+            "users": [{"id": "admin", "userGroups": [{"id": "adminGroup", "type": "userGroup"}]}],
+            "userGroups": [{"id": "adminGroup"}],
+        }
+    )
     allowed = {bootstrap, *(normalized_bytes(d) for d in docs)}
     rng = random.Random(20260311)
     for _round in range(5):
@@ -111,12 +127,16 @@ def test_process_killed_during_writes_leaves_a_whole_file(tmp_path: Path) -> Non
             assert live == data.read_bytes()
             accepted = threading.Event()
 
-            def writer() -> None:
+            def writer(url: str = url, accepted: threading.Event = accepted) -> None:
                 with requests.Session() as session:
                     for i in range(1000):
                         try:
-                            r = session.put(url + FULL, data=bodies[i % 2], timeout=10,
-                                            headers={**AUTH, "Content-Type": "application/json"})
+                            r = session.put(
+                                url + FULL,
+                                data=bodies[i % 2],
+                                timeout=10,
+                                headers={**AUTH, "Content-Type": "application/json"},
+                            )
                         except requests.ConnectionError:
                             return
                         if r.status_code == 204:
@@ -155,8 +175,12 @@ def test_kill_between_write_and_rename_keeps_the_previous_file(tmp_path: Path) -
     with Emulator(data_file=data) as emu:
         previous = data.read_bytes()
         expected = emu.document()
-    proc = subprocess.run([sys.executable, "-c", KILLED_BETWEEN_WRITE_AND_RENAME, str(data)], cwd=ROOT,
-                          capture_output=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLED_BETWEEN_WRITE_AND_RENAME, str(data)],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=60,
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     assert data.read_bytes() == previous
     assert [p.read_bytes() for p in tmp_path.glob(".org.json.*.tmp")] == [b'{"new": true}']

@@ -15,23 +15,55 @@ from reconciler.errors import ReconcilerError
 
 @click.command("emulator")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=3000, show_default=True,
-              help="Port to listen on (0 = any free port; the URL is printed).")
-@click.option("--token", default=DEFAULT_TOKEN, envvar="RECONCILER_EMULATOR_TOKEN",
-              show_default="the Community Edition's bootstrap token",
-              help="Bearer token the server accepts, owned by the bootstrap user (or set RECONCILER_EMULATOR_TOKEN).")
-@click.option("--data", "data_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Keep the organization in this JSON file: loaded on start, written atomically on every "
-                   "accepted PUT. Without it the organization lives in memory.")
-@click.option("--fail-rate", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
-              help="Share of requests answered with 503 (fault injection).")
-@click.option("--latency", type=click.FloatRange(min=0.0), default=0.0, show_default=True,
-              help="Seconds to wait before each answer.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=3000,
+    show_default=True,
+    help="Port to listen on (0 = any free port; the URL is printed).",
+)
+@click.option(
+    "--token",
+    default=DEFAULT_TOKEN,
+    envvar="RECONCILER_EMULATOR_TOKEN",
+    show_default="the Community Edition's bootstrap token",
+    help="Bearer token the server accepts, owned by the bootstrap user (or set RECONCILER_EMULATOR_TOKEN).",
+)
+@click.option(
+    "--data",
+    "data_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Keep the organization in this JSON file: loaded on start, written atomically on every "
+    "accepted PUT. Without it the organization lives in memory.",
+)
+@click.option(
+    "--fail-rate",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.0,
+    show_default=True,
+    help="Share of requests answered with 503 (fault injection).",
+)
+@click.option(
+    "--latency",
+    type=click.FloatRange(min=0.0),
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait before each answer.",
+)
 @click.option("--seed", type=int, help="Seed of the --fail-rate generator, for repeatable runs.")
 @click.option("--bootstrap-user", default="admin", show_default=True, help="Id of the bootstrap admin user.")
 @click.option("--bootstrap-group", default="adminGroup", show_default=True, help="Id of the bootstrap group.")
-def emulator_command(host: str, port: int, token: str, data_file: Path | None, fail_rate: float, latency: float,
-                     seed: int | None, bootstrap_user: str, bootstrap_group: str) -> int:
+def emulator_command(
+    host: str,
+    port: int,
+    token: str,
+    data_file: Path | None,
+    fail_rate: float,
+    latency: float,
+    seed: int | None,
+    bootstrap_user: str,
+    bootstrap_group: str,
+) -> int:
     """Run a GoodData-compatible user/group API server until Ctrl-C.
 
     Serves GET/PUT /api/v1/layout/usersAndUserGroups (and the /users and /userGroups halves) and
@@ -44,8 +76,15 @@ def emulator_command(host: str, port: int, token: str, data_file: Path | None, f
            http://127.0.0.1:3000/api/v1/layout/usersAndUserGroups
     """
     try:
-        emu = Emulator(token=token, data_file=data_file, bootstrap_user=bootstrap_user,
-                       bootstrap_group=bootstrap_group, fail_rate=fail_rate, latency=latency, seed=seed)
+        emu = Emulator(
+            token=token,
+            data_file=data_file,
+            bootstrap_user=bootstrap_user,
+            bootstrap_group=bootstrap_group,
+            fail_rate=fail_rate,
+            latency=latency,
+            seed=seed,
+        )
         url = emu.start(host=host, port=port)
     except ValueError as e:
         raise ReconcilerError(f"emulator: cannot load {data_file}: {e}") from e

@@ -1,8 +1,8 @@
 """A GoodData-compatible server for the user/group API (SPEC §8): tests, demos and the `local` target.
 
-    with Emulator() as emu:
-        requests.get(emu.url + "/api/v1/layout/usersAndUserGroups",
-                     headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"})
+with Emulator() as emu:
+    requests.get(emu.url + "/api/v1/layout/usersAndUserGroups",
+                 headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"})
 """
 
 from __future__ import annotations

@@ -63,7 +63,9 @@ class FaultQueue:
     _entries: list[_Entry] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, fault: Fault, *, method: str | None = None, path: str | None = None, times: int = 1) -> None:
+    def add(
+        self, fault: Fault, *, method: str | None = None, path: str | None = None, times: int = 1
+    ) -> None:
         """Fire `fault` on the next `times` requests matching `method` and `path` (None matches any)."""
         if times < 1:
             raise ValueError("times must be at least 1")

@@ -30,7 +30,8 @@ ROUTES: dict[str, tuple[str, ...]] = {
 }
 NOT_FOUND_DETAIL = "The requested endpoint does not exist or you do not have permission to access it."
 WWW_AUTHENTICATE = (
-    'Bearer error="invalid_token", error_description="Unable to lookup user details for provided Bearer token"'
+    'Bearer error="invalid_token", '
+    'error_description="Unable to lookup user details for provided Bearer token"'
 )
 ORGANIZATION_ID = "default"
 ORGANIZATION_NAME = "Default Organization"
@@ -139,7 +140,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._json(200, encode(self._profile(emu, user_id)))
         if path == "/api/v1/layout/organization/permissions":
             return self._json(200, encode(emu.organization_permissions()))
-        view = path[len(LAYOUT):]
+        view = path[len(LAYOUT) :]
         if method == "GET":
             return self._json(200, emu.store.snapshot.body(view))
         return self._put(emu, view, body, fault)
@@ -147,7 +148,9 @@ class Handler(BaseHTTPRequestHandler):
     def _put(self, emu: Emulator, view: str, body: bytes, fault: Fault | None) -> int | None:
         media = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if media != "application/json":
-            return self._problem(415, f"Content-Type '{media or '(none)'}' is not supported; use application/json")
+            return self._problem(
+                415, f"Content-Type '{media or '(none)'}' is not supported; use application/json"
+            )
         try:
             raw = json.loads(body)
         except ValueError as e:
@@ -185,7 +188,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _profile(self, emu: Emulator, user_id: str) -> dict[str, Any]:
         base = f"http://{self.headers.get('Host') or emu.url.split('//', 1)[-1]}"
-        user = next((u for u in emu.store.snapshot.doc["users"] if u["id"] == user_id), {})
+        user: dict[str, Any] = next((u for u in emu.store.snapshot.doc["users"] if u["id"] == user_id), {})
         name = " ".join(p for p in (user.get("firstname"), user.get("lastname")) if p) or user_id
         return {
             "entitlements": [],
@@ -199,8 +202,10 @@ class Handler(BaseHTTPRequestHandler):
             "organizationId": ORGANIZATION_ID,
             "organizationName": ORGANIZATION_NAME,
             "permissions": emu.permissions_of(user_id),
-            "telemetryConfig": {"context": {"deploymentId": "emulator", "organizationHash": "", "userHash": ""},
-                                "services": {}},
+            "telemetryConfig": {
+                "context": {"deploymentId": "emulator", "organizationHash": "", "userHash": ""},
+                "services": {},
+            },
             "userId": user_id,
         }
 
@@ -211,7 +216,9 @@ class Handler(BaseHTTPRequestHandler):
         for key, value in (headers or {}).items():
             self.send_header(key, value)
 
-    def _send(self, status: int, body: bytes, content_type: str | None, headers: dict[str, str] | None = None) -> int:
+    def _send(
+        self, status: int, body: bytes, content_type: str | None, headers: dict[str, str] | None = None
+    ) -> int:
         self._start(status, headers)
         if content_type is not None:
             self.send_header("Content-Type", content_type)
@@ -224,9 +231,17 @@ class Handler(BaseHTTPRequestHandler):
     def _json(self, status: int, body: bytes) -> int:
         return self._send(status, body, "application/json")
 
-    def _problem(self, status: int, detail: str, *, retry_after: str | None = None, allow: str | None = None) -> int:
-        body = encode({"detail": detail, "status": status, "title": HTTPStatus(status).phrase,
-                       "traceId": self._trace_id})
+    def _problem(
+        self, status: int, detail: str, *, retry_after: str | None = None, allow: str | None = None
+    ) -> int:
+        body = encode(
+            {
+                "detail": detail,
+                "status": status,
+                "title": HTTPStatus(status).phrase,
+                "traceId": self._trace_id,
+            }
+        )
         headers = {}
         if retry_after is not None:
             headers["Retry-After"] = retry_after

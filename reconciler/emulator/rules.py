@@ -239,7 +239,7 @@ def _cycles(parents: dict[str, list[str]]) -> Iterator[str]:
                 state[path.pop()] = 2
                 stack.pop()
             elif state.get(nxt) == 1:
-                cycle = path[path.index(nxt):] + [nxt]
+                cycle = path[path.index(nxt) :] + [nxt]
                 yield f"userGroups: cycle in parents: {' -> '.join(cycle)}"
                 return  # one cycle is enough to reject; the rest would repeat it
             elif not state.get(nxt):
@@ -274,7 +274,9 @@ def check_semantics(doc: dict[str, Any], *, bootstrap_user: str, bootstrap_group
     if bootstrap_group not in group_ids:
         problems.append(f"the bootstrap userGroup {bootstrap_group!r} is missing")
     if admin is not None and all(r["id"] != bootstrap_group for r in admin.get("userGroups", ())):
-        problems.append(f"the bootstrap user {bootstrap_user!r} must be in the bootstrap userGroup {bootstrap_group!r}")
+        problems.append(
+            f"the bootstrap user {bootstrap_user!r} must be in the bootstrap userGroup {bootstrap_group!r}"
+        )
     return problems
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -42,6 +43,8 @@ class _Server(ThreadingHTTPServer):
         self.emulator = emulator
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, Handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -59,10 +62,8 @@ class _Server(ThreadingHTTPServer):
         with self._open_lock:
             sockets = list(self._open)
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class Emulator:
@@ -84,8 +85,11 @@ class Emulator:
         self.latency = latency
         self.random_failures = RandomFailures(fail_rate, seed)
         self.faults = FaultQueue()
-        self.store = Store(bootstrap_user=bootstrap_user, bootstrap_group=bootstrap_group,
-                           data_file=Path(data_file) if data_file is not None else None)
+        self.store = Store(
+            bootstrap_user=bootstrap_user,
+            bootstrap_group=bootstrap_group,
+            data_file=Path(data_file) if data_file is not None else None,
+        )
         self._tokens: dict[str, str] = {token: bootstrap_user}
         self._tokens_lock = threading.Lock()
         self._log: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_SIZE)
@@ -101,12 +105,17 @@ class Emulator:
         if self._server is not None:
             raise RuntimeError("emulator already started")
         server = _Server((host, port), self)
-        bound_host, bound_port = server.server_address[:2]
-        shown = f"[{bound_host}]" if ":" in str(bound_host) else str(bound_host)
+        raw_host, bound_port = server.server_address[:2]
+        bound_host = raw_host.decode() if isinstance(raw_host, bytes) else str(raw_host)
+        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         self._url = f"http://{shown}:{bound_port}"
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"emulator:{bound_port}", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"emulator:{bound_port}",
+            daemon=True,
+        )
         self._thread.start()
         return self._url
 
@@ -128,8 +137,9 @@ class Emulator:
             self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -54,10 +55,8 @@ def write_atomically(path: Path, data: bytes) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
     # The rename itself must reach the disk, or a power loss could bring back the old name.
     dir_fd = os.open(directory, os.O_RDONLY)
@@ -93,7 +92,9 @@ class Store:
             except ValueError as e:
                 raise rules.InvalidDocument([f"{self.data_file}: not JSON: {e}"]) from e
             return self.build(raw)
-        doc = rules.bootstrap_document(bootstrap_user=self.bootstrap_user, bootstrap_group=self.bootstrap_group)
+        doc = rules.bootstrap_document(
+            bootstrap_user=self.bootstrap_user, bootstrap_group=self.bootstrap_group
+        )
         if self.data_file is not None:
             self.data_file.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(self.data_file, encode(doc))
@@ -104,8 +105,12 @@ class Store:
         problems = rules.check_top_level(raw)
         if problems:
             raise rules.InvalidDocument(problems)
-        return rules.build_document(raw["users"], raw["userGroups"], bootstrap_user=self.bootstrap_user,
-                                    bootstrap_group=self.bootstrap_group)
+        return rules.build_document(
+            raw["users"],
+            raw["userGroups"],
+            bootstrap_user=self.bootstrap_user,
+            bootstrap_group=self.bootstrap_group,
+        )
 
     @property
     def snapshot(self) -> Snapshot:
