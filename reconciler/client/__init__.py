@@ -3,40 +3,28 @@
 Retries (429/502/503/504, connection and read errors, GET and PUT) are urllib3's `Retry`, bounded both by
 count and by total time; every failure becomes an `ApiError` or a `TransportError` with a human message.
 The token lives only in the session's auth object: no message, log line or repr ever shows it.
+
+The package is the one place that imports requests and urllib3: `options` (settings), `hosts` (which URLs
+are allowed), `retry` (bounded retries), and the client itself here.
 """
 
 from __future__ import annotations
 
 import http
-import ipaddress
 import json
 import logging
-import math
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
-from urllib3.exceptions import ConnectTimeoutError as _ConnectTimeoutError
-from urllib3.exceptions import (
-    InvalidHeader,
-    MaxRetryError,
-    NameResolutionError,
-    NewConnectionError,
-    ProtocolError,
-    ReadTimeoutError,
-    ResponseError,
-    SSLError,
-)
-from urllib3.util.retry import Retry
 
 from reconciler import __version__
+from reconciler.client.hosts import normalize_host
+from reconciler.client.options import ClientOptions, RetryPolicy
+from reconciler.client.retry import RETRY_STATUSES, Attempts, BoundedRetry, describe_error
 from reconciler.errors import ApiError, ConfigError, TransportError
 
 log = logging.getLogger("reconciler.client")
@@ -45,161 +33,17 @@ LAYOUT_PATH = "/api/v1/layout/usersAndUserGroups"
 PROFILE_PATH = "/api/v1/profile"
 ORG_PERMISSIONS_PATH = "/api/v1/layout/organization/permissions"
 USER_AGENT = f"reconciler/{__version__} (+python-requests)"
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
 
-@dataclass(frozen=True, kw_only=True)
-class RetryPolicy:
-    """How often and for how long a failing request is retried; `total` retries follow the first attempt."""
-
-    total: int = 5
-    backoff_factor: float = 0.5
-    backoff_max: float = 30.0
-    backoff_jitter: float = 0.25
-    max_elapsed: float = 120.0
-
-
-@dataclass(frozen=True, kw_only=True)
-class ClientOptions:
-    """Transport settings of the client, built at the edge from flags and config."""
-
-    connect_timeout: float = 10.0
-    read_timeout: float = 120.0
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    insecure_http: bool = False
-    ca_bundle: str | None = None
-
-
-class _Attempts:
-    """What one request went through; shared by the Retry objects urllib3 derives for each attempt."""
-
-    def __init__(self, what: str, max_attempts: int, max_elapsed: float) -> None:
-        self.what = what
-        self.max_attempts = max_attempts
-        self.max_elapsed = max_elapsed
-        self.started = time.monotonic()
-        self.count = 1
-        self.last_cause: str | None = None
-        self.out_of_time = False
-
-    def elapsed(self) -> float:
-        return time.monotonic() - self.started
-
-
-class _BoundedRetry(Retry):
-    """urllib3 Retry that also gives up when the next wait would pass the request's time budget, and logs."""
-
-    def __init__(self, *args: Any, attempts: _Attempts | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.attempts = attempts
-        self.planned_wait: float | None = None
-
-    def new(self, **kw: Any) -> _BoundedRetry:
-        kw.setdefault("attempts", self.attempts)
-        return super().new(**kw)
-
-    def parse_retry_after(self, retry_after: str) -> float:
-        # Servers send whole seconds; accept decimal seconds too instead of failing on them.
-        try:
-            seconds = float(retry_after.strip())
-        except ValueError:
-            return super().parse_retry_after(retry_after)
-        return seconds if math.isfinite(seconds) and seconds >= 0 else 0.0
-
-    def increment(
-        self,
-        method: str | None = None,
-        url: str | None = None,
-        response: Any = None,
-        error: Exception | None = None,
-        _pool: Any = None,
-        _stacktrace: TracebackType | None = None,
-    ) -> _BoundedRetry:
-        tracker = self.attempts
-        cause = _describe_failure(response, error)
-        if tracker is not None:
-            tracker.last_cause = cause
-        if isinstance(error, SSLError):
-            # A certificate problem does not heal by retrying.
-            raise MaxRetryError(_pool, url or "", error) from error
-        new = super().increment(method, url, response, error, _pool, _stacktrace)
-        wait = new._wait_for(response)
-        if tracker is not None:
-            if tracker.elapsed() + wait > tracker.max_elapsed:
-                tracker.out_of_time = True
-                reason = error or ResponseError(cause)
-                raise MaxRetryError(_pool, url or "", reason) from reason
-            tracker.count += 1
-            log.info(
-                "%s: attempt %d of %d failed (%s); retrying in %.1f s",
-                tracker.what,
-                tracker.count - 1,
-                tracker.max_attempts,
-                cause,
-                wait,
-            )
-        new.planned_wait = wait
-        return new
-
-    def _wait_for(self, response: Any) -> float:
-        if self.respect_retry_after_header and response is not None:
-            try:
-                retry_after = self.get_retry_after(response)
-            except InvalidHeader:
-                retry_after = None
-            if retry_after is not None:
-                return retry_after
-        return self.get_backoff_time()
-
-    def sleep(self, response: Any = None) -> None:
-        # Sleep exactly what was logged and checked against the budget (the jitter is drawn once).
-        if self.planned_wait is None:
-            super().sleep(response)
-        elif self.planned_wait > 0:
-            time.sleep(self.planned_wait)
-
-
-def _describe_failure(response: Any, error: Exception | None) -> str:
-    if response is not None and error is None:
-        return f"{response.status} {response.reason or ''}".strip().lower()
-    return _describe_error(error)
-
-
-def _describe_error(error: BaseException | None) -> str:
-    """A short, token-free phrase for a transport failure."""
-    seen: set[int] = set()
-    err = error
-    while err is not None and id(err) not in seen:
-        seen.add(id(err))
-        if isinstance(err, MaxRetryError) and err.reason is not None:
-            err = err.reason
-            continue
-        if isinstance(err, NameResolutionError):
-            return "host name not found"
-        if isinstance(err, NewConnectionError):
-            text = str(err).lower()
-            if "refused" in text:
-                return "connection refused"
-            if "timed out" in text:
-                return "connect timed out"
-            return "could not connect"
-        if isinstance(err, _ConnectTimeoutError):
-            return "connect timed out"
-        if isinstance(err, ReadTimeoutError):
-            return "read timed out"
-        if isinstance(err, SSLError):
-            return f"TLS error: {err}"
-        if isinstance(err, ProtocolError):
-            return "connection dropped by the server"
-        if isinstance(err, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(err, requests.exceptions.RequestException) and err.args:
-            inner = err.args[0]
-            if isinstance(inner, BaseException):
-                err = inner
-                continue
-        err = err.__cause__ or err.__context__
-    return "connection failed"
+__all__ = [
+    "LAYOUT_PATH",
+    "ORG_PERMISSIONS_PATH",
+    "PROFILE_PATH",
+    "USER_AGENT",
+    "ClientOptions",
+    "GoodDataClient",
+    "RetryPolicy",
+]
 
 
 class _BearerAuth(AuthBase):
@@ -216,41 +60,6 @@ class _BearerAuth(AuthBase):
         return "_BearerAuth(token=***)"
 
 
-def _is_loopback(hostname: str) -> bool:
-    if hostname.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(hostname).is_loopback
-    except ValueError:
-        return False
-
-
-def _normalize_host(host: str, insecure_http: bool) -> tuple[str, bool]:
-    """Return the base URL and whether it is loopback; ConfigError for what cannot be a GoodData host."""
-    try:
-        parts = urlsplit(host.strip())
-        hostname = parts.hostname
-        _ = parts.port  # raises ValueError on a bad port
-    except ValueError as e:
-        raise ConfigError(f"invalid config: host {host!r} is not a valid URL ({e})") from e
-    if parts.scheme not in ("http", "https") or not hostname:
-        raise ConfigError(
-            f"invalid config: host {host!r} must be a URL such as https://acme.cloud.gooddata.com"
-        )
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise ConfigError(
-            f"invalid config: host {parts.scheme}://{hostname} must not carry credentials, "
-            "a query or a fragment"
-        )
-    loopback = _is_loopback(hostname)
-    if parts.scheme == "http" and not loopback and not insecure_http:
-        raise ConfigError(
-            f"invalid config: refusing plain http:// for {hostname}: the token would travel in clear text "
-            "(use https://, or --insecure-http if you really mean it)"
-        )
-    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}", loopback
-
-
 class GoodDataClient:
     """Reads and writes the users-and-groups layout of one GoodData organization."""
 
@@ -262,7 +71,7 @@ class GoodDataClient:
         options: ClientOptions = ClientOptions(),  # noqa: B008 - frozen, so sharing the default is safe
         target_name: str | None = None,
     ) -> None:
-        self.base_url, loopback = _normalize_host(host, options.insecure_http)
+        self.base_url, loopback = normalize_host(host, options.insecure_http)
         token = (token or "").strip()
         if not token:
             raise ConfigError("invalid config: the token is empty")
@@ -275,7 +84,7 @@ class GoodDataClient:
         self._options = options
         self._label = f"target {target_name!r}" if target_name else self.base_url
         policy = options.retry
-        self._retry = _BoundedRetry(
+        self._retry = BoundedRetry(
             total=policy.total,
             status_forcelist=RETRY_STATUSES,
             allowed_methods=frozenset({"GET", "PUT"}),
@@ -380,7 +189,7 @@ class GoodDataClient:
 
     def _send(self, method: str, path: str, what: str, *, body: bytes | None = None) -> requests.Response:
         policy = self._options.retry
-        attempts = _Attempts(f"{method} {path}", policy.total + 1, policy.max_elapsed)
+        attempts = Attempts(f"{method} {path}", policy.total + 1, policy.max_elapsed)
         # A fresh Retry per request: its time budget starts now (the client is not shared between threads).
         self._adapter.max_retries = self._retry.new(attempts=attempts)
         try:
@@ -394,12 +203,12 @@ class GoodDataClient:
         except requests.exceptions.SSLError as e:
             raise TransportError(
                 self._redact(
-                    f"network error: TLS failed for {self.base_url} ({_describe_error(e)}); "
+                    f"network error: TLS failed for {self.base_url} ({describe_error(e)}); "
                     "for a private CA set the CA bundle (ssl_ca_cert)"
                 )
             ) from e
         except requests.exceptions.RequestException as e:
-            cause = attempts.last_cause or _describe_error(e)
+            cause = attempts.last_cause or describe_error(e)
             raise TransportError(
                 self._redact(
                     f"network error: could not reach {self.base_url} ({cause}) while {what}"
@@ -417,7 +226,7 @@ class GoodDataClient:
             raise self._api_error(resp, method, path, what, attempts)
         return resp
 
-    def _after(self, attempts: _Attempts) -> str:
+    def _after(self, attempts: Attempts) -> str:
         if attempts.out_of_time:
             return (
                 f" after {attempts.count} attempts in {attempts.elapsed():.0f} s "
@@ -426,7 +235,7 @@ class GoodDataClient:
         return f" after {attempts.count} attempts" if attempts.count > 1 else ""
 
     def _api_error(
-        self, resp: requests.Response, method: str, path: str, what: str, attempts: _Attempts
+        self, resp: requests.Response, method: str, path: str, what: str, attempts: Attempts
     ) -> ApiError:
         status = resp.status_code
         detail, trace_id = _problem(resp)
