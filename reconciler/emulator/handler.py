@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from reconciler.emulator import rules
 from reconciler.emulator.faults import Fault
-from reconciler.emulator.store import encode
+from reconciler.emulator.store import encode, paused_gc
 
 if TYPE_CHECKING:
     from reconciler.emulator.server import Emulator
@@ -152,7 +152,8 @@ class Handler(BaseHTTPRequestHandler):
                 415, f"Content-Type '{media or '(none)'}' is not supported; use application/json"
             )
         try:
-            raw = json.loads(body)
+            with paused_gc():
+                raw = json.loads(body)
         except ValueError as e:
             return self._problem(400, f"malformed JSON: {e}")
         keys = ("users", "userGroups") if view == "usersAndUserGroups" else (view,)
