@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconciler.emulator import DEFAULT_TOKEN, Emulator, rules
 from reconciler.schema import check_schema, iter_violations
@@ -268,3 +270,57 @@ def test_many_problems_are_reported_with_a_bound(seeded: Emulator) -> None:
     detail = put(seeded, doc).json()["detail"]
     assert detail.count("is not a valid id") == rules.MAX_PROBLEMS
     assert detail.endswith("more)")
+
+
+# Property: on any document, the fast structural check and the schema agree on valid/invalid.
+# Ids never contain a newline here: Python's `$` (used by jsonschema) also matches before a final "\n",
+# which GoodData's whole-string match (and rules.ID_RE.fullmatch) does not accept.
+_texts = st.text(alphabet="aZ9._- ", max_size=4) | st.just("x" * 256) | st.integers(0, 2) | st.none()
+_ids = st.text(alphabet="aZ9._-", min_size=1, max_size=4) | _texts
+_ref = st.fixed_dictionaries({}, optional={"id": _ids, "type": st.sampled_from(["userGroup", "user", 1])})
+_kinds = st.sampled_from(["user", "userGroup", "x"])
+_assignee = st.fixed_dictionaries({}, optional={"id": _ids, "type": _kinds})
+_permission = st.fixed_dictionaries(
+    {}, optional={"name": st.sampled_from(["SEE", "MANAGE", None]), "assignee": _assignee | st.just("a")}
+)
+_setting = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": _ids,
+        "type": st.sampled_from(["LOCALE", "A_NEW_ONE", "locale", "", 5, None]),
+        "content": st.sampled_from([{}, {"value": "en-US"}, "en-US", [], None]),
+    },
+)
+
+
+def _lists(item: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.lists(item, max_size=2) | st.none() | st.just({"id": "a"})
+
+
+_user = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": _ids,
+        "authId": _texts,
+        "email": _texts,
+        "firstname": _texts,
+        "lastname": _texts,
+        "systemAccount": st.sampled_from([True, False, None, 1, "yes"]),
+        "userGroups": _lists(_ref),
+        "settings": _lists(_setting),
+        "permissions": _lists(_permission),
+        "extra": st.just({"kept": True}),
+    },
+) | st.just("not-a-user")
+_group = st.fixed_dictionaries(
+    {},
+    optional={"id": _ids, "name": _texts, "parents": _lists(_ref), "permissions": _lists(_permission)},
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(users=st.lists(_user, max_size=3), groups=st.lists(_group, max_size=3))
+def test_fast_check_agrees_with_the_schema_on_generated_documents(users: Any, groups: Any) -> None:
+    doc = {"users": users, "userGroups": groups}
+    schema_ok = not list(iter_violations("layout.schema.json", doc))
+    assert schema_ok == (rules.check_structure(doc) == [])
