@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.source.model import Location
 from reconciler.source.problem import Problem
-from reconciler.source.schema_check import schema_findings
+from reconciler.source.fastcheck import plainly_valid
+from reconciler.source.schema_check import Remap, schema_findings
 from reconciler.yamlio import MarkedDocument, YamlSyntaxError, load_marked
 
 if TYPE_CHECKING:
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
 STATE_SCHEMA = "state-file.schema.json"
 SUFFIXES = (".yaml", ".yml")
+_SECTIONS = {"users": "user", "groups": "group"}
 
 
 @dataclass
@@ -71,9 +73,30 @@ def read_state_file(path: Path, rel: str) -> StateFile:
                                        f"found {_kind(doc.data)}", "top-level"))
         return result
     result.doc = doc
-    for f in schema_findings(STATE_SCHEMA, doc):
+    instance, remap = _needing_schema(doc.data)
+    for f in schema_findings(STATE_SCHEMA, doc, instance, remap):
         result.problems.append(Problem(Location(rel, f.line, f.column), "error", f.message, "schema"))
     return result
+
+
+def _needing_schema(data: dict[str, Any]) -> tuple[dict[str, Any], Remap]:
+    """`data` without the entries that are plainly valid, and how to map its paths back (the hot path)."""
+    reduced: dict[str, Any] = {}
+    kept: dict[str, list[int]] = {}
+    for key, value in data.items():
+        kind = _SECTIONS.get(key)
+        if kind is not None and type(value) is list:
+            kept[key] = [i for i, item in enumerate(value) if not plainly_valid(item, kind)]
+            reduced[key] = [value[i] for i in kept[key]]
+        else:
+            reduced[key] = value
+
+    def remap(path: tuple[str | int, ...]) -> tuple[str | int, ...]:
+        if len(path) >= 2 and path[0] in kept and isinstance(path[1], int):
+            return (path[0], kept[str(path[0])][path[1]], *path[2:])
+        return path
+
+    return reduced, remap
 
 
 def _kind(value: Any) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,16 +25,25 @@ def pointer(path: Sequence[str | int]) -> str:
     return SchemaViolation(tuple(path), "", "").pointer
 
 
-def schema_findings(schema_name: str, doc: MarkedDocument) -> list[Finding]:
-    """Every violation of schema `schema_name` by `doc.data`; unknown keys are reported one by one, at the key."""
+Remap = Callable[[tuple[str | int, ...]], tuple[str | int, ...]]
+
+
+def schema_findings(schema_name: str, doc: MarkedDocument, instance: Any = None,
+                    remap: Remap | None = None) -> list[Finding]:
+    """Every violation of schema `schema_name` by `doc.data`; unknown keys are reported one by one, at the key.
+
+    `instance` (a part of `doc.data` to check instead) and `remap` (its paths → paths in `doc.data`) let a
+    caller skip entries already known to be valid.
+    """
     schema = load_schema(schema_name)
     out: list[Finding] = []
-    for v in iter_violations(schema_name, doc.data):
+    for v in iter_violations(schema_name, doc.data if instance is None else instance):
+        path = remap(v.path) if remap is not None else v.path
         if v.validator == "additionalProperties":
-            out.extend(_unknown_keys(schema, doc, v.path))
+            out.extend(_unknown_keys(schema, doc, path))
             continue
-        line, column = doc.locate(v.path)
-        out.append(Finding(v.path, line, column, f"{v.pointer or '(top level)'}: {v.message}"))
+        line, column = doc.locate(path)
+        out.append(Finding(path, line, column, f"{pointer(path) or '(top level)'}: {v.message}"))
     return out
 
 
