@@ -70,7 +70,9 @@ def load_config(path: Path | None = None, *, cwd: Path) -> Config:
         candidate = cwd / CONFIG_FILE
         if not candidate.is_file():
             root = cwd.resolve()
-            return Config(path=None, root=root, state_dir=root / "state", backups_dir=root / "state" / "backups")
+            return Config(
+                path=None, root=root, state_dir=root / "state", backups_dir=root / "state" / "backups"
+            )
         path = candidate
     path = path if path.is_absolute() else cwd / path
     try:
@@ -94,8 +96,9 @@ def load_config(path: Path | None = None, *, cwd: Path) -> Config:
     problems += _violations(doc)
     if problems:
         lines = [f"{shown}:{line}:{column}: {message}" for line, column, message in sorted(problems)]
-        raise ConfigError("invalid config: " + lines[0] if len(lines) == 1 else
-                          "invalid config:\n  " + "\n  ".join(lines))
+        raise ConfigError(
+            "invalid config: " + lines[0] if len(lines) == 1 else "invalid config:\n  " + "\n  ".join(lines)
+        )
     return _build(data, path.parent.resolve(), path.resolve(), doc, shown)
 
 
@@ -107,8 +110,10 @@ def _violations(doc: MarkedDocument) -> list[tuple[int, int, str]]:
             # never echo a value that might be a secret
             where = pointer(f.path)
             if f.path[-1] == "token":
-                message = f"{where}: a literal token is refused; write $NAME to read it from the environment " \
-                          "variable NAME"
+                message = (
+                    f"{where}: a literal token is refused; write $NAME to read it from the environment "
+                    "variable NAME"
+                )
             elif len(f.path) == 2 and "is not of type" in message:
                 message = f"{where}: a target is a mapping: {{}}, {{host: …, token: $NAME}} or {{profile: …}}"
         out.append((f.line, f.column, message))
@@ -120,12 +125,16 @@ def _build(data: dict[str, Any], root: Path, path: Path, doc: MarkedDocument, sh
     backups_dir = root / data["backups"] if "backups" in data else state_dir / "backups"
     targets: dict[str, TargetSpec] = {"local": TargetSpec("local")}
     for name, spec in (data.get("targets") or {}).items():
-        targets[name] = TargetSpec(name, host=spec.get("host"), token=spec.get("token"), profile=spec.get("profile"))
+        targets[name] = TargetSpec(
+            name, host=spec.get("host"), token=spec.get("token"), profile=spec.get("profile")
+        )
     default_target = data.get("default_target", "local")
     if default_target not in targets:
         line, col = doc.locate(["default_target"])
-        raise ConfigError(f"invalid config: {shown}:{line}:{col}: default_target: {default_target!r} is not "
-                          f"one of the targets ({', '.join(sorted(targets))})")
+        raise ConfigError(
+            f"invalid config: {shown}:{line}:{col}: default_target: {default_target!r} is not "
+            f"one of the targets ({', '.join(sorted(targets))})"
+        )
     boot = data.get("bootstrap", {})
     pol = data.get("policy", {})
     ignore = pol.get("ignore", {})
@@ -138,11 +147,18 @@ def _build(data: dict[str, Any], root: Path, path: Path, doc: MarkedDocument, sh
         max_deletions=MaxDeletions(
             users=md.get("users", defaults.users),
             groups=md.get("groups", defaults.groups),
-            percent=float(md["percent"]) if md.get("percent") is not None else (
-                None if "percent" in md else defaults.percent),
+            percent=float(md["percent"])
+            if md.get("percent") is not None
+            else (None if "percent" in md else defaults.percent),
         ),
     )
-    return Config(path=path, root=root, state_dir=state_dir.resolve(), backups_dir=backups_dir.resolve(),
-                  default_target=default_target, targets=targets,
-                  bootstrap=Bootstrap(user=boot.get("user", "admin"), group=boot.get("group", "adminGroup")),
-                  policy=policy)
+    return Config(
+        path=path,
+        root=root,
+        state_dir=state_dir.resolve(),
+        backups_dir=backups_dir.resolve(),
+        default_target=default_target,
+        targets=targets,
+        bootstrap=Bootstrap(user=boot.get("user", "admin"), group=boot.get("group", "adminGroup")),
+        policy=policy,
+    )

@@ -28,9 +28,26 @@ MIN_ALIAS_BUDGET = 100_000  # nodes that aliases may add beyond the file's own s
 
 _STR = "tag:yaml.org,2002:str"
 _CORE = "tag:yaml.org,2002:"
-_BOOLS = {"yes": True, "Yes": True, "YES": True, "no": False, "No": False, "NO": False, "true": True,
-          "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False, "on": True, "On": True,
-          "ON": True, "off": False, "Off": False, "OFF": False}
+_BOOLS = {
+    "yes": True,
+    "Yes": True,
+    "YES": True,
+    "no": False,
+    "No": False,
+    "NO": False,
+    "true": True,
+    "True": True,
+    "TRUE": True,
+    "false": False,
+    "False": False,
+    "FALSE": False,
+    "on": True,
+    "On": True,
+    "ON": True,
+    "off": False,
+    "Off": False,
+    "OFF": False,
+}
 
 
 class YamlSyntaxError(ValueError):
@@ -80,7 +97,7 @@ class MarkedDocument:
         return child
 
     def locate(self, path: Sequence[str | int], *, key: bool = False) -> Pos:
-        """Position of the value at `path` (of its key with `key=True`), or of the deepest part that exists."""
+        """Position of the value at `path` (its key's with `key=True`), or of the deepest part that exists."""
         node = self.data
         pos: Pos = self._marks[id(node)][0] if id(node) in self._marks else (1, 1)
         for part in path:
@@ -122,7 +139,7 @@ _MERGE = object()
 
 
 def _shown_tag(tag: str) -> str:
-    return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+    return "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
 
 
 def _pos(mark: Any) -> Pos:
@@ -158,7 +175,7 @@ class _Builder:
                 return value
         if tag == _STR:
             return value
-        kind = tag[len(_CORE):] if tag.startswith(_CORE) else None
+        kind = tag[len(_CORE) :] if tag.startswith(_CORE) else None
         if kind == "null":
             return None
         if kind == "bool" and value in _BOOLS:
@@ -190,8 +207,9 @@ class _Builder:
                     self.anchors[ev.anchor] = (value, 1)
             elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
                 if len(stack) >= MAX_DEPTH:
-                    raise YamlSyntaxError(f"nesting deeper than {MAX_DEPTH} levels", *_pos(ev.start_mark),
-                                          rule="yaml-depth")
+                    raise YamlSyntaxError(
+                        f"nesting deeper than {MAX_DEPTH} levels", *_pos(ev.start_mark), rule="yaml-depth"
+                    )
                 is_map = cls is yaml.MappingStartEvent
                 tag = ev.tag
                 if tag is not None and tag not in ("!", _CORE + ("map" if is_map else "seq")):
@@ -213,21 +231,29 @@ class _Builder:
             elif cls is yaml.AliasEvent:
                 start = _pos(ev.start_mark)
                 if any(f.anchor == ev.anchor for f in stack):
-                    raise YamlSyntaxError(f"alias *{ev.anchor} is used inside its own anchor (recursive data)",
-                                          *start, rule="yaml-alias")
+                    raise YamlSyntaxError(
+                        f"alias *{ev.anchor} is used inside its own anchor (recursive data)",
+                        *start,
+                        rule="yaml-alias",
+                    )
                 if ev.anchor not in self.anchors:
-                    raise YamlSyntaxError(f"alias *{ev.anchor} names no anchor defined before it", *start,
-                                          rule="yaml-alias")
+                    raise YamlSyntaxError(
+                        f"alias *{ev.anchor} names no anchor defined before it", *start, rule="yaml-alias"
+                    )
                 value, size = self.anchors[ev.anchor]
                 self.expanded += size
                 if self.expanded > self.budget:
-                    raise YamlSyntaxError(f"aliases expand to more than {self.budget} nodes", *start,
-                                          rule="yaml-alias")
+                    raise YamlSyntaxError(
+                        f"aliases expand to more than {self.budget} nodes", *start, rule="yaml-alias"
+                    )
             elif cls is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    raise YamlSyntaxError("a state file holds one YAML document, found a second",
-                                          *_pos(ev.start_mark), rule="yaml-syntax")
+                    raise YamlSyntaxError(
+                        "a state file holds one YAML document, found a second",
+                        *_pos(ev.start_mark),
+                        rule="yaml-syntax",
+                    )
                 continue
             else:
                 continue
@@ -257,7 +283,9 @@ class _Builder:
             self.issue(frame.key_pos, f"mapping keys must be strings, found {shown}", "yaml-key")
         elif key in container:
             first = frame.children[key][0]
-            self.issue(frame.key_pos, f"duplicate key {key!r} (first at line {first[0]})", "yaml-duplicate-key")
+            self.issue(
+                frame.key_pos, f"duplicate key {key!r} (first at line {first[0]})", "yaml-duplicate-key"
+            )
         else:
             container[key] = value
             frame.children[key] = (frame.key_pos, start)
@@ -281,15 +309,17 @@ def _decode(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]  # a UTF-8 byte order mark is harmless
     elif data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise YamlSyntaxError("not UTF-8: the file starts with a UTF-16/32 byte order mark", 1, 1,
-                              rule="yaml-encoding")
+        raise YamlSyntaxError(
+            "not UTF-8: the file starts with a UTF-16/32 byte order mark", 1, 1, rule="yaml-encoding"
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         column = len(data[data.rfind(b"\n", 0, e.start) + 1 : e.start].decode("utf-8", "replace")) + 1
-        raise YamlSyntaxError(f"not UTF-8: byte 0x{data[e.start]:02x} cannot be decoded", line, column,
-                              rule="yaml-encoding") from e
+        raise YamlSyntaxError(
+            f"not UTF-8: byte 0x{data[e.start]:02x} cannot be decoded", line, column, rule="yaml-encoding"
+        ) from e
 
 
 def _position_of(text: str, index: int) -> Pos:
@@ -311,8 +341,12 @@ def _syntax_error(text: str, e: yaml.YAMLError) -> YamlSyntaxError:
     current = lines[line - 1] if line - 1 < len(lines) else ""
     indent = current[: len(current) - len(current.lstrip(" \t"))]
     if "\t" in indent and column <= len(indent) + 1:
-        return YamlSyntaxError("tab character used for indentation (YAML allows only spaces)", line,
-                               indent.index("\t") + 1, rule="yaml-tab")
+        return YamlSyntaxError(
+            "tab character used for indentation (YAML allows only spaces)",
+            line,
+            indent.index("\t") + 1,
+            rule="yaml-tab",
+        )
     problem = getattr(e, "problem", None) or str(e)
     context = getattr(e, "context", None)
     message = f"{problem} ({context})" if context else str(problem)
@@ -320,7 +354,7 @@ def _syntax_error(text: str, e: yaml.YAMLError) -> YamlSyntaxError:
 
 
 def load_marked(data: bytes) -> MarkedDocument:
-    """Parse one YAML document into plain data with positions; raise YamlSyntaxError when it cannot be read."""
+    """Parse one YAML document into plain data with positions; YamlSyntaxError when unreadable."""
     text = _decode(data)
     builder = _Builder(text)
     try:
@@ -346,5 +380,7 @@ def load_plain(path: Path) -> Any:
 
 def dump(data: Any) -> str:
     """Serialize plain data as block-style YAML, keys in the given order."""
-    text: str = yaml.dump(data, Dumper=_SafeDumper, sort_keys=False, default_flow_style=False, allow_unicode=True)
+    text: str = yaml.dump(
+        data, Dumper=_SafeDumper, sort_keys=False, default_flow_style=False, allow_unicode=True
+    )
     return text

@@ -21,9 +21,16 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_defaults_without_a_file(tmp_path: Path) -> None:
     config = load_config(cwd=tmp_path)
-    assert config == Config(path=None, root=tmp_path.resolve(), state_dir=tmp_path.resolve() / "state",
-                            backups_dir=tmp_path.resolve() / "state" / "backups", default_target="local",
-                            targets={"local": TargetSpec("local")}, bootstrap=Bootstrap(), policy=Policy())
+    assert config == Config(
+        path=None,
+        root=tmp_path.resolve(),
+        state_dir=tmp_path.resolve() / "state",
+        backups_dir=tmp_path.resolve() / "state" / "backups",
+        default_target="local",
+        targets={"local": TargetSpec("local")},
+        bootstrap=Bootstrap(),
+        policy=Policy(),
+    )
     assert config.policy.max_deletions == MaxDeletions(users=10, groups=5, percent=25.0)
 
 
@@ -47,14 +54,20 @@ def test_the_example_reconciler_yaml() -> None:
         "dev": TargetSpec("dev", profile="dev"),
     }
     assert config.bootstrap == Bootstrap(user="admin", group="adminGroup")
-    assert config.policy == Policy(prune=True, ignore_users=("svc-*",), ignore_groups=(),
-                                   max_deletions=MaxDeletions(users=10, groups=5, percent=25.0))
+    assert config.policy == Policy(
+        prune=True,
+        ignore_users=("svc-*",),
+        ignore_groups=(),
+        max_deletions=MaxDeletions(users=10, groups=5, percent=25.0),
+    )
 
 
 def test_paths_resolve_against_the_config_directory(tmp_path: Path) -> None:
     sub = tmp_path / "conf"
     sub.mkdir()
-    write(sub, "state: ../org\nbackups: /var/backups/gd\npolicy: {max_deletions: {users: null, percent: 10}}\n")
+    write(
+        sub, "state: ../org\nbackups: /var/backups/gd\npolicy: {max_deletions: {users: null, percent: 10}}\n"
+    )
     config = load_config(Path("conf/reconciler.yaml"), cwd=tmp_path)
     assert config.root == sub.resolve()
     assert config.state_dir == (tmp_path / "org").resolve()
@@ -73,8 +86,10 @@ def test_a_literal_token_is_refused_without_echoing_it(tmp_path: Path) -> None:
         load_config(path, cwd=tmp_path)
     message = str(e.value)
     assert "s3cr3t" not in message
-    assert message == ("invalid config: reconciler.yaml:4:12: targets.prod.token: a literal token is refused; "
-                       "write $NAME to read it from the environment variable NAME")
+    assert message == (
+        "invalid config: reconciler.yaml:4:12: targets.prod.token: a literal token is refused; "
+        "write $NAME to read it from the environment variable NAME"
+    )
     assert e.value.exit_code == ExitCode.INVALID
 
 
@@ -93,12 +108,16 @@ def test_bad_keys_are_reported_at_their_location(tmp_path: Path) -> None:
         "invalid config:\n"
         "  reconciler.yaml:4:12: policy.ignore: unknown key 'user' (expected one of: groups, users)\n"
         "  reconciler.yaml:5:1: unknown key 'bogus' (expected one of: backups, bootstrap, default_target, "
-        "policy, state, targets)")
+        "policy, state, targets)"
+    )
 
 
 def test_default_target_must_exist(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"reconciler.yaml:1:17: default_target: 'prod' is not one of the "
-                                          r"targets \(local\)"):
+    with pytest.raises(
+        ConfigError,
+        match=r"reconciler.yaml:1:17: default_target: 'prod' is not one of the "
+        r"targets \(local\)",
+    ):
         load_config(write(tmp_path, "default_target: prod\n"), cwd=tmp_path)
 
 

@@ -44,18 +44,33 @@ def test_our_schemas_are_2020_12_with_titles_and_descriptions_everywhere(name: s
     schema = json.loads((REPO / "schemas" / name).read_text(encoding="utf-8"))
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["$id"].endswith(name)
-    missing = [where for where, sub in _properties(schema) if not (sub.get("title") and sub.get("description"))]
+    missing = [
+        where for where, sub in _properties(schema) if not (sub.get("title") and sub.get("description"))
+    ]
     assert missing == []
 
 
 def test_state_schema_nullability() -> None:
-    for field in ("email", "firstname", "lastname", "authId", "userGroups", "settings", "permissions",
-                  "systemAccount"):
-        assert list(iter_violations("state-file.schema.json", {"users": [{"id": "a", field: None}]})) == [], field
+    for field in (
+        "email",
+        "firstname",
+        "lastname",
+        "authId",
+        "userGroups",
+        "settings",
+        "permissions",
+        "systemAccount",
+    ):
+        assert list(iter_violations("state-file.schema.json", {"users": [{"id": "a", field: None}]})) == [], (
+            field
+        )
     for field in ("name", "parents", "permissions"):
-        assert list(iter_violations("state-file.schema.json", {"groups": [{"id": "a", field: None}]})) == [], field
+        assert (
+            list(iter_violations("state-file.schema.json", {"groups": [{"id": "a", field: None}]})) == []
+        ), field
     assert [v.pointer for v in iter_violations("state-file.schema.json", {"users": [{"id": None}]})] == [
-        "users[0].id"]
+        "users[0].id"
+    ]
 
 
 def test_unknown_setting_types_are_accepted() -> None:

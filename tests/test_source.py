@@ -33,44 +33,57 @@ def test_the_example_organization_is_valid_even_strictly() -> None:
     assert not any(uid.startswith("svc-") for uid in state.users)  # svc-ci is ignored, managed outside git
     assert sum(1 for e in state.users.values() if e.fields.get("settings")) == 1
     assert state.users["jane.doe"].fields["settings"] == [
-        {"id": "locale", "type": "LOCALE", "content": {"value": "en-US"}}]
+        {"id": "locale", "type": "LOCALE", "content": {"value": "en-US"}}
+    ]
     parents = {gid: tuple(e.fields.get("parents", ())) for gid, e in state.groups.items()}
     tops = {gid for gid, p in parents.items() if not p}
     assert tops and all(set(p) <= tops for p in parents.values())  # two levels
 
 
 def test_fields_hold_exactly_what_the_yaml_wrote(tmp_path: Path) -> None:
-    config = make(tmp_path, {"state/s.yaml": (
-        "groups:\n"
-        "  - id: g\n"
-        "users:\n"
-        "  - id: jane\n"
-        "    email: null\n"
-        "    userGroups: [g]\n"
-        "    systemAccount: false\n"
-        "  - id: john\n")})
+    config = make(
+        tmp_path,
+        {
+            "state/s.yaml": (
+                "groups:\n"
+                "  - id: g\n"
+                "users:\n"
+                "  - id: jane\n"
+                "    email: null\n"
+                "    userGroups: [g]\n"
+                "    systemAccount: false\n"
+                "  - id: john\n"
+            )
+        },
+    )
     state = load_state(config)
     jane = state.users["jane"]
     assert dict(jane.fields) == {"email": None, "userGroups": ["g"], "systemAccount": False}
     assert jane.owns("email") and not jane.owns("firstname")
     assert jane.kind == "user" and jane.id == "jane"
     assert jane.location == Location("state/s.yaml", 4, 5)
-    assert dict(jane.field_locations) == {"email": Location("state/s.yaml", 5, 5),
-                                          "userGroups": Location("state/s.yaml", 6, 5),
-                                          "systemAccount": Location("state/s.yaml", 7, 5)}
+    assert dict(jane.field_locations) == {
+        "email": Location("state/s.yaml", 5, 5),
+        "userGroups": Location("state/s.yaml", 6, 5),
+        "systemAccount": Location("state/s.yaml", 7, 5),
+    }
     assert dict(state.users["john"].fields) == {}
     assert state.groups["g"].kind == "group"
     assert state.files == ("state/s.yaml",)
 
 
 def test_files_are_found_recursively_sorted_and_backups_skipped(tmp_path: Path) -> None:
-    config = make(tmp_path, {
-        "state/z.yml": "users: [{id: z}]\n",
-        "state/a/b.yaml": "users: [{id: b}]\n",
-        "state/backups/prod/x.yaml": "not: [valid\n",
-        "state/elsewhere/old/x.yaml": "not: [valid\n",
-        "state/notes.txt": "x: [\n",
-    }, config="backups: state/elsewhere\n")
+    config = make(
+        tmp_path,
+        {
+            "state/z.yml": "users: [{id: z}]\n",
+            "state/a/b.yaml": "users: [{id: b}]\n",
+            "state/backups/prod/x.yaml": "not: [valid\n",
+            "state/elsewhere/old/x.yaml": "not: [valid\n",
+            "state/notes.txt": "x: [\n",
+        },
+        config="backups: state/elsewhere\n",
+    )
     result = validate_state(config)
     assert result.problems == ()
     assert result.state.files == ("state/a/b.yaml", "state/z.yml")
@@ -78,16 +91,26 @@ def test_files_are_found_recursively_sorted_and_backups_skipped(tmp_path: Path) 
 
 
 def test_duplicates_keep_the_first_declaration(tmp_path: Path) -> None:
-    config = make(tmp_path, {"state/a.yaml": "users: [{id: x, firstname: First}]\n",
-                             "state/b.yaml": "users: [{id: x, firstname: Second}]\n"})
+    config = make(
+        tmp_path,
+        {
+            "state/a.yaml": "users: [{id: x, firstname: First}]\n",
+            "state/b.yaml": "users: [{id: x, firstname: Second}]\n",
+        },
+    )
     result = validate_state(config)
     assert result.state.users["x"].fields == {"firstname": "First"}
     assert [p.rule for p in result.problems] == ["duplicate-id"]
 
 
 def test_problem_str_and_ordering(tmp_path: Path) -> None:
-    config = make(tmp_path, {"state/b.yaml": "users:\n  - id: x\n    userGroups: [nope]\n",
-                             "state/a.yaml": "users:\n  - id: 'bad id'\n"})
+    config = make(
+        tmp_path,
+        {
+            "state/b.yaml": "users:\n  - id: x\n    userGroups: [nope]\n",
+            "state/a.yaml": "users:\n  - id: 'bad id'\n",
+        },
+    )
     result = validate_state(config)
     assert [str(p) for p in result.problems] == [
         "state/a.yaml:2:9: error: users[0].id: 'bad id' does not match '^(?!\\\\.)[.A-Za-z0-9_-]{1,255}$'",
@@ -119,8 +142,11 @@ def test_load_state_raises_with_every_problem(tmp_path: Path) -> None:
 
 
 def test_references_to_bootstrap_and_ignored_groups_resolve(tmp_path: Path) -> None:
-    config = make(tmp_path, {"state/a.yaml": "users: [{id: a, userGroups: [adminGroup, legacy-x]}]\n"},
-                  config="policy: {ignore: {groups: [legacy-*]}}\n")
+    config = make(
+        tmp_path,
+        {"state/a.yaml": "users: [{id: a, userGroups: [adminGroup, legacy-x]}]\n"},
+        config="policy: {ignore: {groups: [legacy-*]}}\n",
+    )
     assert validate_state(config).problems == ()
 
 

@@ -24,10 +24,18 @@ GOOD = {
     "permissions": st.one_of(st.none(), st.just([])),
     "systemAccount": st.one_of(st.none(), st.booleans()),
 }
-BAD_VALUES = st.one_of(st.integers(), st.booleans(), st.just({}), st.just("x"), st.just("y" * 256),
-                       st.lists(BAD_IDS, min_size=1, max_size=2), st.just([None]), st.just([1]),
-                       st.just([{"id": "locale", "type": "locale"}]),
-                       st.just([{"name": "SEE", "assignee": {"id": "a b", "type": "user"}}]))
+BAD_VALUES = st.one_of(
+    st.integers(),
+    st.booleans(),
+    st.just({}),
+    st.just("x"),
+    st.just("y" * 256),
+    st.lists(BAD_IDS, min_size=1, max_size=2),
+    st.just([None]),
+    st.just([1]),
+    st.just([{"id": "locale", "type": "locale"}]),
+    st.just([{"name": "SEE", "assignee": {"id": "a b", "type": "user"}}]),
+)
 CORRUPTIONS = st.one_of(
     st.tuples(st.just("id"), st.one_of(BAD_IDS, st.none(), st.integers())),
     st.tuples(st.sampled_from([*GOOD, "other", "groups"]), BAD_VALUES),
@@ -57,8 +65,18 @@ def test_plainly_valid_implies_schema_valid(item: Any, kind: str) -> None:
 
 
 def test_it_accepts_the_common_shapes_and_defers_the_rest() -> None:
-    assert plainly_valid({"id": "jane", "email": "j@x.io", "userGroups": ["a", "b"], "systemAccount": False,
-                          "authId": None, "settings": [], "permissions": None}, "user")
+    assert plainly_valid(
+        {
+            "id": "jane",
+            "email": "j@x.io",
+            "userGroups": ["a", "b"],
+            "systemAccount": False,
+            "authId": None,
+            "settings": [],
+            "permissions": None,
+        },
+        "user",
+    )
     assert plainly_valid({"id": "g", "name": "G", "parents": ["top"]}, "group")
     assert not plainly_valid({"id": "g", "name": "G", "parents": ["top"]}, "user")  # parents: not a user key
     assert not plainly_valid({"id": "jane", "settings": [{"id": "locale"}]}, "user")  # deferred to the schema
@@ -66,9 +84,28 @@ def test_it_accepts_the_common_shapes_and_defers_the_rest() -> None:
     assert not plainly_valid({"id": "x", "email": 5}, "user")
 
 
-BAD_EXAMPLES: list[Any] = [None, 0, 1, 1.5, True, "", "x", "y" * 256, "a b", {}, [], [None], [1], ["a b"], [".x"],
-                           ["x" * 256], [{"id": "locale"}], [{"id": "l", "type": "locale"}],
-                           [{"name": "SEE", "assignee": {"id": "a", "type": "user"}}], [{"name": "MANAGE"}]]
+BAD_EXAMPLES: list[Any] = [
+    None,
+    0,
+    1,
+    1.5,
+    True,
+    "",
+    "x",
+    "y" * 256,
+    "a b",
+    {},
+    [],
+    [None],
+    [1],
+    ["a b"],
+    [".x"],
+    ["x" * 256],
+    [{"id": "locale"}],
+    [{"id": "l", "type": "locale"}],
+    [{"name": "SEE", "assignee": {"id": "a", "type": "user"}}],
+    [{"name": "MANAGE"}],
+]
 
 
 def test_every_single_field_value_on_the_boundary() -> None:

@@ -16,15 +16,18 @@ USER_LINES = 7  # lines per generated user
 def users_yaml(start: int, count: int, groups: int = 50) -> str:
     out = ["users:"]
     for i in range(start, start + count):
-        out.append(f"  - id: user{i}\n    email: user{i}@acme.com\n    firstname: First{i}\n    lastname: Last{i}\n"
-                   f"    authId: \"oidc|{i:08x}\"\n    userGroups: [team{i % groups}, everyone]\n"
-                   "    systemAccount: false")
+        out.append(
+            f"  - id: user{i}\n    email: user{i}@acme.com\n    firstname: First{i}\n    lastname: Last{i}\n"
+            f'    authId: "oidc|{i:08x}"\n    userGroups: [team{i % groups}, everyone]\n'
+            "    systemAccount: false"
+        )
     return "\n".join(out) + "\n"
 
 
 def groups_yaml(groups: int = 50) -> str:
     return "groups:\n  - id: everyone\n" + "".join(
-        f"  - id: team{i}\n    name: Team {i}\n    parents: [everyone]\n" for i in range(groups))
+        f"  - id: team{i}\n    name: Team {i}\n    parents: [everyone]\n" for i in range(groups)
+    )
 
 
 def test_problems_in_a_file_of_10000_users_have_the_right_lines(tmp_path: Path) -> None:
@@ -42,8 +45,8 @@ def test_problems_in_a_file_of_10000_users_have_the_right_lines(tmp_path: Path) 
     assert [str(p) for p in result.problems] == [
         f"state/users.yaml:{email_line}:12: error: users[7777].email: ['user7777@acme.com'] is not of type "
         "'string', 'null'",
-        f"state/users.yaml:{groups_line}:35: error: user 'user9001': userGroups names unknown group 'tema1' (not "
-        "declared, not the bootstrap group, not matched by policy.ignore.groups)",
+        f"state/users.yaml:{groups_line}:35: error: user 'user9001': userGroups names unknown group "
+        "'tema1' (not declared, not the bootstrap group, not matched by policy.ignore.groups)",
     ]
     assert len(result.state.users) == 10_000
 

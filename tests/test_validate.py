@@ -29,14 +29,23 @@ def test_the_example_state_is_valid() -> None:
 def test_json_of_the_example() -> None:
     code, out, _ = invoke("--config", str(REPO / "reconciler.yaml"), "validate", "--format", "json")
     assert code == 0
-    assert json.loads(out) == {"valid": True, "strict": False, "errors": 0, "warnings": 0, "files": 5,
-                               "users": 25, "groups": 8, "problems": []}
+    assert json.loads(out) == {
+        "valid": True,
+        "strict": False,
+        "errors": 0,
+        "warnings": 0,
+        "files": 5,
+        "users": 25,
+        "groups": 8,
+        "problems": [],
+    }
 
 
 def _tree(tmp_path: Path) -> Path:
     (tmp_path / "state").mkdir()
     (tmp_path / "state" / "a.yaml").write_text(
-        "users:\n  - id: jane\n    email: J@x.io\n  - id: jim\n    email: j@X.io\n    userGroups: [ghost]\n")
+        "users:\n  - id: jane\n    email: J@x.io\n  - id: jim\n    email: j@X.io\n    userGroups: [ghost]\n"
+    )
     (tmp_path / "reconciler.yaml").write_text("state: state\n")
     return tmp_path / "reconciler.yaml"
 
@@ -46,21 +55,41 @@ def test_json_shape_with_problems(tmp_path: Path) -> None:
     assert code == 3
     body = json.loads(out)
     assert body == {
-        "valid": False, "strict": False, "errors": 1, "warnings": 1, "files": 1, "users": 2, "groups": 0,
+        "valid": False,
+        "strict": False,
+        "errors": 1,
+        "warnings": 1,
+        "files": 1,
+        "users": 2,
+        "groups": 0,
         "problems": [
-            {"file": "state/a.yaml", "line": 5, "column": 5, "severity": "warning", "rule": "duplicate-email",
-             "message": "user 'jim': email 'j@X.io' is also the email of user 'jane' (state/a.yaml:3:5)"},
-            {"file": "state/a.yaml", "line": 6, "column": 18, "severity": "error", "rule": "unknown-group",
-             "message": "user 'jim': userGroups names unknown group 'ghost' (not declared, not the bootstrap "
-                        "group, not matched by policy.ignore.groups)"},
-        ]}
+            {
+                "file": "state/a.yaml",
+                "line": 5,
+                "column": 5,
+                "severity": "warning",
+                "rule": "duplicate-email",
+                "message": "user 'jim': email 'j@X.io' is also the email of user 'jane' (state/a.yaml:3:5)",
+            },
+            {
+                "file": "state/a.yaml",
+                "line": 6,
+                "column": 18,
+                "severity": "error",
+                "rule": "unknown-group",
+                "message": "user 'jim': userGroups names unknown group 'ghost' (not declared, not the "
+                "bootstrap group, not matched by policy.ignore.groups)",
+            },
+        ],
+    }
 
 
 def test_text_format_and_count_line(tmp_path: Path) -> None:
     code, out, _ = invoke("--config", str(_tree(tmp_path)), "validate")
     assert code == 3
     assert out.splitlines() == [
-        "state/a.yaml:5:5: warning: user 'jim': email 'j@X.io' is also the email of user 'jane' (state/a.yaml:3:5)",
+        "state/a.yaml:5:5: warning: user 'jim': email 'j@X.io' is also the email of user 'jane' "
+        "(state/a.yaml:3:5)",
         "state/a.yaml:6:18: error: user 'jim': userGroups names unknown group 'ghost' (not declared, not the "
         "bootstrap group, not matched by policy.ignore.groups)",
         "1 error, 1 warning in 1 file",
@@ -71,11 +100,12 @@ def test_github_format_exact(tmp_path: Path) -> None:
     code, out, _ = invoke("--config", str(_tree(tmp_path)), "validate", "--format", "github")
     assert code == 3
     assert out == (
-        "::warning file=state/a.yaml,line=5,col=5,title=reconciler validate (duplicate-email)::user 'jim': email "
-        "'j@X.io' is also the email of user 'jane' (state/a.yaml:3:5)\n"
+        "::warning file=state/a.yaml,line=5,col=5,title=reconciler validate (duplicate-email)::"
+        "user 'jim': email 'j@X.io' is also the email of user 'jane' (state/a.yaml:3:5)\n"
         "::error file=state/a.yaml,line=6,col=18,title=reconciler validate (unknown-group)::user 'jim': "
         "userGroups names unknown group 'ghost' (not declared, not the bootstrap group, not matched by "
-        "policy.ignore.groups)\n")
+        "policy.ignore.groups)\n"
+    )
 
 
 def test_github_escaping() -> None:
@@ -90,7 +120,8 @@ def test_github_escaping() -> None:
     assert stream.getvalue() == (
         "::error file=state/we%2Cird%3Aname%25.yaml,line=3,col=7,title=reconciler validate (schema)::"
         "50%25 of%0Athe: text, here\n"
-        "::error file=state,title=reconciler validate (no-state)::no state files\n")
+        "::error file=state,title=reconciler validate (no-state)::no state files\n"
+    )
 
 
 def test_strict_turns_warnings_into_failures(tmp_path: Path) -> None:
@@ -127,7 +158,9 @@ def test_formats_come_from_the_registry() -> None:
 
 
 @pytest.mark.parametrize("fmt", sorted(REPORTERS))
-def test_every_format_reports_a_valid_state(tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_format_reports_a_valid_state(
+    tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "state").mkdir()
     (tmp_path / "state" / "a.yaml").write_text("groups: [{id: g}]\n")
     monkeypatch.chdir(tmp_path)

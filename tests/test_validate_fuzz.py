@@ -39,10 +39,57 @@ users:
     userGroups:
       - everyone
 """
-TOKENS = [b"\t", b"\x00", b"\xff", b"\xef\xbb\xbf", b":", b"- ", b"[", b"]", b"{", b"}", b"&a ", b"*a", b"!!int ",
-          b"!x ", b"<<: ", b"---\n", b"\n", b"  ", b"'", b'"', b"#", b"?", b"|", b">", b"%YAML 1.1\n", b"\\",
-          b"\xc3", b"\r", b"null", b"~", b"1e9", b"0x", b"2020-01-01", b"@", b"`", b"id: "]
-SWAPS = [b"[]", b"{}", b"null", b"123", b"true", b"[a, b]", b"{x: 1}", b"''", b"-1.5", b"*jane", b"!!binary x"]
+TOKENS = [
+    b"\t",
+    b"\x00",
+    b"\xff",
+    b"\xef\xbb\xbf",
+    b":",
+    b"- ",
+    b"[",
+    b"]",
+    b"{",
+    b"}",
+    b"&a ",
+    b"*a",
+    b"!!int ",
+    b"!x ",
+    b"<<: ",
+    b"---\n",
+    b"\n",
+    b"  ",
+    b"'",
+    b'"',
+    b"#",
+    b"?",
+    b"|",
+    b">",
+    b"%YAML 1.1\n",
+    b"\\",
+    b"\xc3",
+    b"\r",
+    b"null",
+    b"~",
+    b"1e9",
+    b"0x",
+    b"2020-01-01",
+    b"@",
+    b"`",
+    b"id: ",
+]
+SWAPS = [
+    b"[]",
+    b"{}",
+    b"null",
+    b"123",
+    b"true",
+    b"[a, b]",
+    b"{x: 1}",
+    b"''",
+    b"-1.5",
+    b"*jane",
+    b"!!binary x",
+]
 
 
 def mutate(rng: random.Random, text: bytes) -> bytes:
@@ -71,7 +118,7 @@ def mutate(rng: random.Random, text: bytes) -> bytes:
                 lines[i] = key + b": " + rng.choice(SWAPS)
                 data = bytearray(b"\n".join(lines))
         else:  # delete a span
-            del data[pos:pos + rng.randint(1, 20)]
+            del data[pos : pos + rng.randint(1, 20)]
     return bytes(data)
 
 
@@ -85,7 +132,8 @@ def run(tmp_path: Path, contents: list[bytes]) -> tuple[int, str]:
         (state / f"f{i}.yaml").write_bytes(content)
     result = CliRunner().invoke(cli, ["validate"], catch_exceptions=True)
     assert result.exception is None or isinstance(result.exception, SystemExit), (
-        f"crash: {result.exception!r} on {contents!r}")
+        f"crash: {result.exception!r} on {contents!r}"
+    )
     return result.exit_code, result.stdout
 
 
@@ -117,9 +165,17 @@ def test_300_mutated_state_trees(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert outcomes[3] > 150  # the mutations really do break things
 
 
-@settings(max_examples=200, derandomize=True, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(st.one_of(st.binary(max_size=300), st.text(max_size=300).map(lambda s: s.encode("utf-8", "surrogatepass"))))
+@settings(
+    max_examples=200,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    st.one_of(
+        st.binary(max_size=300), st.text(max_size=300).map(lambda s: s.encode("utf-8", "surrogatepass"))
+    )
+)
 def test_arbitrary_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes) -> None:
     monkeypatch.chdir(tmp_path)
     code, out = run(tmp_path, [content])

@@ -29,8 +29,17 @@ def test_locate_stops_at_the_deepest_existing_part() -> None:
 
 def test_scalars_resolve_like_yaml_1_1_but_dates_stay_text() -> None:
     doc = load_marked(b"a: true\nb: null\nc: ~\nd: 0x1f\ne: 1.5\nf: 2020-01-01\ng: '1'\nh: off\ni:\n")
-    assert doc.data == {"a": True, "b": None, "c": None, "d": 31, "e": 1.5, "f": "2020-01-01", "g": "1",
-                        "h": False, "i": None}
+    assert doc.data == {
+        "a": True,
+        "b": None,
+        "c": None,
+        "d": 31,
+        "e": 1.5,
+        "f": "2020-01-01",
+        "g": "1",
+        "h": False,
+        "i": None,
+    }
 
 
 def test_duplicate_keys_are_reported_and_the_first_is_kept() -> None:
@@ -59,7 +68,8 @@ def test_aliases_share_values_within_budget() -> None:
 
 def test_billion_laughs_ends_with_an_error() -> None:
     text = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
-        f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+        f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
     with pytest.raises(YamlSyntaxError) as e:
         load_marked(text.encode())
     assert e.value.rule == "yaml-alias"
@@ -116,8 +126,11 @@ def test_a_second_document_is_an_error() -> None:
 
 def test_unsupported_tags_are_issues() -> None:
     doc = load_marked(b"a: !!python/object:os.system x\nb: !!set {x: null}\nc: !!int nope\n")
-    assert [i.message for i in doc.issues] == ["unsupported tag !!python/object:os.system",
-                                               "unsupported tag !!set", "'nope' is not a valid !!int"]
+    assert [i.message for i in doc.issues] == [
+        "unsupported tag !!python/object:os.system",
+        "unsupported tag !!set",
+        "'nope' is not a valid !!int",
+    ]
 
 
 def test_empty_document_is_none() -> None:

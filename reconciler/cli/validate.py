@@ -15,8 +15,14 @@ from reconciler.source import validate_state
 
 
 @click.command("validate")
-@click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True,
-              help="text for people, json for tools, github for workflow annotations on the PR diff.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(REPORTERS)),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools, github for workflow annotations on the PR diff.",
+)
 @click.option("--strict", is_flag=True, help="Warnings fail validation too.")
 @pass_globals
 def validate(options: GlobalOptions, fmt: str, strict: bool) -> int:

@@ -47,12 +47,15 @@ class TextReporter(ProblemReporter):
             self.stream.write(f"{problem}\n")
         files = _plural(len(result.state.files), "file")
         if result.ok(strict=strict):
-            counts = f"{_plural(len(result.state.users), 'user')}, {_plural(len(result.state.groups), 'group')}"
+            counts = (
+                f"{_plural(len(result.state.users), 'user')}, {_plural(len(result.state.groups), 'group')}"
+            )
             suffix = f" ({_plural(result.warnings, 'warning')})" if result.warnings else ""
             self.stream.write(f"ok: {counts} in {files}{suffix}\n")
         else:
-            self.stream.write(f"{_plural(result.errors, 'error')}, {_plural(result.warnings, 'warning')} "
-                              f"in {files}\n")
+            self.stream.write(
+                f"{_plural(result.errors, 'error')}, {_plural(result.warnings, 'warning')} in {files}\n"
+            )
 
 
 class JsonReporter(ProblemReporter):
@@ -76,8 +79,14 @@ class JsonReporter(ProblemReporter):
 
 
 def _as_json(p: Problem) -> dict[str, object]:
-    return {"file": p.location.path, "line": p.location.line, "column": p.location.column,
-            "severity": p.severity, "rule": p.rule, "message": p.message}
+    return {
+        "file": p.location.path,
+        "line": p.location.line,
+        "column": p.location.column,
+        "severity": p.severity,
+        "rule": p.rule,
+        "message": p.message,
+    }
 
 
 def escape_data(value: str) -> str:
@@ -106,4 +115,6 @@ class GithubReporter(ProblemReporter):
             self.stream.write(f"::{level} {','.join(props)}::{escape_data(p.message)}\n")
 
 
-REPORTERS: dict[str, type[ProblemReporter]] = {r.name: r for r in (TextReporter, JsonReporter, GithubReporter)}
+REPORTERS: dict[str, type[ProblemReporter]] = {
+    r.name: r for r in (TextReporter, JsonReporter, GithubReporter)
+}

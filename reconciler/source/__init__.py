@@ -14,8 +14,16 @@ from reconciler.source.rules import Declared, check_all
 if TYPE_CHECKING:
     from reconciler.config import Config
 
-__all__ = ["DesiredState", "Entry", "Location", "Problem", "Severity", "Validation", "load_state",
-           "validate_state"]
+__all__ = [
+    "DesiredState",
+    "Entry",
+    "Location",
+    "Problem",
+    "Severity",
+    "Validation",
+    "load_state",
+    "validate_state",
+]
 
 
 @dataclass(frozen=True)
@@ -45,14 +53,26 @@ def validate_state(config: Config, *, strict: bool = False) -> Validation:
     problems: list[Problem] = []
     files: list[StateFile] = []
     if not config.state_dir.is_dir():
-        problems.append(Problem(Location(config.relative(config.state_dir)), "error",
-                                "the state directory does not exist", "state-dir"))
+        problems.append(
+            Problem(
+                Location(config.relative(config.state_dir)),
+                "error",
+                "the state directory does not exist",
+                "state-dir",
+            )
+        )
     else:
         for path in state_files(config):
             files.append(read_state_file(path, config.relative(path)))
         if not files:
-            problems.append(Problem(Location(config.relative(config.state_dir)), "warning",
-                                    "no state files (*.yaml, *.yml): nothing is declared", "no-state"))
+            problems.append(
+                Problem(
+                    Location(config.relative(config.state_dir)),
+                    "warning",
+                    "no state files (*.yaml, *.yml): nothing is declared",
+                    "no-state",
+                )
+            )
     users: list[Declared] = []
     groups: list[Declared] = []
     for f in files:
@@ -94,8 +114,13 @@ def _collect(f: StateFile, section: str, kind: Kind, out: list[Declared]) -> Non
             if key != "id":
                 fields[key] = item[key]
                 locations[key] = Location(rel, key_pos[0], key_pos[1])
-        entry = Entry(kind=kind, id=item["id"], fields=fields, location=Location(rel, line, column),
-                      field_locations=locations)
+        entry = Entry(
+            kind=kind,
+            id=item["id"],
+            fields=fields,
+            location=Location(rel, line, column),
+            field_locations=locations,
+        )
         out.append(Declared(entry, item, doc))
 
 

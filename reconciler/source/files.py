@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reconciler.source.fastcheck import plainly_valid
 from reconciler.source.model import Location
 from reconciler.source.problem import Problem
-from reconciler.source.fastcheck import plainly_valid
 from reconciler.source.schema_check import Remap, schema_findings
 from reconciler.yamlio import MarkedDocument, YamlSyntaxError, load_marked
 
@@ -63,14 +63,22 @@ def read_state_file(path: Path, rel: str) -> StateFile:
         result.problems.append(Problem(Location(rel, e.line, e.column), "error", str(e), e.rule))
         return result
     for issue in doc.issues:
-        result.problems.append(Problem(Location(rel, issue.line, issue.column), "error", issue.message, issue.rule))
+        result.problems.append(
+            Problem(Location(rel, issue.line, issue.column), "error", issue.message, issue.rule)
+        )
     if doc.data is None:
         return result  # an empty file (or only comments) declares nothing
     if not isinstance(doc.data, dict):
         line, column = doc.start(doc.data) if isinstance(doc.data, list) else (1, 1)
-        result.problems.append(Problem(Location(rel, line, column), "error",
-                                       f"a state file is a mapping with optional 'users' and 'groups' lists, "
-                                       f"found {_kind(doc.data)}", "top-level"))
+        result.problems.append(
+            Problem(
+                Location(rel, line, column),
+                "error",
+                f"a state file is a mapping with optional 'users' and 'groups' lists, "
+                f"found {_kind(doc.data)}",
+                "top-level",
+            )
+        )
         return result
     result.doc = doc
     instance, remap = _needing_schema(doc.data)

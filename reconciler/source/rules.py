@@ -72,9 +72,14 @@ def _duplicates(declared: list[Declared], kind: str, problems: list[Problem]) ->
         if seen is None:
             first[d.entry.id] = d
         else:
-            problems.append(Problem(d.entry.location, "error",
-                                    f"duplicate {kind} id {d.entry.id!r}: first declared at {seen.entry.location}",
-                                    "duplicate-id"))
+            problems.append(
+                Problem(
+                    d.entry.location,
+                    "error",
+                    f"duplicate {kind} id {d.entry.id!r}: first declared at {seen.entry.location}",
+                    "duplicate-id",
+                )
+            )
     return first
 
 
@@ -83,17 +88,31 @@ def _memberships(d: Declared, name: str, known: set[str], config: Config, proble
     seen: set[str] = set()
     for _, ref, location in d.refs(name):
         if ref in seen:
-            problems.append(Problem(location, "error", f"{kind} {d.entry.id!r}: group {ref!r} is listed twice in "
-                                    f"{name}", "duplicate-member"))
+            problems.append(
+                Problem(
+                    location,
+                    "error",
+                    f"{kind} {d.entry.id!r}: group {ref!r} is listed twice in {name}",
+                    "duplicate-member",
+                )
+            )
             continue
         seen.add(ref)
         if ref not in known and _matches(ref, config.policy.ignore_groups) is None:
-            problems.append(Problem(location, "error", f"{kind} {d.entry.id!r}: {name} names unknown group {ref!r} "
-                                    "(not declared, not the bootstrap group, not matched by policy.ignore.groups)",
-                                    "unknown-group"))
+            problems.append(
+                Problem(
+                    location,
+                    "error",
+                    f"{kind} {d.entry.id!r}: {name} names unknown group {ref!r} "
+                    "(not declared, not the bootstrap group, not matched by policy.ignore.groups)",
+                    "unknown-group",
+                )
+            )
 
 
-def _permissions(d: Declared, users: set[str], groups: set[str], config: Config, problems: list[Problem]) -> None:
+def _permissions(
+    d: Declared, users: set[str], groups: set[str], config: Config, problems: list[Problem]
+) -> None:
     value = d.item.get("permissions")
     if not isinstance(value, list):
         return
@@ -111,15 +130,22 @@ def _permissions(d: Declared, users: set[str], groups: set[str], config: Config,
             continue
         if not ok:
             what = "user" if kind == "user" else "group"
-            problems.append(Problem(d.at(positions[index]), "error",
-                                    f"{d.entry.kind} {d.entry.id!r}: permissions[{index}] names unknown {what} "
-                                    f"{ref!r}", f"unknown-{what}"))
+            problems.append(
+                Problem(
+                    d.at(positions[index]),
+                    "error",
+                    f"{d.entry.kind} {d.entry.id!r}: permissions[{index}] names unknown {what} {ref!r}",
+                    f"unknown-{what}",
+                )
+            )
 
 
 def _cycles(groups: dict[str, Declared], problems: list[Problem]) -> None:
     """Iterative DFS over the parents graph; each back edge closes one cycle, named from its first node."""
     state: dict[str, int] = {}  # 1 = on the stack, 2 = done
-    edges = {gid: [(ref, loc) for _, ref, loc in d.refs("parents") if ref in groups] for gid, d in groups.items()}
+    edges = {
+        gid: [(ref, loc) for _, ref, loc in d.refs("parents") if ref in groups] for gid, d in groups.items()
+    }
     for root in groups:
         if root in state:
             continue
@@ -135,9 +161,12 @@ def _cycles(groups: dict[str, Declared], problems: list[Problem]) -> None:
             ref, location = step
             mark = state.get(ref)
             if mark == 1:
-                cycle = path[path.index(ref):] + [ref]
-                problems.append(Problem(location, "error", f"group parents form a cycle: {' -> '.join(cycle)}",
-                                        "parent-cycle"))
+                cycle = path[path.index(ref) :] + [ref]
+                problems.append(
+                    Problem(
+                        location, "error", f"group parents form a cycle: {' -> '.join(cycle)}", "parent-cycle"
+                    )
+                )
             elif mark is None:
                 state[ref] = 1
                 path.append(ref)
@@ -152,16 +181,28 @@ def _identities(users: list[Declared], problems: list[Problem]) -> None:
         if isinstance(value, str):
             other = auth.setdefault(value, d)
             if other is not d:
-                problems.append(Problem(d.field_at("authId"), "error",
-                                        f"user {d.entry.id!r}: authId {value!r} is also the authId of user "
-                                        f"{other.entry.id!r} ({other.field_at('authId')})", "duplicate-authid"))
+                problems.append(
+                    Problem(
+                        d.field_at("authId"),
+                        "error",
+                        f"user {d.entry.id!r}: authId {value!r} is also the authId of user "
+                        f"{other.entry.id!r} ({other.field_at('authId')})",
+                        "duplicate-authid",
+                    )
+                )
         value = d.item.get("email")
         if isinstance(value, str):
             other = email.setdefault(value.casefold(), d)
             if other is not d:
-                problems.append(Problem(d.field_at("email"), "warning",
-                                        f"user {d.entry.id!r}: email {value!r} is also the email of user "
-                                        f"{other.entry.id!r} ({other.field_at('email')})", "duplicate-email"))
+                problems.append(
+                    Problem(
+                        d.field_at("email"),
+                        "warning",
+                        f"user {d.entry.id!r}: email {value!r} is also the email of user "
+                        f"{other.entry.id!r} ({other.field_at('email')})",
+                        "duplicate-email",
+                    )
+                )
 
 
 def _bootstrap(d: Declared | None, config: Config, problems: list[Problem]) -> None:
@@ -171,15 +212,27 @@ def _bootstrap(d: Declared | None, config: Config, problems: list[Problem]) -> N
     if isinstance(groups, list) and config.bootstrap.group in groups:
         return
     if groups is None or isinstance(groups, list):
-        problems.append(Problem(d.field_at("userGroups"), "error",
-                                f"user {d.entry.id!r} is the bootstrap user: its userGroups must include the "
-                                f"bootstrap group {config.bootstrap.group!r}", "bootstrap-membership"))
+        problems.append(
+            Problem(
+                d.field_at("userGroups"),
+                "error",
+                f"user {d.entry.id!r} is the bootstrap user: its userGroups must include the "
+                f"bootstrap group {config.bootstrap.group!r}",
+                "bootstrap-membership",
+            )
+        )
 
 
 def _ignored(declared: Any, kind: str, globs: tuple[str, ...], section: str, problems: list[Problem]) -> None:
     for d in declared:
         glob = _matches(d.entry.id, globs)
         if glob is not None:
-            problems.append(Problem(d.entry.location, "warning",
-                                    f"{kind} {d.entry.id!r} matches policy.ignore.{section} {glob!r} but is "
-                                    "declared, so it is managed despite policy.ignore", "ignored-declared"))
+            problems.append(
+                Problem(
+                    d.entry.location,
+                    "warning",
+                    f"{kind} {d.entry.id!r} matches policy.ignore.{section} {glob!r} but is "
+                    "declared, so it is managed despite policy.ignore",
+                    "ignored-declared",
+                )
+            )

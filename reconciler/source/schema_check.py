@@ -28,9 +28,10 @@ def pointer(path: Sequence[str | int]) -> str:
 Remap = Callable[[tuple[str | int, ...]], tuple[str | int, ...]]
 
 
-def schema_findings(schema_name: str, doc: MarkedDocument, instance: Any = None,
-                    remap: Remap | None = None) -> list[Finding]:
-    """Every violation of schema `schema_name` by `doc.data`; unknown keys are reported one by one, at the key.
+def schema_findings(
+    schema_name: str, doc: MarkedDocument, instance: Any = None, remap: Remap | None = None
+) -> list[Finding]:
+    """Every violation of schema `schema_name` by `doc.data`; each unknown key is reported at the key.
 
     `instance` (a part of `doc.data` to check instead) and `remap` (its paths → paths in `doc.data`) let a
     caller skip entries already known to be valid.
@@ -61,8 +62,11 @@ def _unknown_keys(schema: dict[str, Any], doc: MarkedDocument, path: tuple[str |
             line, column = positions[key][0]
             expected = ", ".join(sorted(allowed))
             prefix = f"{where}: " if where else ""
-            found.append(Finding((*path, key), line, column,
-                                 f"{prefix}unknown key {key!r} (expected one of: {expected})"))
+            found.append(
+                Finding(
+                    (*path, key), line, column, f"{prefix}unknown key {key!r} (expected one of: {expected})"
+                )
+            )
     return found
 
 
