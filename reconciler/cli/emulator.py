@@ -9,7 +9,7 @@ from types import FrameType
 
 import click
 
-from reconciler.emulator import DEFAULT_TOKEN, Emulator
+from reconciler.emulator import DEFAULT_TOKEN, Emulator, tls_context
 from reconciler.errors import ReconcilerError
 
 
@@ -53,6 +53,16 @@ from reconciler.errors import ReconcilerError
 @click.option("--seed", type=int, help="Seed of the --fail-rate generator, for repeatable runs.")
 @click.option("--bootstrap-user", default="admin", show_default=True, help="Id of the bootstrap admin user.")
 @click.option("--bootstrap-group", default="adminGroup", show_default=True, help="Id of the bootstrap group.")
+@click.option(
+    "--certfile",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Serve HTTPS with this PEM certificate (chain); for clients that insist on https://.",
+)
+@click.option(
+    "--keyfile",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The certificate's PEM private key (when not inside --certfile).",
+)
 def emulator_command(
     host: str,
     port: int,
@@ -63,6 +73,8 @@ def emulator_command(
     seed: int | None,
     bootstrap_user: str,
     bootstrap_group: str,
+    certfile: Path | None,
+    keyfile: Path | None,
 ) -> int:
     """Run a GoodData-compatible user/group API server until Ctrl-C.
 
@@ -75,6 +87,12 @@ def emulator_command(
       curl -H "Authorization: Bearer YWRtaW46Ym9vdHN0cmFwOmFkbWluMTIz" \\
            http://127.0.0.1:3000/api/v1/layout/usersAndUserGroups
     """
+    if keyfile is not None and certfile is None:
+        raise click.UsageError("--keyfile needs --certfile")
+    try:
+        context = tls_context(certfile, keyfile) if certfile is not None else None
+    except (OSError, ValueError) as e:
+        raise ReconcilerError(f"emulator: cannot use the certificate {certfile}: {e}") from e
     try:
         emu = Emulator(
             token=token,
@@ -85,7 +103,7 @@ def emulator_command(
             latency=latency,
             seed=seed,
         )
-        url = emu.start(host=host, port=port)
+        url = emu.start(host=host, port=port, ssl_context=context)
     except ValueError as e:
         raise ReconcilerError(f"emulator: cannot load {data_file}: {e}") from e
     except OSError as e:

@@ -9,6 +9,14 @@ from __future__ import annotations
 
 from reconciler.emulator.faults import Fault, FaultQueue
 from reconciler.emulator.rules import InvalidDocument
-from reconciler.emulator.server import DEFAULT_TOKEN, Emulator, RequestRecord
+from reconciler.emulator.server import DEFAULT_TOKEN, Emulator, RequestRecord, tls_context
 
-__all__ = ["DEFAULT_TOKEN", "Emulator", "Fault", "FaultQueue", "InvalidDocument", "RequestRecord"]
+__all__ = [
+    "DEFAULT_TOKEN",
+    "Emulator",
+    "Fault",
+    "FaultQueue",
+    "InvalidDocument",
+    "RequestRecord",
+    "tls_context",
+]

@@ -9,9 +9,9 @@ import uuid
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-from reconciler.emulator import rules
+from reconciler.emulator import entities, rules
 from reconciler.emulator.faults import Fault
 from reconciler.emulator.store import encode, paused_gc
 
@@ -33,8 +33,8 @@ WWW_AUTHENTICATE = (
     'Bearer error="invalid_token", '
     'error_description="Unable to lookup user details for provided Bearer token"'
 )
-ORGANIZATION_ID = "default"
-ORGANIZATION_NAME = "Default Organization"
+JSON_TYPES = ("application/json",)
+ENTITY_TYPES = ("application/json", "application/vnd.gooddata.api+json")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -131,13 +131,16 @@ class Handler(BaseHTTPRequestHandler):
         user_id = emu.token_owner(self._bearer())
         if user_id is None:
             return self._unauthorized()
+        where = entities.parse_path(path)
+        if where is not None:
+            return self._entity(emu, method, where, body)
         allowed = ROUTES.get(path)
         if allowed is None:
             return self._problem(404, NOT_FOUND_DETAIL)
         if method not in allowed:
             return self._problem(405, f"Request method '{method}' is not supported", allow=", ".join(allowed))
         if path == "/api/v1/profile":
-            return self._json(200, encode(self._profile(emu, user_id)))
+            return self._json(200, encode(emu.profile(user_id, self._base(emu))))
         if path == "/api/v1/layout/organization/permissions":
             return self._json(200, encode(emu.organization_permissions()))
         view = path[len(LAYOUT) :]
@@ -145,17 +148,68 @@ class Handler(BaseHTTPRequestHandler):
             return self._json(200, emu.store.snapshot.body(view))
         return self._put(emu, view, body, fault)
 
-    def _put(self, emu: Emulator, view: str, body: bytes, fault: Fault | None) -> int | None:
+    def _parse(self, body: bytes, types: tuple[str, ...]) -> tuple[Any, int | None]:
+        """The parsed JSON body, or the status of the problem answered instead."""
         media = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        if media != "application/json":
-            return self._problem(
-                415, f"Content-Type '{media or '(none)'}' is not supported; use application/json"
+        if media not in types:
+            return None, self._problem(
+                415, f"Content-Type '{media or '(none)'}' is not supported; use {types[-1]}"
             )
         try:
             with paused_gc():
-                raw = json.loads(body)
+                return json.loads(body), None
         except ValueError as e:
-            return self._problem(400, f"malformed JSON: {e}")
+            return None, self._problem(400, f"malformed JSON: {e}")
+
+    def _entity(self, emu: Emulator, method: str, where: entities.EntityPath, body: bytes) -> int | None:
+        allowed = ("GET", "POST") if where.entity_id is None else ("GET", "PUT", "PATCH", "DELETE")
+        if method not in allowed:
+            return self._problem(405, f"Request method '{method}' is not supported", allow=", ".join(allowed))
+        base, query = self._base(emu), parse_qs(urlsplit(self.path).query)
+        try:
+            if method == "GET":
+                self_url = base + self.path
+                payload = entities.read(emu.store.snapshot.doc, where, query, base, self_url)
+                return self._send(200, encode(payload), ENTITY_TYPES[-1])
+            raw: Any = None
+            if method != "DELETE":
+                raw, problem = self._parse(body, ENTITY_TYPES)
+                if problem is not None:
+                    return problem
+            written: list[dict[str, Any] | None] = []
+
+            def change(current: dict[str, Any]) -> dict[str, Any]:
+                new, entity = entities.write(
+                    current,
+                    method,
+                    where,
+                    raw,
+                    bootstrap_user=emu.bootstrap_user,
+                    bootstrap_group=emu.bootstrap_group,
+                )
+                written.append(entity)
+                return new
+
+            emu.store.commit(change)
+        except entities.EntityError as e:
+            allow = ", ".join(allowed) if e.status == 405 else None
+            return self._problem(e.status, e.detail, allow=allow)
+        entity = written[0]
+        if entity is None:
+            self._start(204)
+            self.end_headers()
+            return 204
+        data = entities.resource(where.collection, entity, base)
+        payload = {"data": data, "links": {"self": data["links"]["self"]}}
+        return self._send(201 if method == "POST" else 200, encode(payload), ENTITY_TYPES[-1])
+
+    def _base(self, emu: Emulator) -> str:
+        return f"{emu.scheme}://{self.headers.get('Host') or emu.url.split('//', 1)[-1]}"
+
+    def _put(self, emu: Emulator, view: str, body: bytes, fault: Fault | None) -> int | None:
+        raw, problem = self._parse(body, JSON_TYPES)
+        if problem is not None:
+            return problem
         keys = ("users", "userGroups") if view == "usersAndUserGroups" else (view,)
         problems = rules.check_top_level(raw, keys)
         if problems:
@@ -186,29 +240,6 @@ class Handler(BaseHTTPRequestHandler):
     def _bearer(self) -> str | None:
         scheme, _, token = self.headers.get("Authorization", "").partition(" ")
         return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-    def _profile(self, emu: Emulator, user_id: str) -> dict[str, Any]:
-        base = f"http://{self.headers.get('Host') or emu.url.split('//', 1)[-1]}"
-        user: dict[str, Any] = next((u for u in emu.store.snapshot.doc["users"] if u["id"] == user_id), {})
-        name = " ".join(p for p in (user.get("firstname"), user.get("lastname")) if p) or user_id
-        return {
-            "entitlements": [],
-            "features": {"context": {"earlyAccess": "", "earlyAccessValues": []}, "items": {}},
-            "links": {
-                "organization": f"{base}/api/v1/entities/admin/organizations/{ORGANIZATION_ID}",
-                "self": f"{base}/api/v1/profile",
-                "user": f"{base}/api/v1/entities/users/{user_id}",
-            },
-            "name": name,
-            "organizationId": ORGANIZATION_ID,
-            "organizationName": ORGANIZATION_NAME,
-            "permissions": emu.permissions_of(user_id),
-            "telemetryConfig": {
-                "context": {"deploymentId": "emulator", "organizationHash": "", "userHash": ""},
-                "services": {},
-            },
-            "userId": user_id,
-        }
 
     def _start(self, status: int, headers: dict[str, str] | None = None) -> None:
         self._record(status)

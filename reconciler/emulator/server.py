@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import ssl
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from reconciler.emulator.store import Store, encode
 DEFAULT_TOKEN = "YWRtaW46Ym9vdHN0cmFwOmFkbWluMTIz"  # GoodData.CN Community Edition: admin:bootstrap:admin123
 REQUEST_LOG_SIZE = 10_000
 ADMIN_PERMISSIONS = ("MANAGE", "SELF_CREATE_TOKEN")
+ORGANIZATION_ID = "default"
+ORGANIZATION_NAME = "Default Organization"
 
 
 @dataclass(frozen=True)
@@ -97,18 +100,26 @@ class Emulator:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._url: str | None = None
+        self.scheme = "http"
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Listen on host:port (0 = an ephemeral port), serve from a daemon thread, return the base URL."""
+    def start(self, host: str = "127.0.0.1", port: int = 0, ssl_context: ssl.SSLContext | None = None) -> str:
+        """Listen on host:port (0 = an ephemeral port), serve from a daemon thread, return the base URL.
+
+        With `ssl_context` (a server-side context holding a certificate) it serves HTTPS, for clients that
+        insist on https:// (gooddata-pipelines rewrites http:// hosts).
+        """
         if self._server is not None:
             raise RuntimeError("emulator already started")
         server = _Server((host, port), self)
+        if ssl_context is not None:
+            server.socket = ssl_context.wrap_socket(server.socket, server_side=True)
+        self.scheme = "https" if ssl_context is not None else "http"
         raw_host, bound_port = server.server_address[:2]
         bound_host = raw_host.decode() if isinstance(raw_host, bytes) else str(raw_host)
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-        self._url = f"http://{shown}:{bound_port}"
+        self._url = f"{self.scheme}://{shown}:{bound_port}"
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever,
@@ -184,6 +195,30 @@ class Emulator:
         groups = {r["id"] for r in user.get("userGroups", ())}
         return list(ADMIN_PERMISSIONS) if self.bootstrap_group in groups else []
 
+    def profile(self, user_id: str, base: str) -> dict[str, Any]:
+        """GET /api/v1/profile for the owner of the token, shaped like GoodData's Profile."""
+        doc = self.store.snapshot.doc
+        user: dict[str, Any] = next((u for u in doc["users"] if u["id"] == user_id), {})
+        name = " ".join(p for p in (user.get("firstname"), user.get("lastname")) if p) or user_id
+        return {
+            "entitlements": [],
+            "features": {"context": {"earlyAccess": "", "earlyAccessValues": []}, "items": {}},
+            "links": {
+                "organization": f"{base}/api/v1/entities/admin/organizations/{ORGANIZATION_ID}",
+                "self": f"{base}/api/v1/profile",
+                "user": f"{base}/api/v1/entities/users/{user_id}",
+            },
+            "name": name,
+            "organizationId": ORGANIZATION_ID,
+            "organizationName": ORGANIZATION_NAME,
+            "permissions": self.permissions_of(user_id),
+            "telemetryConfig": {
+                "context": {"deploymentId": "emulator", "organizationHash": "", "userHash": ""},
+                "services": {},
+            },
+            "userId": user_id,
+        }
+
     def organization_permissions(self) -> list[dict[str, Any]]:
         """GET /api/v1/layout/organization/permissions of a default organization."""
         assignee = {"id": self.bootstrap_group, "type": "userGroup"}
@@ -205,6 +240,13 @@ class Emulator:
         """Forget the requests seen so far."""
         with self._log_lock:
             self._log.clear()
+
+
+def tls_context(certfile: Path, keyfile: Path | None = None) -> ssl.SSLContext:
+    """A server-side TLS context for `Emulator.start(ssl_context=...)` from PEM files."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certfile, keyfile)
+    return context
 
 
 def _json_copy(doc: Any) -> Any:

@@ -145,14 +145,20 @@ class Store:
         """The current version (an atomic reference read)."""
         return self._snapshot
 
+    def commit(self, change: Callable[[dict[str, Any]], dict[str, Any]]) -> Snapshot:
+        """Publish `change(current)`, a document the caller has already validated and normalized."""
+        with self._write_lock:
+            return self._publish(change(self._snapshot.doc))
+
     def update(self, change: Callable[[dict[str, Any]], dict[str, Any]]) -> Snapshot:
         """Build the next document from the current one with `change`, persist it, then publish it."""
         with self._write_lock, paused_gc():
-            current = self._snapshot
-            raw = change(current.doc)
-            doc = self.build(raw)
-            snapshot = Snapshot(doc, current.version + 1)
-            if self.data_file is not None:
-                write_atomically(self.data_file, snapshot.body())
-            self._snapshot = snapshot
-            return snapshot
+            return self._publish(self.build(change(self._snapshot.doc)))
+
+    def _publish(self, doc: dict[str, Any]) -> Snapshot:
+        # Persist first: the file is never older than what a client has been told was accepted.
+        snapshot = Snapshot(doc, self._snapshot.version + 1)
+        if self.data_file is not None:
+            write_atomically(self.data_file, snapshot.body())
+        self._snapshot = snapshot
+        return snapshot
