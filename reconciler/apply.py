@@ -41,8 +41,10 @@ class ApplyResult:
 def commit_message(plan: Plan) -> str:
     """The backup commit's message: target, fingerprint and counts."""
     c = plan.counts
-    return (f"reconciler: backup of {plan.target} before apply {plan.fingerprint[:12]} "
-            f"({c['add']} to add, {c['change']} to change, {c['destroy']} to destroy)")
+    return (
+        f"reconciler: backup of {plan.target} before apply {plan.fingerprint[:12]} "
+        f"({c['add']} to add, {c['change']} to change, {c['destroy']} to destroy)"
+    )
 
 
 def check(session: Session, plan: Plan, options: ApplyOptions) -> None:

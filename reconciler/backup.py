@@ -134,8 +134,11 @@ def read_backup_rev(path: Path, rev: str) -> dict[str, Any]:
 
 
 def _as_layout(data: Any, where: str) -> dict[str, Any]:
-    if not (isinstance(data, dict) and isinstance(data.get("users"), list)
-            and isinstance(data.get("userGroups"), list)):
+    if not (
+        isinstance(data, dict)
+        and isinstance(data.get("users"), list)
+        and isinstance(data.get("userGroups"), list)
+    ):
         raise BackupError(f"backup error: {where} is not a usersAndUserGroups layout document")
     return data
 
@@ -143,7 +146,12 @@ def _as_layout(data: Any, where: str) -> dict[str, Any]:
 def _git(cwd: Path, *args: str, check: bool = True) -> str:
     try:
         proc = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8", check=False,
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            check=False,
             env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
         )
     except OSError as e:

@@ -107,7 +107,9 @@ class Session:
         for perm in self.client.get_organization_permissions():
             assignee = perm.get("assignee") or {}
             if perm.get("name") == "MANAGE":
-                (manage_groups if assignee.get("type") == "userGroup" else manage_users).add(assignee.get("id", ""))
+                (manage_groups if assignee.get("type") == "userGroup" else manage_users).add(
+                    assignee.get("id", "")
+                )
         return PlanContext(
             bootstrap_user=self.config.bootstrap.user,
             bootstrap_group=self.config.bootstrap.group,
@@ -120,8 +122,9 @@ class Session:
         """Plan the change from the live organization to the desired state."""
         live = self.live()
         rendered = render_with_notes(state, live, self.render_options())
-        return make_plan(live, rendered.document, target=self.target.name,
-                         context=self.plan_context(rendered.notes))
+        return make_plan(
+            live, rendered.document, target=self.target.name, context=self.plan_context(rendered.notes)
+        )
 
     def plan_document(self, desired: Mapping[str, Any]) -> Plan:
         """Plan the change from the live organization to a whole document (restore of a backup)."""
@@ -141,16 +144,23 @@ def open_session(config: Config, choice: TargetChoice) -> Iterator[Session]:
     """Resolve the target, start the embedded organization if it is the local one, and connect."""
     name = target_name(config, choice)
     resolved = resolve_target(
-        config.targets, name, env=choice.env, host=choice.host, token_env=choice.token_env,
-        profile=choice.profile, profiles_path=choice.profiles_path,
+        config.targets,
+        name,
+        env=choice.env,
+        host=choice.host,
+        token_env=choice.token_env,
+        profile=choice.profile,
+        profiles_path=choice.profiles_path,
     )
     with ExitStack() as stack:
         if resolved.is_local:
-            resolved = stack.enter_context(LocalOrganization(
-                local_dir(config) / "org.json",
-                bootstrap_user=config.bootstrap.user,
-                bootstrap_group=config.bootstrap.group,
-            ))
+            resolved = stack.enter_context(
+                LocalOrganization(
+                    local_dir(config) / "org.json",
+                    bootstrap_user=config.bootstrap.user,
+                    bootstrap_group=config.bootstrap.group,
+                )
+            )
         if not resolved.host or not resolved.token:
             raise ConfigError(f"invalid config: target {name!r} has no host or token")
         log.info("target %s: %s (%s)", resolved.name, resolved.host, resolved.source)
@@ -170,20 +180,25 @@ def load_desired(config: Config, *, strict: bool = False) -> DesiredState:
 
 def render_offline(config: Config, state: DesiredState) -> dict[str, Any]:
     """The document the state renders to without a server (no carried-over fields)."""
-    return render(state, None, RenderOptions(
-        bootstrap_user=config.bootstrap.user,
-        bootstrap_group=config.bootstrap.group,
-        prune=config.policy.prune,
-        ignore_users=config.policy.ignore_users,
-        ignore_groups=config.policy.ignore_groups,
-    ))
+    return render(
+        state,
+        None,
+        RenderOptions(
+            bootstrap_user=config.bootstrap.user,
+            bootstrap_group=config.bootstrap.group,
+            prune=config.policy.prune,
+            ignore_users=config.policy.ignore_users,
+            ignore_groups=config.policy.ignore_groups,
+        ),
+    )
 
 
 def save_plan(path: Path, plan: Plan) -> None:
     """Write a plan as JSON for a later `apply --plan`."""
     try:
-        path.write_text(json.dumps(plan.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps(plan.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
     except OSError as e:
         raise ReconcilerError(f"i/o error: cannot write the plan to {path}: {e.strerror or e}") from e
 

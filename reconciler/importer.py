@@ -42,8 +42,15 @@ def existing_state_files(out_dir: Path, backups_dir: Path) -> list[Path]:
     return found
 
 
-def write_state(state: Mapping[str, list[dict[str, Any]]], out_dir: Path, *, split: bool, force: bool,
-                backups_dir: Path, schema_file: Path | None) -> list[Path]:
+def write_state(
+    state: Mapping[str, list[dict[str, Any]]],
+    out_dir: Path,
+    *,
+    split: bool,
+    force: bool,
+    backups_dir: Path,
+    schema_file: Path | None,
+) -> list[Path]:
     """Write the imported state; refuse to overwrite existing state files unless `force`."""
     files = plan_files(state, split=split)
     existing = existing_state_files(out_dir, backups_dir)

@@ -65,7 +65,10 @@ def iter_violations(name: str, instance: Any) -> Iterator[SchemaViolation]:
     """Every violation of schema `name` by `instance`, in a stable order (by path, then message)."""
     errors = sorted(
         _validator(name).iter_errors(instance),
-        key=lambda e: ([(0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in e.absolute_path], e.message),
+        key=lambda e: (
+            [(0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in e.absolute_path],
+            e.message,
+        ),
     )
     for error in errors:
         yield SchemaViolation(tuple(error.absolute_path), error.message, str(error.validator))

@@ -21,7 +21,7 @@ _ENV_REF = re.compile(r"^\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<bare>[A
 
 @dataclass(frozen=True)
 class TargetSpec:
-    """A target as reconciler.yaml declares it; `token` is the reference as written (`$NAME`), never a secret."""
+    """A target as reconciler.yaml declares it; `token` is the `$NAME` reference, never a secret."""
 
     name: str
     host: str | None = None

@@ -48,7 +48,11 @@ class Repo:
             "default_target": "test",
             "targets": {"local": {}, "test": {"host": self.emulator.url, "token": f"${TOKEN_VAR}"}},
             "bootstrap": {"user": "admin", "group": "adminGroup"},
-            "policy": {"prune": True, "max_deletions": {"users": 10, "groups": 5, "percent": 90}, **self.policy},
+            "policy": {
+                "prune": True,
+                "max_deletions": {"users": 10, "groups": 5, "percent": 90},
+                **self.policy,
+            },
         }
         (self.root / "reconciler.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
 
@@ -57,14 +61,21 @@ class Repo:
         state.mkdir(exist_ok=True)
         for old in state.glob("*.yaml"):
             old.unlink()
-        (state / "groups.yaml").write_text(yaml.safe_dump({"groups": groups}, sort_keys=False), encoding="utf-8")
+        (state / "groups.yaml").write_text(
+            yaml.safe_dump({"groups": groups}, sort_keys=False), encoding="utf-8"
+        )
         (state / "users.yaml").write_text(yaml.safe_dump({"users": users}, sort_keys=False), encoding="utf-8")
 
     def run(self, *args: str, token: str | None = None, input: str | None = None) -> Result:
         runner = CliRunner()
         env = {TOKEN_VAR: token or self.token, "GOODDATA_HOST": None, "GOODDATA_TOKEN": None, "NO_COLOR": "1"}
-        return runner.invoke(cli, ["--config", str(self.root / "reconciler.yaml"), *args], env=env,
-                             input=input, catch_exceptions=False)
+        return runner.invoke(
+            cli,
+            ["--config", str(self.root / "reconciler.yaml"), *args],
+            env=env,
+            input=input,
+            catch_exceptions=False,
+        )
 
     @property
     def backup_file(self) -> Path:
@@ -79,7 +90,13 @@ class Repo:
 
 
 def user(uid: str, *groups: str, **fields: Any) -> dict[str, Any]:
-    return {"id": uid, "authId": f"auth0|{uid}", "email": f"{uid}@example.com", "userGroups": list(groups), **fields}
+    return {
+        "id": uid,
+        "authId": f"auth0|{uid}",
+        "email": f"{uid}@example.com",
+        "userGroups": list(groups),
+        **fields,
+    }
 
 
 def layout_user(uid: str, *groups: str, **fields: Any) -> dict[str, Any]:

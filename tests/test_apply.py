@@ -12,7 +12,10 @@ from reconciler.emulator import Emulator, Fault
 from reconciler.layout import canonical
 
 TOKEN = "tok-Zq9-distinctive-8731"
-GROUPS = [{"id": "everyone", "name": "Everyone"}, {"id": "analysts", "name": "Analysts", "parents": ["everyone"]}]
+GROUPS = [
+    {"id": "everyone", "name": "Everyone"},
+    {"id": "analysts", "name": "Analysts", "parents": ["everyone"]},
+]
 USERS = [user("jane", "analysts"), user("joe", "everyone")]
 
 
@@ -67,17 +70,34 @@ def test_backup_commit_names_target_fingerprint_counts(repo: Repo, tmp_path: Pat
     fingerprint = json.loads(out.read_text())["fingerprint"]
     assert repo.run("apply", "--plan", str(out)).exit_code == 0
     (_rev_msg,) = repo.backup_commits()
-    assert "test" in _rev_msg and fingerprint[:12] in _rev_msg and "4 to add, 0 to change, 0 to destroy" in _rev_msg
+    assert (
+        "test" in _rev_msg
+        and fingerprint[:12] in _rev_msg
+        and "4 to add, 0 to change, 0 to destroy" in _rev_msg
+    )
 
 
 def test_field_ownership(repo: Repo) -> None:
     settings = [{"id": "locale", "type": "LOCALE", "content": {"value": "en-US"}}]
-    repo.emulator.replace_document(seeded(
-        layout_user("jane", "adminGroup", authId="auth0|jane", firstname="Jane", lastname="Doe",
-                    email="old@example.com", settings=settings, systemAccount=False, someNewField="kept"),
-    ))
+    repo.emulator.replace_document(
+        seeded(
+            layout_user(
+                "jane",
+                "adminGroup",
+                authId="auth0|jane",
+                firstname="Jane",
+                lastname="Doe",
+                email="old@example.com",
+                settings=settings,
+                systemAccount=False,
+                someNewField="kept",
+            ),
+        )
+    )
     # The YAML manages only email and userGroups: everything else is carried over.
-    repo.write_state(groups=[], users=[{"id": "jane", "email": "jane@example.com", "userGroups": ["adminGroup"]}])
+    repo.write_state(
+        groups=[], users=[{"id": "jane", "email": "jane@example.com", "userGroups": ["adminGroup"]}]
+    )
     assert repo.run("apply", "--auto-approve").exit_code == 0
     jane = next(u for u in repo.emulator.document()["users"] if u["id"] == "jane")
     assert jane["email"] == "jane@example.com"
@@ -98,7 +118,9 @@ def test_field_ownership(repo: Repo) -> None:
 
 def test_protected_principals_survive_a_state_that_omits_them(repo: Repo) -> None:
     owner_token = "tok-owner-5521"
-    repo.emulator.replace_document(seeded(layout_user("ci-bot", "adminGroup"), layout_user("old", "adminGroup")))
+    repo.emulator.replace_document(
+        seeded(layout_user("ci-bot", "adminGroup"), layout_user("old", "adminGroup"))
+    )
     repo.emulator.add_token(owner_token, "ci-bot")
     repo.write_state(groups=[], users=[])
     result = repo.run("apply", "--auto-approve", token=owner_token)
@@ -185,7 +207,10 @@ def test_rollback_on_mismatch_restores_the_backup(repo: Repo) -> None:
 
 
 def test_recorded_organizations_round_trip(repo: Repo, recorded, tmp_path: Path) -> None:
-    for name in ("GET_usersAndUserGroups_2026-03-11_09f2917b.json", "GET_usersAndUserGroups_2023-02-28_25a75f63.json"):
+    for name in (
+        "GET_usersAndUserGroups_2026-03-11_09f2917b.json",
+        "GET_usersAndUserGroups_2023-02-28_25a75f63.json",
+    ):
         repo.emulator.replace_document(recorded(name))
         imported = repo.run("import", "--force")
         assert imported.exit_code == 0, imported.output
@@ -230,8 +255,14 @@ def test_token_never_appears_anywhere(repo: Repo, tmp_path: Path) -> None:
     outputs = []
     repo.write_state(groups=GROUPS, users=USERS)
     plan_file = tmp_path / "plan.json"
-    for args in (("-v", "validate"), ("-vv", "plan", "--out", str(plan_file)), ("-v", "plan", "--format", "markdown"),
-                 ("-v", "apply", "--plan", str(plan_file)), ("-v", "backups"), ("-v", "render", "--live")):
+    for args in (
+        ("-v", "validate"),
+        ("-vv", "plan", "--out", str(plan_file)),
+        ("-v", "plan", "--format", "markdown"),
+        ("-v", "apply", "--plan", str(plan_file)),
+        ("-v", "backups"),
+        ("-v", "render", "--live"),
+    ):
         r = repo.run(*args)
         outputs += [r.stdout, r.stderr]
     bad = repo.run("-vv", "plan", token="wrong-token-0000")

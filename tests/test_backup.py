@@ -11,8 +11,10 @@ import pytest
 from reconciler import backup
 from reconciler.errors import BackupError
 
-DOC = {"users": [{"id": "b", "userGroups": [{"id": "g", "type": "userGroup"}]}, {"id": "a"}],
-       "userGroups": [{"id": "g"}]}
+DOC = {
+    "users": [{"id": "b", "userGroups": [{"id": "g", "type": "userGroup"}]}, {"id": "a"}],
+    "userGroups": [{"id": "g"}],
+}
 
 
 def git(root: Path, *args: str) -> str:
@@ -50,7 +52,9 @@ def test_commit_only_the_backup_file(repo: Path) -> None:
     backup.write_backup(path, DOC)
     rev = backup.commit_backup(path, "reconciler: backup of prod")
     assert rev is not None
-    assert git(repo, "show", "--name-only", "--format=", rev).split() == ["state/backups/prod/usersAndUserGroups.json"]
+    assert git(repo, "show", "--name-only", "--format=", rev).split() == [
+        "state/backups/prod/usersAndUserGroups.json"
+    ]
     assert "other.txt" in git(repo, "diff", "--cached", "--name-only")
     # Same content again: nothing to commit.
     backup.write_backup(path, DOC)

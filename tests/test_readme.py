@@ -1,4 +1,4 @@
-"""The README's quick start: exactly two commands, the second is what CI runs, the first works on a fresh clone."""
+"""The README quick start: two commands; the second is what CI runs, the first works on a fresh clone."""
 
 from __future__ import annotations
 
@@ -47,8 +47,15 @@ def test_main_job_runs_on_a_fresh_clone(tmp_path: Path) -> None:
     main_job, _ = quick_start_commands()
     clone = fresh_clone(tmp_path / "clone")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GOODDATA_", "VIRTUAL_ENV"))}
-    proc = subprocess.run(["bash", "-c", main_job], cwd=clone, capture_output=True, text=True, env=env,
-                          stdin=subprocess.DEVNULL, timeout=900)
+    proc = subprocess.run(
+        ["bash", "-c", main_job],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Apply complete:" in proc.stdout
     plan_shown, second_plan = proc.stdout.split("Apply complete:", 1)

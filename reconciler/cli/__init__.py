@@ -25,7 +25,7 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 class _Main(click.Group):
     """A group whose `main` maps errors to the documented exit codes (SPEC §5) instead of click's."""
 
-    def main(  # type: ignore[override]
+    def main(
         self,
         args: Sequence[str] | None = None,
         prog_name: str | None = None,
@@ -39,8 +39,13 @@ class _Main(click.Group):
         return code
 
 
-def _run(group: click.Group, args: Sequence[str] | None, prog_name: str | None, complete_var: str | None,
-         **extra: Any) -> int:
+def _run(
+    group: click.Group,
+    args: Sequence[str] | None,
+    prog_name: str | None,
+    complete_var: str | None,
+    **extra: Any,
+) -> int:
     verbose = _verbosity(args)
     try:
         rv = click.Group.main(group, args, prog_name, complete_var, standalone_mode=False, **extra)
@@ -87,15 +92,25 @@ def _report_error(e: ReconcilerError, verbose: int) -> None:
 
 @click.group(cls=_Main, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "--version", prog_name="reconciler")
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="Path of reconciler.yaml (default: ./reconciler.yaml when it exists).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Path of reconciler.yaml (default: ./reconciler.yaml when it exists).",
+)
 @click.option("--target", help="Target organization from reconciler.yaml (default: its default_target).")
 @click.option("-v", "--verbose", count=True, help="More diagnostics on stderr (-vv for HTTP details).")
 @click.option("-q", "--quiet", is_flag=True, help="Only results and errors.")
 @click.option("--no-color", is_flag=True, help="No ANSI colors (also when NO_COLOR is set).")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, target: str | None, verbose: int, quiet: bool,
-        no_color: bool) -> None:
+def cli(
+    ctx: click.Context,
+    config_path: Path | None,
+    target: str | None,
+    verbose: int,
+    quiet: bool,
+    no_color: bool,
+) -> None:
     """Keep the users and user groups of a GoodData organization in git.
 
     \b
@@ -106,8 +121,9 @@ def cli(ctx: click.Context, config_path: Path | None, target: str | None, verbos
     """
     env = dict(os.environ)
     color = not no_color and "NO_COLOR" not in env
-    ctx.obj = GlobalOptions(config_path=config_path, target=target, verbose=verbose, quiet=quiet,
-                            color=color, env=env)
+    ctx.obj = GlobalOptions(
+        config_path=config_path, target=target, verbose=verbose, quiet=quiet, color=color, env=env
+    )
     level = logging.WARNING if not verbose else (logging.INFO if verbose == 1 else logging.DEBUG)
     _log_to_stderr(logging.ERROR if quiet else level)
 

@@ -28,13 +28,22 @@ def target_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Flags that choose or override the target's host and credentials."""
     options = [
         click.option("--host", help="GoodData host URL; overrides the target (also GOODDATA_HOST)."),
-        click.option("--token-env", metavar="NAME",
-                     help="Read the API token from the environment variable NAME (also GOODDATA_TOKEN)."),
+        click.option(
+            "--token-env",
+            metavar="NAME",
+            help="Read the API token from the environment variable NAME (also GOODDATA_TOKEN).",
+        ),
         click.option("--profile", help="Use host and token of this profile in ~/.gooddata/profiles.yaml."),
-        click.option("--insecure-http", is_flag=True,
-                     help="Allow plain http:// to a host that is not loopback (sends the token in clear text)."),
-        click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False),
-                     help="CA bundle to verify the server's TLS certificate with."),
+        click.option(
+            "--insecure-http",
+            is_flag=True,
+            help="Allow plain http:// to a host that is not loopback (sends the token in clear text).",
+        ),
+        click.option(
+            "--ca-bundle",
+            type=click.Path(exists=True, dir_okay=False),
+            help="CA bundle to verify the server's TLS certificate with.",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -63,7 +72,9 @@ def _report(plan: Plan, fmt: str, opts: GlobalOptions) -> None:
 
 def _confirm(plan: Plan) -> None:
     if not sys.stdin.isatty():
-        raise click.UsageError("apply needs --auto-approve or --plan FILE when standard input is not a terminal")
+        raise click.UsageError(
+            "apply needs --auto-approve or --plan FILE when standard input is not a terminal"
+        )
     if not click.confirm(f"Apply these changes to {plan.target}?", default=False, err=True):
         raise click.Abort()
 
@@ -81,11 +92,13 @@ def _say_applied(result: ApplyResult, opts: GlobalOptions) -> None:
 
 
 @click.command()
-@click.option("--live", is_flag=True, help="Merge the fields carried over from the target's live organization.")
+@click.option(
+    "--live", is_flag=True, help="Merge the fields carried over from the target's live organization."
+)
 @click.option("--strict", is_flag=True, help="Treat validation warnings as errors.")
 @target_options
 @pass_globals
-def render(opts: GlobalOptions, live: bool, strict: bool, **kw: Any) -> int:
+def render(opts: GlobalOptions, /, live: bool, strict: bool, **kw: Any) -> int:
     """Print the layout document the state renders to (offline unless --live).
 
     \b
@@ -106,14 +119,18 @@ def render(opts: GlobalOptions, live: bool, strict: bool, **kw: Any) -> int:
 
 @click.command()
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True, help="Output format.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also save the plan as JSON, for a later `apply --plan`.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also save the plan as JSON, for a later `apply --plan`.",
+)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
 @click.option("--strict", is_flag=True, help="Treat validation warnings as errors.")
 @target_options
 @pass_globals
-def plan(opts: GlobalOptions, fmt: str, out: Path | None, detailed_exitcode: bool, strict: bool,
-         **kw: Any) -> int:
+def plan(
+    opts: GlobalOptions, /, fmt: str, out: Path | None, detailed_exitcode: bool, strict: bool, **kw: Any
+) -> int:
     """Show what apply would change on the target (reads only).
 
     \b
@@ -133,19 +150,40 @@ def plan(opts: GlobalOptions, fmt: str, out: Path | None, detailed_exitcode: boo
 
 @click.command()
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
-@click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Apply exactly this saved plan (refused when the live organization changed since).")
-@click.option("--allow-deletions", type=click.IntRange(min=0), metavar="N",
-              help="Allow more deletions than policy.max_deletions; N must equal the exact number.")
-@click.option("--rollback-on-mismatch", is_flag=True,
-              help="When verification after the PUT fails, put the backup back.")
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Apply exactly this saved plan (refused when the live organization changed since).",
+)
+@click.option(
+    "--allow-deletions",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Allow more deletions than policy.max_deletions; N must equal the exact number.",
+)
+@click.option(
+    "--rollback-on-mismatch", is_flag=True, help="When verification after the PUT fails, put the backup back."
+)
 @click.option("--no-commit", is_flag=True, help="Write the backup file but do not git-commit it.")
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True, help="How to show the plan.")
+@click.option(
+    "--format", "fmt", type=FORMATS, default="text", show_default=True, help="How to show the plan."
+)
 @click.option("--strict", is_flag=True, help="Treat validation warnings as errors.")
 @target_options
 @pass_globals
-def apply(opts: GlobalOptions, auto_approve: bool, plan_file: Path | None, allow_deletions: int | None,
-          rollback_on_mismatch: bool, no_commit: bool, fmt: str, strict: bool, **kw: Any) -> int:
+def apply(
+    opts: GlobalOptions,
+    /,
+    auto_approve: bool,
+    plan_file: Path | None,
+    allow_deletions: int | None,
+    rollback_on_mismatch: bool,
+    no_commit: bool,
+    fmt: str,
+    strict: bool,
+    **kw: Any,
+) -> int:
     """Plan, guard, back up (and commit), PUT, and verify.
 
     \b
@@ -157,8 +195,9 @@ def apply(opts: GlobalOptions, auto_approve: bool, plan_file: Path | None, allow
     config, choice = _setup(opts, kw)
     saved = engine.load_plan(plan_file) if plan_file else None
     state = None if saved else engine.load_desired(config, strict=strict)
-    options = ApplyOptions(allow_deletions=allow_deletions, commit=not no_commit,
-                           rollback_on_mismatch=rollback_on_mismatch)
+    options = ApplyOptions(
+        allow_deletions=allow_deletions, commit=not no_commit, rollback_on_mismatch=rollback_on_mismatch
+    )
     with engine.open_session(config, choice) as session:
         if saved is not None:
             engine.check_saved_plan(saved, session)
@@ -175,13 +214,17 @@ def apply(opts: GlobalOptions, auto_approve: bool, plan_file: Path | None, allow
 
 
 @click.command(name="import")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Directory to write the state files to (default: the state directory).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write the state files to (default: the state directory).",
+)
 @click.option("--split", is_flag=True, help="One users file per group (by each user's first group).")
 @click.option("--force", is_flag=True, help="Replace the state files already in the directory.")
 @target_options
 @pass_globals
-def import_(opts: GlobalOptions, out_dir: Path | None, split: bool, force: bool, **kw: Any) -> int:
+def import_(opts: GlobalOptions, /, out_dir: Path | None, split: bool, force: bool, **kw: Any) -> int:
     """Write the target's live organization as state YAML (onboarding an existing organization).
 
     \b
@@ -193,20 +236,28 @@ def import_(opts: GlobalOptions, out_dir: Path | None, split: bool, force: bool,
         state = session.import_state()
     out = out_dir or config.state_dir
     schema = config.root / "schemas" / "state-file.schema.json"
-    written = write_state(state, out, split=split, force=force, backups_dir=config.backups_dir,
-                          schema_file=schema if schema.is_file() else schema_path("state-file.schema.json"))
+    written = write_state(
+        state,
+        out,
+        split=split,
+        force=force,
+        backups_dir=config.backups_dir,
+        schema_file=schema if schema.is_file() else schema_path("state-file.schema.json"),
+    )
     for path in written:
         click.echo(str(path))
     if not opts.quiet:
-        click.echo(f"imported {len(state.get('users', []))} users and {len(state.get('groups', []))} groups",
-                   err=True)
+        click.echo(
+            f"imported {len(state.get('users', []))} users and {len(state.get('groups', []))} groups",
+            err=True,
+        )
     return 0
 
 
 @click.command()
 @target_options
 @pass_globals
-def backups(opts: GlobalOptions, **kw: Any) -> int:
+def backups(opts: GlobalOptions, /, **kw: Any) -> int:
     """List the backups of the target (the git history of its backup file), newest first.
 
     \b
@@ -215,9 +266,15 @@ def backups(opts: GlobalOptions, **kw: Any) -> int:
     """
     config, choice = _setup(opts, kw)
     name = engine.target_name(config, choice)
-    resolved = resolve_target(config.targets, name, env=choice.env, host=choice.host,
-                              token_env=choice.token_env, profile=choice.profile,
-                              profiles_path=choice.profiles_path)
+    resolved = resolve_target(
+        config.targets,
+        name,
+        env=choice.env,
+        host=choice.host,
+        token_env=choice.token_env,
+        profile=choice.profile,
+        profiles_path=choice.profiles_path,
+    )
     path = backup.backup_path(engine.backups_dir(config, resolved), name)
     entries = backup.list_backups(path)
     if not entries and not opts.quiet:
@@ -230,19 +287,38 @@ def backups(opts: GlobalOptions, **kw: Any) -> int:
 
 @click.command()
 @click.option("--from", "rev", metavar="REV", help="Restore the backup as it was at this git revision.")
-@click.option("--file", "file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Restore a layout document from this file.")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Restore a layout document from this file.",
+)
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
-@click.option("--allow-deletions", type=click.IntRange(min=0), metavar="N",
-              help="Allow more deletions than policy.max_deletions; N must equal the exact number.")
+@click.option(
+    "--allow-deletions",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Allow more deletions than policy.max_deletions; N must equal the exact number.",
+)
 @click.option("--rollback-on-mismatch", is_flag=True, help="Put the prior state back if verification fails.")
 @click.option("--no-commit", is_flag=True, help="Write the backup of the current state but do not commit it.")
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True, help="How to show the plan.")
+@click.option(
+    "--format", "fmt", type=FORMATS, default="text", show_default=True, help="How to show the plan."
+)
 @target_options
 @pass_globals
-def restore(opts: GlobalOptions, rev: str | None, file: Path | None, auto_approve: bool,
-            allow_deletions: int | None, rollback_on_mismatch: bool, no_commit: bool, fmt: str,
-            **kw: Any) -> int:
+def restore(
+    opts: GlobalOptions,
+    /,
+    rev: str | None,
+    file: Path | None,
+    auto_approve: bool,
+    allow_deletions: int | None,
+    rollback_on_mismatch: bool,
+    no_commit: bool,
+    fmt: str,
+    **kw: Any,
+) -> int:
     """Put a backup back on the target, through the same plan, guards and backup as apply.
 
     \b
@@ -253,8 +329,9 @@ def restore(opts: GlobalOptions, rev: str | None, file: Path | None, auto_approv
     if (rev is None) == (file is None):
         raise click.UsageError("give exactly one of --from REV or --file FILE")
     config, choice = _setup(opts, kw)
-    options = ApplyOptions(allow_deletions=allow_deletions, commit=not no_commit,
-                           rollback_on_mismatch=rollback_on_mismatch)
+    options = ApplyOptions(
+        allow_deletions=allow_deletions, commit=not no_commit, rollback_on_mismatch=rollback_on_mismatch
+    )
     with engine.open_session(config, choice) as session:
         if file is not None:
             doc = backup.read_backup_file(file)
