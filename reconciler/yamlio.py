@@ -100,14 +100,15 @@ class MarkedDocument:
         """Position of the value at `path` (its key's with `key=True`), or of the deepest part that exists."""
         node = self.data
         pos: Pos = self._marks[id(node)][0] if id(node) in self._marks else (1, 1)
-        for part in path:
+        for depth, part in enumerate(path, 1):
             entry = self._marks.get(id(node))
             if entry is None:
                 break
             try:
                 if isinstance(node, dict) and isinstance(part, str) and part in node:
+                    key_pos: Pos
                     key_pos, pos = entry[1][part]
-                    if key and part is path[-1]:
+                    if key and depth == len(path):
                         return key_pos
                     node = node[part]
                 elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):

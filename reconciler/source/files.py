@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from reconciler.source.fastcheck import plainly_valid
 from reconciler.source.model import Location
 from reconciler.source.problem import Problem
-from reconciler.source.schema_check import Remap, schema_findings
+from reconciler.source.schema_check import Remap, pointer, schema_findings
 from reconciler.yamlio import MarkedDocument, YamlSyntaxError, load_marked
 
 if TYPE_CHECKING:
@@ -84,7 +85,41 @@ def read_state_file(path: Path, rel: str) -> StateFile:
     instance, remap = _needing_schema(doc.data)
     for f in schema_findings(STATE_SCHEMA, doc, instance, remap):
         result.problems.append(Problem(Location(rel, f.line, f.column), "error", f.message, "schema"))
+    for section in _SECTIONS:
+        entries = instance.get(section)
+        for index, item in enumerate(entries if isinstance(entries, list) else ()):
+            for path in _ids_with_line_breaks(item):
+                full = remap((section, index, *path))
+                line, column = doc.locate(full)
+                message = f"{pointer(full)}: an id cannot end with a line break"
+                result.problems.append(Problem(Location(rel, line, column), "error", message, "schema"))
     return result
+
+
+def _ids_with_line_breaks(item: Any) -> Iterator[tuple[str | int, ...]]:
+    """Paths of ids ending in a newline: Python's `$` (unlike the ECMA regex of the schema) accepts them."""
+    if not isinstance(item, dict):
+        return
+    if _broken(item.get("id")):
+        yield ("id",)
+    for key in ("userGroups", "parents", "settings", "permissions"):
+        values = item.get(key)
+        for i, value in enumerate(values if isinstance(values, list) else ()):
+            if key in ("userGroups", "parents") and _broken(value):
+                yield (key, i)
+            elif key == "settings" and isinstance(value, dict) and _broken(value.get("id")):
+                yield (key, i, "id")
+            elif key == "permissions" and isinstance(value, dict) and _broken(_assignee_id(value)):
+                yield (key, i, "assignee", "id")
+
+
+def _assignee_id(permission: dict[str, Any]) -> Any:
+    assignee = permission.get("assignee")
+    return assignee.get("id") if isinstance(assignee, dict) else None
+
+
+def _broken(value: Any) -> bool:
+    return isinstance(value, str) and value.endswith("\n")
 
 
 def _needing_schema(data: dict[str, Any]) -> tuple[dict[str, Any], Remap]:
