@@ -88,8 +88,8 @@ def read_state_file(path: Path, rel: str) -> StateFile:
     for section in _SECTIONS:
         entries = instance.get(section)
         for index, item in enumerate(entries if isinstance(entries, list) else ()):
-            for path in _ids_with_line_breaks(item):
-                full = remap((section, index, *path))
+            for where in _ids_with_line_breaks(item):
+                full = remap((section, index, *where))
                 line, column = doc.locate(full)
                 message = f"{pointer(full)}: an id cannot end with a line break"
                 result.problems.append(Problem(Location(rel, line, column), "error", message, "schema"))
