@@ -274,3 +274,80 @@ def test_token_never_appears_anywhere(repo: Repo, tmp_path: Path) -> None:
     for text in outputs:
         assert TOKEN not in text
         assert "wrong-token-0000" not in text
+
+
+def test_render_offline_and_live(repo: Repo) -> None:
+    repo.emulator.replace_document(
+        seeded(layout_user("jane", "adminGroup", authId="auth0|live", lastname="Doe"))
+    )
+    repo.write_state(
+        groups=[], users=[{"id": "jane", "email": "jane@example.com", "userGroups": ["adminGroup"]}]
+    )
+    offline = repo.run("render")
+    assert offline.exit_code == 0, offline.output
+    doc = json.loads(offline.stdout)
+    jane = next(u for u in doc["users"] if u["id"] == "jane")
+    assert jane == {
+        "email": "jane@example.com",
+        "id": "jane",
+        "permissions": [],
+        "settings": [],
+        "userGroups": [{"id": "adminGroup", "type": "userGroup"}],
+    }
+    assert repo.puts() == 0 and not [r for r in repo.emulator.request_log if r.method == "GET"]
+
+    live = json.loads(repo.run("render", "--live").stdout)
+    jane = next(u for u in live["users"] if u["id"] == "jane")
+    assert (jane["authId"], jane["lastname"], jane["email"]) == ("auth0|live", "Doe", "jane@example.com")
+
+
+def test_import_split_writes_a_file_per_group_and_round_trips(repo: Repo) -> None:
+    repo.write_state(groups=GROUPS, users=USERS)
+    assert repo.run("apply", "--auto-approve").exit_code == 0
+    result = repo.run("import", "--split", "--force")
+    assert result.exit_code == 0, result.output
+    written = sorted(
+        p.relative_to(repo.root / "state").as_posix() for p in (repo.root / "state").rglob("*.yaml")
+    )
+    assert written == ["groups.yaml", "users/adminGroup.yaml", "users/analysts.yaml", "users/everyone.yaml"]
+    assert "jane" in (repo.root / "state" / "users" / "analysts.yaml").read_text()
+    first_line = (repo.root / "state" / "users" / "analysts.yaml").read_text().splitlines()[0]
+    assert first_line.startswith("# yaml-language-server: $schema=")
+    assert repo.run("validate").exit_code == 0
+    assert repo.run("plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_apply_asks_without_auto_approve(repo: Repo) -> None:
+    repo.write_state(groups=GROUPS, users=USERS)
+    result = repo.run("apply")  # standard input is not a terminal here
+    assert result.exit_code == 64
+    assert "--auto-approve" in result.stderr
+    assert repo.puts() == 0
+
+
+@pytest.mark.parametrize(("answer", "code", "puts"), [("y", 0, 1), ("n", 1, 0)])
+def test_interactive_confirmation_on_a_terminal(repo: Repo, answer: str, code: int, puts: int) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    repo.write_state(groups=GROUPS, users=USERS)
+    primary, secondary = pty.openpty()
+    try:
+        os.write(primary, f"{answer}\n".encode())
+        env = {**os.environ, "RECONCILER_TEST_TOKEN": TOKEN, "NO_COLOR": "1"}
+        proc = subprocess.run(
+            [sys.executable, "-m", "reconciler", "--config", str(repo.root / "reconciler.yaml"), "apply"],
+            stdin=secondary,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    assert proc.returncode == code, proc.stdout + proc.stderr
+    assert "Apply these changes to test?" in proc.stderr
+    assert repo.puts() == puts
