@@ -24,29 +24,16 @@ except AttributeError:  # PyYAML built without libyaml
     _SafeDumper = yaml.SafeDumper
 
 MAX_DEPTH = 64  # state files nest ~6 deep; bounded so hostile nesting ends fast and never crashes
-MIN_ALIAS_BUDGET = 100_000  # nodes that aliases may add beyond the file's own size
+MIN_ALIAS_BUDGET = 100_000  # nodes aliases may add: this many, or the file's length if larger
 
 _STR = "tag:yaml.org,2002:str"
 _CORE = "tag:yaml.org,2002:"
+# YAML 1.1 booleans, as PyYAML resolves them: yes/Yes/YES, true/…, on/… and their negatives
 _BOOLS = {
-    "yes": True,
-    "Yes": True,
-    "YES": True,
-    "no": False,
-    "No": False,
-    "NO": False,
-    "true": True,
-    "True": True,
-    "TRUE": True,
-    "false": False,
-    "False": False,
-    "FALSE": False,
-    "on": True,
-    "On": True,
-    "ON": True,
-    "off": False,
-    "Off": False,
-    "OFF": False,
+    word: value
+    for words, value in (("yes true on", True), ("no false off", False))
+    for base in words.split()
+    for word in (base, base.capitalize(), base.upper())
 }
 
 
