@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 from click.testing import CliRunner
 
@@ -104,3 +106,55 @@ def test_port_in_use_exits_1() -> None:
         result = CliRunner().invoke(cli, ["emulator", "--port", port])
     assert result.exit_code == 1
     assert "error: emulator: cannot listen on 127.0.0.1:" in result.output
+
+
+def test_serves_https_with_a_certificate(tmp_path: Path) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not on PATH; cannot make a test certificate")
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    proc = run("--port", "0", "--certfile", str(cert), "--keyfile", str(key))
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline().strip()
+        assert first.startswith("listening on https://127.0.0.1:"), first
+        url = first.removeprefix("listening on ")
+        r = requests.get(
+            url + FULL, headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"}, verify=str(cert), timeout=10
+        )
+        assert r.status_code == 200
+    finally:
+        code, _out, _err = stop(proc)
+    assert code == 0
+
+
+def test_keyfile_needs_certfile(tmp_path: Path) -> None:
+    key = tmp_path / "k.pem"
+    key.write_text("x")
+    result = CliRunner().invoke(cli, ["emulator", "--keyfile", str(key)])
+    assert result.exit_code == 64
+    assert "--keyfile needs --certfile" in result.output
