@@ -90,6 +90,14 @@ def test_files_are_found_recursively_sorted_and_backups_skipped(tmp_path: Path) 
     assert list(result.state.users) == ["b", "z"]
 
 
+def test_a_symlink_loop_is_walked_once(tmp_path: Path) -> None:
+    config = make(tmp_path, {"state/teams/a.yaml": "users: [{id: a}]\n"})
+    (tmp_path / "state" / "teams" / "loop").symlink_to(tmp_path / "state")
+    result = validate_state(config)
+    assert result.problems == ()
+    assert result.state.files == ("state/teams/a.yaml",)
+
+
 def test_duplicates_keep_the_first_declaration(tmp_path: Path) -> None:
     config = make(
         tmp_path,

@@ -34,17 +34,21 @@ def state_files(config: Config) -> list[Path]:
     """Every *.yaml / *.yml under the state directory except the backups, sorted."""
     skip = {config.backups_dir.resolve(), (config.state_dir / "backups").resolve()}
     found: list[Path] = []
+    seen: set[Path] = set()  # resolved directories: a symlink loop must not loop forever
     stack = [config.state_dir]
     while stack:
         directory = stack.pop()
+        real = directory.resolve()
+        if real in seen or real in skip:
+            continue
+        seen.add(real)
         try:
             children = list(directory.iterdir())
         except OSError:
             continue
         for child in children:
             if child.is_dir():
-                if child.resolve() not in skip:
-                    stack.append(child)
+                stack.append(child)
             elif child.suffix in SUFFIXES and child.is_file():
                 found.append(child)
     return sorted(found, key=lambda p: p.relative_to(config.state_dir).as_posix())
