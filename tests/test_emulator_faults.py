@@ -153,3 +153,21 @@ def test_fail_rate_extremes_and_latency() -> None:
         assert statuses(always, 5) == [503] * 5
     with Emulator(latency=0.01) as slow:
         assert statuses(slow, 3) == [200] * 3
+
+
+def post_user(emu: Emulator, user_id: str) -> requests.Response:
+    body = {"data": {"id": user_id, "type": "user", "attributes": {"email": f"{user_id}@example.com"}}}
+    return requests.post(emu.url + "/api/v1/entities/users", json=body, headers=AUTH, timeout=10)
+
+
+def test_write_faults_apply_to_entity_writes_too(emulator: Emulator) -> None:
+    emulator.faults.add(Fault.ignore_field("email"))
+    emulator.faults.add(Fault.drop_after_apply())
+    assert get(emulator, "/api/v1/entities/users").status_code == 200  # GETs pass write-only faults by
+    assert post_user(emulator, "bob").status_code == 201
+    with pytest.raises(requests.ConnectionError):
+        post_user(emulator, "eve")
+    users = {u["id"]: u for u in emulator.document()["users"]}
+    assert "email" not in users["bob"]
+    assert users["eve"]["email"] == "eve@example.com"
+    assert [r.status for r in emulator.request_log if r.method == "POST"] == [201, None]

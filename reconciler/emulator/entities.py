@@ -201,32 +201,35 @@ def write(
     *,
     bootstrap_user: str,
     bootstrap_group: str,
+    drop_field: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The document after a POST/PUT/PATCH/DELETE, and the entity written (None for a DELETE)."""
+    """The document after a POST/PUT/PATCH/DELETE, and the entity written (None for a DELETE).
+
+    `drop_field` (a layout field name) is silently left out of the entity: the ignore_field fault.
+    """
     collection = where.collection
     entities: list[dict[str, Any]] = doc[collection]
+    existing: dict[str, Any] | None = None
     if method == "POST":
         if where.entity_id is not None:
             raise EntityError(405, "POST goes to the collection")
-        new_id = (
-            body.get("data", {}).get("id")
-            if isinstance(body, dict) and isinstance(body.get("data"), dict)
-            else None
-        )
+        data = body.get("data") if isinstance(body, dict) else None
+        new_id = data.get("id") if isinstance(data, dict) else None
         if isinstance(new_id, str) and _index(entities, new_id) is not None:
             raise EntityError(409, f"{KINDS[collection][0]} '{new_id}' already exists")
-        entity = _check_entity(collection, _from_resource(collection, body, None, None, merge=False))
-        return _with(doc, collection, entity, bootstrap_user, bootstrap_group), entity
-    if where.entity_id is None:
-        raise EntityError(405, f"{method} needs an entity id in the path")
-    i = _index(entities, where.entity_id)
-    if i is None:
-        raise EntityError(404, rules_not_found())
-    if method == "DELETE":
-        return _without(doc, collection, where.entity_id, bootstrap_user, bootstrap_group), None
-    entity = _check_entity(
-        collection, _from_resource(collection, body, where.entity_id, entities[i], merge=method == "PATCH")
-    )
+    else:
+        if where.entity_id is None:
+            raise EntityError(405, f"{method} needs an entity id in the path")
+        i = _index(entities, where.entity_id)
+        if i is None:
+            raise EntityError(404, rules_not_found())
+        if method == "DELETE":
+            return _without(doc, collection, where.entity_id, bootstrap_user, bootstrap_group), None
+        existing = entities[i]
+    entity = _from_resource(collection, body, where.entity_id, existing, merge=method == "PATCH")
+    if drop_field is not None and drop_field != "id":
+        entity.pop(drop_field, None)
+    entity = _check_entity(collection, entity)
     return _with(doc, collection, entity, bootstrap_user, bootstrap_group), entity
 
 

@@ -6,6 +6,8 @@ import random
 import threading
 from dataclasses import dataclass, field
 
+WRITES = frozenset({"PUT", "POST", "PATCH", "DELETE"})
+
 
 @dataclass(frozen=True, kw_only=True)
 class Fault:
@@ -29,12 +31,12 @@ class Fault:
 
     @classmethod
     def drop_after_apply(cls) -> Fault:
-        """Apply the PUT (state changed and persisted), then close the connection without answering."""
+        """Apply the write (state changed and persisted), then close the connection without answering."""
         return cls(kind="drop_after_apply")
 
     @classmethod
     def ignore_field(cls, name: str) -> Fault:
-        """Accept the PUT (204) but silently drop field `name` of every user and group."""
+        """Accept the write but silently drop field `name` (a layout field) of every user and group in it."""
         return cls(kind="ignore_field", field_name=name)
 
     @classmethod
@@ -43,8 +45,8 @@ class Fault:
         return cls(kind="delay", seconds=seconds)
 
     @property
-    def put_only(self) -> bool:
-        """Whether the fault only makes sense for (and only fires on) a PUT."""
+    def writes_only(self) -> bool:
+        """Whether the fault only makes sense for (and only fires on) a write: PUT, POST, PATCH, DELETE."""
         return self.kind in ("drop_after_apply", "ignore_field")
 
 
@@ -90,7 +92,7 @@ class FaultQueue:
                     continue
                 if entry.path is not None and entry.path != path:
                     continue
-                if entry.fault.put_only and method != "PUT":
+                if entry.fault.writes_only and method not in WRITES:
                     continue
                 entry.times -= 1
                 if entry.times == 0:

@@ -98,7 +98,7 @@ class Handler(BaseHTTPRequestHandler):
         # Recorded before the answer is written, so a client that has its answer always finds it in the log.
         if not self._recorded:
             self._recorded = True
-            body = self._body if self._method == "PUT" else None
+            body = self._body if self._method != "GET" else None
             self.emulator._record(self._method, self._path, status, self._trace_id, body)
 
     def _read_body(self) -> bytes | None:
@@ -133,7 +133,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._unauthorized()
         where = entities.parse_path(path)
         if where is not None:
-            return self._entity(emu, method, where, body)
+            return self._entity(emu, method, where, body, fault)
         allowed = ROUTES.get(path)
         if allowed is None:
             return self._problem(404, NOT_FOUND_DETAIL)
@@ -161,7 +161,9 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError as e:
             return None, self._problem(400, f"malformed JSON: {e}")
 
-    def _entity(self, emu: Emulator, method: str, where: entities.EntityPath, body: bytes) -> int | None:
+    def _entity(
+        self, emu: Emulator, method: str, where: entities.EntityPath, body: bytes, fault: Fault | None
+    ) -> int | None:
         allowed = ("GET", "POST") if where.entity_id is None else ("GET", "PUT", "PATCH", "DELETE")
         if method not in allowed:
             return self._problem(405, f"Request method '{method}' is not supported", allow=", ".join(allowed))
@@ -186,6 +188,9 @@ class Handler(BaseHTTPRequestHandler):
                     raw,
                     bootstrap_user=emu.bootstrap_user,
                     bootstrap_group=emu.bootstrap_group,
+                    drop_field=fault.field_name
+                    if fault is not None and fault.kind == "ignore_field"
+                    else None,
                 )
                 written.append(entity)
                 return new
@@ -194,6 +199,9 @@ class Handler(BaseHTTPRequestHandler):
         except entities.EntityError as e:
             allow = ", ".join(allowed) if e.status == 405 else None
             return self._problem(e.status, e.detail, allow=allow)
+        if fault is not None and fault.kind == "drop_after_apply":
+            self.close_connection = True
+            return None
         entity = written[0]
         if entity is None:
             self._start(204)
