@@ -171,3 +171,9 @@ def test_write_faults_apply_to_entity_writes_too(emulator: Emulator) -> None:
     assert "email" not in users["bob"]
     assert users["eve"]["email"] == "eve@example.com"
     assert [r.status for r in emulator.request_log if r.method == "POST"] == [201, None]
+
+
+def test_any_status_code_can_be_scripted(emulator: Emulator) -> None:
+    emulator.faults.add(Fault.status(599))
+    r = get(emulator)
+    assert (r.status_code, r.json()["title"]) == (599, "Error")

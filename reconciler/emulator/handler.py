@@ -278,7 +278,7 @@ class Handler(BaseHTTPRequestHandler):
             {
                 "detail": detail,
                 "status": status,
-                "title": HTTPStatus(status).phrase,
+                "title": _phrase(status),
                 "traceId": self._trace_id,
             }
         )
@@ -300,3 +300,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def _unauthorized(self) -> int:
         return self._send(401, b"", None, {"WWW-Authenticate": WWW_AUTHENTICATE})
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:  # a scripted fault may use any code
+        return "Error"
