@@ -351,3 +351,15 @@ def test_interactive_confirmation_on_a_terminal(repo: Repo, answer: str, code: i
     assert proc.returncode == code, proc.stdout + proc.stderr
     assert "Apply these changes to test?" in proc.stderr
     assert repo.puts() == puts
+
+
+def test_policy_ignore_wins_over_a_declaration(repo: Repo) -> None:
+    repo.write_config(ignore={"users": ["svc-*"], "groups": []})
+    repo.emulator.replace_document(seeded(layout_user("svc-ci", "adminGroup", firstname="CI")))
+    repo.write_state(groups=[], users=[{"id": "svc-ci", "firstname": "Changed", "userGroups": ["adminGroup"]}])
+    result = repo.run("plan", "--detailed-exitcode")
+    assert result.exit_code == 0, result.output
+    assert "svc-ci" in result.stdout and "policy.ignore" in result.stdout
+    assert repo.run("apply", "--auto-approve").exit_code == 0
+    svc = next(u for u in repo.emulator.document()["users"] if u["id"] == "svc-ci")
+    assert svc["firstname"] == "CI"

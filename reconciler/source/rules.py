@@ -231,8 +231,8 @@ def _ignored(declared: Any, kind: str, globs: tuple[str, ...], section: str, pro
                 Problem(
                     d.entry.location,
                     "warning",
-                    f"{kind} {d.entry.id!r} matches policy.ignore.{section} {glob!r} but is "
-                    "declared, so it is managed despite policy.ignore",
+                    f"{kind} {d.entry.id!r} is declared but matches policy.ignore.{section} {glob!r}: "
+                    "policy.ignore wins and this entry is not applied",
                     "ignored-declared",
                 )
             )
