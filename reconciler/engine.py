@@ -101,7 +101,11 @@ class Session:
         """GET the live layout document."""
         return self.client.get_layout()
 
-    def plan_context(self, notes: tuple[str, ...] = ()) -> PlanContext:
+    def plan_context(
+        self,
+        notes: tuple[str, ...] = (),
+        workspace_assignees: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
+    ) -> PlanContext:
         manage_users: set[str] = set()
         manage_groups: set[str] = set()
         for perm in self.client.get_organization_permissions():
@@ -116,19 +120,26 @@ class Session:
             manage_users=frozenset(manage_users),
             manage_groups=frozenset(manage_groups),
             notes=notes,
+            workspace_assignees=workspace_assignees or {},
         )
 
     def plan_state(self, state: DesiredState) -> Plan:
         """Plan the change from the live organization to the desired state."""
         live = self.live()
         rendered = render_with_notes(state, live, self.render_options())
-        return make_plan(
-            live, rendered.document, target=self.target.name, context=self.plan_context(rendered.notes)
-        )
+        return self._plan(live, rendered.document, rendered.notes)
 
     def plan_document(self, desired: Mapping[str, Any]) -> Plan:
         """Plan the change from the live organization to a whole document (restore of a backup)."""
-        return make_plan(self.live(), desired, target=self.target.name, context=self.plan_context())
+        return self._plan(self.live(), desired, ())
+
+    def _plan(self, live: Mapping[str, Any], desired: Mapping[str, Any], notes: tuple[str, ...]) -> Plan:
+        plan = make_plan(live, desired, target=self.target.name, context=self.plan_context(notes))
+        if not any(plan.deletions.values()):
+            return plan
+        # Only a plan that deletes needs to know who holds workspace permissions (one request per workspace).
+        assignees = self.client.get_workspace_assignees()
+        return make_plan(live, desired, target=self.target.name, context=self.plan_context(notes, assignees))
 
     def render_live(self, state: DesiredState) -> dict[str, Any]:
         """The desired document with live fields carried over."""

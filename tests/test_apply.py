@@ -363,3 +363,20 @@ def test_policy_ignore_wins_over_a_declaration(repo: Repo) -> None:
     assert repo.run("apply", "--auto-approve").exit_code == 0
     svc = next(u for u in repo.emulator.document()["users"] if u["id"] == "svc-ci")
     assert svc["firstname"] == "CI"
+
+
+def test_deleting_a_holder_of_workspace_permissions_warns(repo: Repo) -> None:
+    repo.emulator.replace_document(seeded(layout_user("bob", "adminGroup")))
+    repo.emulator.set_workspace_permissions(
+        "sales", permissions=[{"name": "ANALYZE", "assignee": {"id": "bob", "type": "user"}}]
+    )
+    result = repo.run("plan")
+    assert result.exit_code == 0
+    assert "- destroy user bob" in result.stdout
+    warning = next(line for line in result.stdout.splitlines() if "bob" in line and "workspace" in line)
+    assert "sales" in warning
+    # No deletions, no workspace requests: the lookup costs one request per workspace, so it is lazy.
+    repo.write_state(groups=[], users=[user("bob", "adminGroup")])
+    repo.emulator.clear_request_log()
+    assert repo.run("plan").exit_code == 0
+    assert not [r for r in repo.emulator.request_log if "workspaces" in r.path]

@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -125,23 +125,27 @@ def cli(
         config_path=config_path, target=target, verbose=verbose, quiet=quiet, color=color, env=env
     )
     level = logging.WARNING if not verbose else (logging.INFO if verbose == 1 else logging.DEBUG)
-    _log_to_stderr(logging.ERROR if quiet else level)
+    ctx.call_on_close(_log_to_stderr(logging.ERROR if quiet else level))
 
 
-def _log_to_stderr(level: int) -> None:
-    """Diagnostics of the `reconciler` loggers go to the current stderr (one handler, replaced per run)."""
+def _log_to_stderr(level: int) -> Callable[[], None]:
+    """Send the `reconciler` loggers' diagnostics to the current stderr; returns how to undo that."""
     logger = logging.getLogger("reconciler")
-    for handler in list(logger.handlers):
-        if getattr(handler, "reconciler_cli", False):
-            logger.removeHandler(handler)
+    urllib3_logger = logging.getLogger("urllib3")
+    saved = (logger.level, urllib3_logger.level)
     handler = logging.StreamHandler(sys.stderr)
-    handler.reconciler_cli = True  # type: ignore[attr-defined]
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(level)
-    logger.propagate = False
     # urllib3 repeats every retry our client already logs; keep it for -vv.
-    logging.getLogger("urllib3").setLevel(logging.DEBUG if level <= logging.DEBUG else logging.ERROR)
+    urllib3_logger.setLevel(logging.DEBUG if level <= logging.DEBUG else logging.ERROR)
+
+    def undo() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        urllib3_logger.setLevel(saved[1])
+
+    return undo
 
 
 def _register() -> None:

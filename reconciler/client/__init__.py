@@ -32,6 +32,8 @@ log = logging.getLogger("reconciler.client")
 LAYOUT_PATH = "/api/v1/layout/usersAndUserGroups"
 PROFILE_PATH = "/api/v1/profile"
 ORG_PERMISSIONS_PATH = "/api/v1/layout/organization/permissions"
+WORKSPACES_PATH = "/api/v1/entities/workspaces"
+WORKSPACE_PAGE_SIZE = 500
 USER_AGENT = f"reconciler/{__version__} (+python-requests)"
 
 
@@ -167,6 +169,37 @@ class GoodDataClient:
                 "a list of objects"
             )
         return perms
+
+    def get_workspace_assignees(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        """(assignee type, id) -> workspaces where it holds permissions; {} when the server has none."""
+        ids: list[str] = []
+        page = 0
+        while True:
+            path = f"{WORKSPACES_PATH}?page={page}&size={WORKSPACE_PAGE_SIZE}"
+            try:
+                listing = self._json("GET", path, "listing the workspaces")
+            except ApiError as e:
+                if e.status == 404:
+                    return {}
+                raise
+            data = listing.get("data") if isinstance(listing, dict) else None
+            if not isinstance(data, list):
+                raise ApiError(f"api error: {self.base_url}{WORKSPACES_PATH}: not a JSON:API list")
+            ids += [str(item.get("id")) for item in data if isinstance(item, dict)]
+            if len(data) < WORKSPACE_PAGE_SIZE or not (listing.get("links") or {}).get("next"):
+                break
+            page += 1
+        found: dict[tuple[str, str], set[str]] = {}
+        for workspace_id in ids:
+            path = f"/api/v1/layout/workspaces/{workspace_id}/permissions"
+            doc = self._json("GET", path, f"reading the permissions of workspace {workspace_id}")
+            for key in ("permissions", "hierarchyPermissions"):
+                for p in (doc.get(key) or []) if isinstance(doc, dict) else []:
+                    assignee = p.get("assignee") if isinstance(p, dict) else None
+                    if isinstance(assignee, dict):
+                        who = (str(assignee.get("type")), str(assignee.get("id")))
+                        found.setdefault(who, set()).add(workspace_id)
+        return {who: tuple(sorted(ws)) for who, ws in found.items()}
 
     # -- transport -------------------------------------------------------------------------------
 

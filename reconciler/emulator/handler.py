@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from reconciler.emulator import entities, rules
+from reconciler.emulator import entities, rules, workspaces
 from reconciler.emulator.faults import Fault
 from reconciler.emulator.store import encode, paused_gc
 
@@ -131,6 +131,8 @@ class Handler(BaseHTTPRequestHandler):
         user_id = emu.token_owner(self._bearer())
         if user_id is None:
             return self._unauthorized()
+        if path == workspaces.LIST_PATH or workspaces.permissions_path(path) is not None:
+            return self._workspace(emu, method, path, body)
         where = entities.parse_path(path)
         if where is not None:
             return self._entity(emu, method, where, body, fault)
@@ -210,6 +212,29 @@ class Handler(BaseHTTPRequestHandler):
         data = entities.resource(where.collection, entity, base)
         payload = {"data": data, "links": {"self": data["links"]["self"]}}
         return self._send(201 if method == "POST" else 200, encode(payload), ENTITY_TYPES[-1])
+
+    def _workspace(self, emu: Emulator, method: str, path: str, body: bytes) -> int | None:
+        workspace_id = workspaces.permissions_path(path)
+        allowed = ("GET",) if workspace_id is None else ("GET", "PUT")
+        if method not in allowed:
+            return self._problem(405, f"Request method '{method}' is not supported", allow=", ".join(allowed))
+        if workspace_id is None:
+            query = parse_qs(urlsplit(self.path).query)
+            page = workspaces.list_page(emu.workspaces.ids(), query, self._base(emu))
+            return self._send(200, encode(page), ENTITY_TYPES[-1])
+        if method == "GET":
+            doc = emu.workspaces.get(workspace_id)
+            return self._problem(404, NOT_FOUND_DETAIL) if doc is None else self._json(200, encode(doc))
+        raw, problem = self._parse(body, JSON_TYPES)
+        if problem is not None:
+            return problem
+        problems = workspaces.check(raw)
+        if problems:
+            return self._problem(400, "; ".join(problems))
+        emu.workspaces.put(workspace_id, raw)
+        self._start(204)
+        self.end_headers()
+        return 204
 
     def _base(self, emu: Emulator) -> str:
         return f"{emu.scheme}://{self.headers.get('Host') or emu.url.split('//', 1)[-1]}"

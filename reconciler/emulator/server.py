@@ -14,10 +14,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from reconciler.emulator import rules
+from reconciler.emulator import rules, workspaces
 from reconciler.emulator.faults import FaultQueue, RandomFailures
 from reconciler.emulator.handler import Handler
 from reconciler.emulator.store import Store, encode
+from reconciler.emulator.workspaces import Workspaces
 
 DEFAULT_TOKEN = "YWRtaW46Ym9vdHN0cmFwOmFkbWluMTIz"  # GoodData.CN Community Edition: admin:bootstrap:admin123
 REQUEST_LOG_SIZE = 10_000
@@ -88,10 +89,13 @@ class Emulator:
         self.latency = latency
         self.random_failures = RandomFailures(fail_rate, seed)
         self.faults = FaultQueue()
+        # Deleting a user or group deletes its workspace permissions, as on GoodData.
+        self.workspaces = Workspaces()
         self.store = Store(
             bootstrap_user=bootstrap_user,
             bootstrap_group=bootstrap_group,
             data_file=Path(data_file) if data_file is not None else None,
+            on_publish=self.workspaces.prune,
         )
         self._tokens: dict[str, str] = {token: bootstrap_user}
         self._tokens_lock = threading.Lock()
@@ -218,6 +222,19 @@ class Emulator:
             },
             "userId": user_id,
         }
+
+    def set_workspace_permissions(
+        self,
+        workspace_id: str,
+        permissions: list[dict[str, Any]] | None = None,
+        hierarchy_permissions: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Create a workspace (if needed) with these permissions; test setup (raises ValueError)."""
+        doc = {"permissions": permissions or [], "hierarchyPermissions": hierarchy_permissions or []}
+        problems = workspaces.check(doc)
+        if problems:
+            raise rules.InvalidDocument(problems)
+        self.workspaces.put(workspace_id, doc)
 
     def organization_permissions(self) -> list[dict[str, Any]]:
         """GET /api/v1/layout/organization/permissions of a default organization."""

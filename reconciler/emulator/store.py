@@ -104,10 +104,18 @@ def remove_stale_temp_files(path: Path) -> None:
 class Store:
     """Holds the current snapshot; writers serialize on a lock, readers just take the reference."""
 
-    def __init__(self, *, bootstrap_user: str, bootstrap_group: str, data_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        bootstrap_user: str,
+        bootstrap_group: str,
+        data_file: Path | None = None,
+        on_publish: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         self.bootstrap_user = bootstrap_user
         self.bootstrap_group = bootstrap_group
         self.data_file = data_file
+        self._on_publish = on_publish  # runs under the write lock, after the new document is visible
         self._write_lock = threading.Lock()
         self._snapshot = Snapshot(self._initial(), 1)
 
@@ -161,4 +169,6 @@ class Store:
         if self.data_file is not None:
             write_atomically(self.data_file, snapshot.body())
         self._snapshot = snapshot
+        if self._on_publish is not None:
+            self._on_publish(doc)
         return snapshot
