@@ -101,11 +101,7 @@ class Session:
         """GET the live layout document."""
         return self.client.get_layout()
 
-    def plan_context(
-        self,
-        notes: tuple[str, ...] = (),
-        workspace_assignees: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
-    ) -> PlanContext:
+    def plan_context(self, notes: tuple[str, ...] = ()) -> PlanContext:
         manage_users: set[str] = set()
         manage_groups: set[str] = set()
         for perm in self.client.get_organization_permissions():
@@ -120,7 +116,6 @@ class Session:
             manage_users=frozenset(manage_users),
             manage_groups=frozenset(manage_groups),
             notes=notes,
-            workspace_assignees=workspace_assignees or {},
         )
 
     def plan_state(self, state: DesiredState) -> Plan:
@@ -134,12 +129,13 @@ class Session:
         return self._plan(self.live(), desired, ())
 
     def _plan(self, live: Mapping[str, Any], desired: Mapping[str, Any], notes: tuple[str, ...]) -> Plan:
-        plan = make_plan(live, desired, target=self.target.name, context=self.plan_context(notes))
+        context = self.plan_context(notes)
+        plan = make_plan(live, desired, target=self.target.name, context=context)
         if not any(plan.deletions.values()):
             return plan
         # Only a plan that deletes needs to know who holds workspace permissions (one request per workspace).
-        assignees = self.client.get_workspace_assignees()
-        return make_plan(live, desired, target=self.target.name, context=self.plan_context(notes, assignees))
+        context = replace(context, workspace_assignees=self.client.get_workspace_assignees())
+        return make_plan(live, desired, target=self.target.name, context=context)
 
     def render_live(self, state: DesiredState) -> dict[str, Any]:
         """The desired document with live fields carried over."""
