@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""The steps of the GitOps workflows, one subcommand each, so that the YAML holds no logic of its own.
+
+    python .github/scripts/gitops.py pr-plan --target prod --out-dir plan-out
+    python .github/scripts/gitops.py comment --target prod --pr 42 --body plan-out/comment.md
+    python .github/scripts/gitops.py apply   --target prod --out-dir apply-out
+    python .github/scripts/gitops.py push
+    python .github/scripts/gitops.py drift   --target prod --out-dir drift-out
+
+Each runs `reconciler` (`python -m reconciler` of this interpreter) in the current directory, writes
+Markdown for the job summary to $GITHUB_STEP_SUMMARY when set, and outputs to $GITHUB_OUTPUT when set.
+The tests (tests/test_gitops.py) run exactly these subcommands against the emulator, with a fake `gh`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import ghapi
+
+CHANGES = 2  # `plan --detailed-exitcode`: changes present
+
+
+@dataclass(frozen=True)
+class Run:
+    """The outcome of one `reconciler` invocation."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+
+def reconciler(*args: str, config: str | None = None) -> Run:
+    """Run `reconciler [--config C] ARGS` with this interpreter; never raises on a non-zero exit."""
+    cmd = [sys.executable, "-m", "reconciler", "--no-color"]
+    if config:
+        cmd += ["--config", config]
+    env = {**os.environ, "NO_COLOR": "1"}
+    proc = subprocess.run([*cmd, *args], capture_output=True, text=True, env=env, check=False)
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def fenced(text: str) -> str:
+    """Text in a fenced code block (for error output inside Markdown)."""
+    return "```text\n" + text.strip() + "\n```\n"
+
+
+def append(path: str | None, text: str) -> None:
+    """Append to a file named by an environment variable (GITHUB_STEP_SUMMARY, GITHUB_OUTPUT), if any."""
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(text)
+
+
+def pr_plan(target: str, out_dir: Path, config: str | None = None) -> tuple[int, str]:
+    """Validate (GitHub annotations) and plan as Markdown; return (exit code, the PR comment body).
+
+    Writes out_dir/plan.json (the artifact) and out_dir/comment.md (the sticky comment's body).
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    header = ghapi.comment_marker(target)
+    checked = reconciler("validate", "--format", "github", config=config)
+    sys.stdout.write(checked.stdout)  # the ::error annotations: GitHub reads them from the step's log
+    sys.stderr.write(checked.stderr)
+    if checked.code != 0:
+        text = reconciler("validate", "--format", "text", config=config)
+        body = (
+            f"{header}\n### Reconciler plan for `{target}`\n\n**Validation failed** (exit {checked.code}): "
+            "no plan was made. The problems are annotated on the diff.\n\n"
+            + fenced(text.stdout + text.stderr)
+        )
+        code = checked.code
+    else:
+        planned = reconciler(
+            "--target", target, "plan", "--format", "markdown", "--out", str(out_dir / "plan.json"),
+            config=config,
+        )
+        sys.stderr.write(planned.stderr)
+        if planned.code == 0:
+            body = f"{header}\n{planned.stdout}"
+        else:
+            body = (
+                f"{header}\n### Reconciler plan for `{target}`\n\n**Plan failed** (exit {planned.code}).\n\n"
+                + fenced(planned.stderr or planned.stdout)
+            )
+        code = planned.code
+    body += _footer()
+    (out_dir / "comment.md").write_text(body, encoding="utf-8")
+    append(os.environ.get("GITHUB_STEP_SUMMARY"), body + "\n")
+    return code, body
+
+
+def apply(target: str, out_dir: Path, config: str | None = None) -> int:
+    """Plan (saved to out_dir/plan.json), then `apply --plan` exactly that plan; summary gets both."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    saved = str(out_dir / "plan.json")
+    planned = reconciler(
+        "--target", target, "plan", "--format", "markdown", "--out", saved, "--detailed-exitcode",
+        config=config,
+    )
+    sys.stderr.write(planned.stderr)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if planned.code not in (0, CHANGES):
+        append(summary, f"### Apply to `{target}`\n\n**Plan failed** (exit {planned.code}).\n\n"
+               + fenced(planned.stderr or planned.stdout))
+        return planned.code
+    append(summary, planned.stdout + "\n")
+    if planned.code == 0:
+        append(summary, "Nothing to apply: the organization already matches git.\n")
+        print(f"{target}: no changes")
+        return 0
+    applied = reconciler("--target", target, "apply", "--plan", saved, config=config)
+    sys.stdout.write(applied.stdout)
+    sys.stderr.write(applied.stderr)
+    verdict = "Apply succeeded" if applied.code == 0 else f"**Apply failed** (exit {applied.code})"
+    append(summary, f"#### Result\n\n{verdict}.\n\n" + fenced(applied.stdout + applied.stderr))
+    return applied.code
+
+
+def push(remote: str = "origin", branch: str = "main", attempts: int = 3) -> int:
+    """Push the backup commit(s) to `branch`, rebasing onto newer merges when the push is refused."""
+    for attempt in range(1, attempts + 1):
+        pushed = subprocess.run(["git", "push", remote, f"HEAD:refs/heads/{branch}"], check=False)
+        if pushed.returncode == 0:
+            return 0
+        if attempt == attempts:
+            break
+        # Someone merged meanwhile: backup commits touch only state/backups/<target>/, so a rebase is clean.
+        subprocess.run(["git", "pull", "--rebase", remote, branch], check=True)
+        time.sleep(attempt)
+    print(f"push of the backup commit to {branch} failed after {attempts} attempts", file=sys.stderr)
+    return 1
+
+
+def drift(target: str, out_dir: Path, config: str | None = None) -> tuple[int, str]:
+    """`plan --detailed-exitcode`: (0, plan) when live matches git, (2, plan) on drift, else (code, error)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    planned = reconciler(
+        "--target", target, "plan", "--format", "markdown", "--detailed-exitcode",
+        "--out", str(out_dir / "plan.json"), config=config,
+    )
+    sys.stderr.write(planned.stderr)
+    if planned.code not in (0, CHANGES):
+        return planned.code, planned.stderr or planned.stdout
+    (out_dir / "plan.md").write_text(planned.stdout, encoding="utf-8")
+    return planned.code, planned.stdout
+
+
+def _footer() -> str:
+    sha = os.environ.get("HEAD_SHA", "")[:12]
+    url = _run_url()
+    parts = [f"for {sha}" if sha else "", f"by {url}" if url else ""]
+    said = " ".join(p for p in parts if p)
+    return f"\n<sub>Updated {said}</sub>\n" if said else ""
+
+
+def _run_url() -> str:
+    env = os.environ
+    if not (env.get("GITHUB_REPOSITORY") and env.get("GITHUB_RUN_ID")):
+        return ""
+    server = env.get("GITHUB_SERVER_URL", "https://github.com")
+    return f"{server}/{env['GITHUB_REPOSITORY']}/actions/runs/{env['GITHUB_RUN_ID']}"
+
+
+def _repo() -> str:
+    repo = os.environ.get("GH_REPO") or os.environ.get("GITHUB_REPOSITORY")
+    if not repo:
+        raise SystemExit("set GH_REPO (owner/name)")
+    return repo
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: `gitops.py SUBCOMMAND …`; returns the exit code."""
+    p = argparse.ArgumentParser(prog="gitops.py", description=__doc__.splitlines()[0])
+    p.add_argument("--config", help="reconciler.yaml to use (default: ./reconciler.yaml)")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    for name in ("pr-plan", "apply", "drift"):
+        s = sub.add_parser(name)
+        s.add_argument("--target", required=True)
+        s.add_argument("--out-dir", type=Path, default=Path("reconciler-out"))
+        if name == "drift":
+            s.add_argument("--no-issue", action="store_true", help="only report; do not touch the issue")
+    c = sub.add_parser("comment")
+    c.add_argument("--target", required=True)
+    c.add_argument("--pr", type=int, required=True)
+    c.add_argument("--body", type=Path, required=True)
+    s = sub.add_parser("push")
+    s.add_argument("--remote", default="origin")
+    s.add_argument("--branch", default="main")
+    a = p.parse_args(argv)
+
+    if a.cmd == "pr-plan":
+        return pr_plan(a.target, a.out_dir, a.config)[0]
+    if a.cmd == "apply":
+        return apply(a.target, a.out_dir, a.config)
+    if a.cmd == "push":
+        return push(a.remote, a.branch)
+    if a.cmd == "comment":
+        if not a.body.is_file():
+            print(f"no comment body at {a.body}: the plan step did not run", file=sys.stderr)
+            return 1
+        done = ghapi.upsert_pr_comment(ghapi.run_gh, _repo(), a.pr, a.target, a.body.read_text("utf-8"))
+        print(f"plan comment for {a.target}: {done}")
+        return 0
+    code, text = drift(a.target, a.out_dir, a.config)
+    append(os.environ.get("GITHUB_OUTPUT"), f"drift={code}\n")
+    print(f"drift={code}")
+    if code not in (0, CHANGES):
+        append(os.environ.get("GITHUB_STEP_SUMMARY"), f"### Drift check of `{a.target}` failed\n\n" + fenced(text))
+        return code
+    headline = "No drift" if code == 0 else "**Drift detected**: the live organization differs from git"
+    append(os.environ.get("GITHUB_STEP_SUMMARY"), f"### Drift check of `{a.target}`\n\n{headline}.\n\n{text}\n")
+    if not a.no_issue:
+        body = (
+            f"The live organization of target `{a.target}` no longer matches the state in git: someone "
+            "changed it outside git. Either merge a pull request that makes the YAML say the same "
+            "(`reconciler import` helps), or re-run the apply workflow to put git's version back.\n\n" + text
+        )
+        done = ghapi.sync_drift_issue(ghapi.run_gh, _repo(), a.target, code == CHANGES, body, _run_url())
+        print(f"drift issue for {a.target}: {done}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
