@@ -356,7 +356,8 @@ def test_interactive_confirmation_on_a_terminal(repo: Repo, answer: str, code: i
 def test_policy_ignore_wins_over_a_declaration(repo: Repo) -> None:
     repo.write_config(ignore={"users": ["svc-*"], "groups": []})
     repo.emulator.replace_document(seeded(layout_user("svc-ci", "adminGroup", firstname="CI")))
-    repo.write_state(groups=[], users=[{"id": "svc-ci", "firstname": "Changed", "userGroups": ["adminGroup"]}])
+    declared = {"id": "svc-ci", "firstname": "Changed", "userGroups": ["adminGroup"]}
+    repo.write_state(groups=[], users=[declared])
     result = repo.run("plan", "--detailed-exitcode")
     assert result.exit_code == 0, result.output
     assert "svc-ci" in result.stdout and "policy.ignore" in result.stdout

@@ -30,7 +30,8 @@ def test_list_and_permissions_round_trip(emulator: Emulator) -> None:
     emulator.replace_document(org("demo"))
     assert put(emulator, "/api/v1/layout/workspaces/demo/permissions", PERMS).status_code == 204
     emulator.set_workspace_permissions("sales", permissions=[])
-    listing = requests.get(emulator.url + "/api/v1/entities/workspaces?size=1", headers=AUTH, timeout=10).json()
+    url = emulator.url + "/api/v1/entities/workspaces?size=1"
+    listing = requests.get(url, headers=AUTH, timeout=10).json()
     assert [w["id"] for w in listing["data"]] == ["demo"]
     assert listing["meta"]["page"]["totalElements"] == 2 and "next" in listing["links"]
     got = requests.get(emulator.url + "/api/v1/layout/workspaces/demo/permissions", headers=AUTH, timeout=10)
@@ -54,8 +55,10 @@ def test_deleting_a_principal_cascades_its_workspace_permissions(emulator: Emula
     emulator.replace_document(org("demo", "other"))
     emulator.set_workspace_permissions(
         "demo",
-        permissions=[{"name": "ANALYZE", "assignee": {"id": "demo", "type": "user"}},
-                     {"name": "VIEW", "assignee": {"id": "other", "type": "user"}}],
+        permissions=[
+            {"name": "ANALYZE", "assignee": {"id": "demo", "type": "user"}},
+            {"name": "VIEW", "assignee": {"id": "other", "type": "user"}},
+        ],
     )
     if how == "layout":
         assert put(emulator, "/api/v1/layout/usersAndUserGroups", org("other")).status_code == 204
