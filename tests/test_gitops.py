@@ -46,7 +46,8 @@ FAKE_GH = '''
 import json, os, re, sys
 
 path = os.environ["FAKE_GH_STATE"]
-state = json.load(open(path)) if os.path.exists(path) else {"comments": [], "issues": [], "labels": [], "calls": []}
+empty = {"comments": [], "issues": [], "labels": [], "calls": []}
+state = json.load(open(path)) if os.path.exists(path) else empty
 args = sys.argv[1:]
 state["calls"].append(args)
 
@@ -77,7 +78,8 @@ if args[0] == "api":
         sys.exit("fake gh: unexpected api call %r" % args)
 elif args[:2] == ["issue", "list"]:
     label = opt("--label")
-    out = json.dumps([i for i in state["issues"] if i["state"] == "open" and (label is None or label in i["labels"])])
+    found = [i for i in state["issues"] if i["state"] == "open" and (label is None or label in i["labels"])]
+    out = json.dumps(found)
 elif args[:2] == ["issue", "create"]:
     if opt("--label") not in state["labels"]:
         sys.exit("fake gh: label %s does not exist" % opt("--label"))
@@ -127,7 +129,9 @@ class Runner:
         self.gh_state = tmp / "gh-state.json"
         self.summary = tmp / "step-summary.md"
         self.output = tmp / "github-output"
-        keep = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GOODDATA_", "GH_", "GIT_"))}
+        keep = {
+            k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GOODDATA_", "GH_", "GIT_"))
+        }
         self.env = {
             **keep,
             "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -206,7 +210,9 @@ def ci_checkout(tmp_path: Path, name: str) -> Path:
     return root
 
 
-def test_rehearsal_pr_merge_apply_revert_drift(tmp_path: Path, emu: Emulator, laptop: Path, run: Runner) -> None:
+def test_rehearsal_pr_merge_apply_revert_drift(
+    tmp_path: Path, emu: Emulator, laptop: Path, run: Runner
+) -> None:
     # Bootstrap: the first merge is applied and its backup commit pushed.
     ci = ci_checkout(tmp_path, "ci-1")
     first = run(ci, "apply", "--target", "prod", "--out-dir", str(tmp_path / "out-1"))
@@ -283,7 +289,13 @@ def test_rehearsal_pr_merge_apply_revert_drift(tmp_path: Path, emu: Emulator, la
     assert quiet.returncode == 0, quiet.stderr
     assert run.output.read_text() == "drift=0\n" and "drift issue for prod: none" in quiet.stdout
     doc = emu.document()
-    doc["users"].append({"id": "mallory", "authId": "auth0|mallory", "userGroups": [{"id": "adminGroup", "type": "userGroup"}]})
+    doc["users"].append(
+        {
+            "id": "mallory",
+            "authId": "auth0|mallory",
+            "userGroups": [{"id": "adminGroup", "type": "userGroup"}],
+        }
+    )
     emu.replace_document(doc)
     drifted = run(ci, "drift", "--target", "prod", "--out-dir", str(tmp_path / "drift-1"))
     assert drifted.returncode == 0, drifted.stderr
@@ -292,7 +304,10 @@ def test_rehearsal_pr_merge_apply_revert_drift(tmp_path: Path, emu: Emulator, la
     (issue,) = run.gh()["issues"]
     assert issue["state"] == "open" and issue["labels"] == ["reconciler-drift"]
     assert issue["body"].startswith("<!-- reconciler-drift:prod -->")
-    assert "- destroy user mallory" in issue["body"] and "Plan: 0 to add, 0 to change, 1 to destroy." in issue["body"]
+    assert (
+        "- destroy user mallory" in issue["body"]
+        and "Plan: 0 to add, 0 to change, 1 to destroy." in issue["body"]
+    )
     still = run(ci, "drift", "--target", "prod", "--out-dir", str(tmp_path / "drift-2"))
     assert "drift issue for prod: unchanged" in still.stdout, still.stderr
     assert len(run.gh()["issues"]) == 1
@@ -306,7 +321,9 @@ def test_rehearsal_pr_merge_apply_revert_drift(tmp_path: Path, emu: Emulator, la
     assert issue["state"] == "closed" and "actions/runs/777" in issue["closing_comment"]
 
 
-def test_pr_plan_invalid_state_annotates_and_fails(tmp_path: Path, laptop: Path, emu: Emulator, run: Runner) -> None:
+def test_pr_plan_invalid_state_annotates_and_fails(
+    tmp_path: Path, laptop: Path, emu: Emulator, run: Runner
+) -> None:
     write_state(laptop, [{**USERS[0], "userGroups": ["no-such-group"]}, USERS[1]])
     emu.clear_request_log()
     out = tmp_path / "pr-out"
@@ -330,7 +347,9 @@ def test_pr_plan_reports_a_failed_plan(tmp_path: Path, laptop: Path, run: Runner
     assert "wrong-token" not in comment
 
 
-def test_apply_without_changes_writes_nothing(tmp_path: Path, laptop: Path, emu: Emulator, run: Runner) -> None:
+def test_apply_without_changes_writes_nothing(
+    tmp_path: Path, laptop: Path, emu: Emulator, run: Runner
+) -> None:
     ci = ci_checkout(tmp_path, "ci")
     assert run(ci, "apply", "--target", "prod", "--out-dir", str(tmp_path / "a")).returncode == 0
     commits = git(ci, "rev-list", "--count", "HEAD")
@@ -373,7 +392,9 @@ class FakeGh:
 
 def test_sticky_comment_ignores_human_comments_and_other_targets() -> None:
     ghapi = load_script("ghapi")
-    pages = json.dumps([{"id": 1, "body": "<!-- reconciler-plan:prod -->\nquoted by a human", "user": {"type": "User"}}])
+    pages = json.dumps(
+        [{"id": 1, "body": "<!-- reconciler-plan:prod -->\nquoted by a human", "user": {"type": "User"}}]
+    )
     pages += json.dumps([{"id": 2, "body": "<!-- reconciler-plan:dev -->\nold", "user": {"type": "Bot"}}])
     gh = FakeGh({("api", "--paginate"): pages})
     assert ghapi.upsert_pr_comment(gh, REPO, 5, "prod", "plan") == "created"
@@ -381,7 +402,9 @@ def test_sticky_comment_ignores_human_comments_and_other_targets() -> None:
     gh = FakeGh({("api", "--paginate"): pages})
     assert ghapi.upsert_pr_comment(gh, REPO, 5, "dev", "new") == "updated"
     assert gh.calls[-1][:4] == ["api", "--method", "PATCH", f"repos/{REPO}/issues/comments/2"]
-    gh = FakeGh({("api", "--paginate"): json.dumps([{"id": 2, "body": "<!-- reconciler-plan:dev -->\nsame"}])})
+    gh = FakeGh(
+        {("api", "--paginate"): json.dumps([{"id": 2, "body": "<!-- reconciler-plan:dev -->\nsame"}])}
+    )
     assert ghapi.upsert_pr_comment(gh, REPO, 5, "dev", "same") == "unchanged"
     assert len(gh.calls) == 1
 
@@ -396,8 +419,13 @@ def test_drift_issue_decisions() -> None:
     other = json.dumps([{"number": 3, "body": "<!-- reconciler-drift:dev -->\nx"}])
     gh = FakeGh({("issue", "list"): other})
     assert ghapi.sync_drift_issue(gh, REPO, "prod", False, "", "run") == "none"  # dev's issue stays open
-    mine = json.dumps([{"number": 4, "body": "<!-- reconciler-drift:prod -->\nold plan\n\nLast checked by r1\n"}])
-    assert ghapi.sync_drift_issue(FakeGh({("issue", "list"): mine}), REPO, "prod", True, "old plan", "r2") == "unchanged"
+    mine = json.dumps(
+        [{"number": 4, "body": "<!-- reconciler-drift:prod -->\nold plan\n\nLast checked by r1\n"}]
+    )
+    assert (
+        ghapi.sync_drift_issue(FakeGh({("issue", "list"): mine}), REPO, "prod", True, "old plan", "r2")
+        == "unchanged"
+    )
     gh = FakeGh({("issue", "list"): mine})
     assert ghapi.sync_drift_issue(gh, REPO, "prod", True, "new plan", "r2") == "updated"
     assert gh.calls[-1][:3] == ["issue", "edit", "4"]
@@ -408,7 +436,11 @@ def test_drift_issue_decisions() -> None:
 
 def test_cap_body_keeps_markdown_balanced() -> None:
     ghapi = load_script("ghapi")
-    body = "<details><summary>Changes</summary>\n\n```diff\n" + "+ create user x\n" * 10_000 + "```\n</details>\n"
+    body = (
+        "<details><summary>Changes</summary>\n\n```diff\n"
+        + "+ create user x\n" * 10_000
+        + "```\n</details>\n"
+    )
     cut = ghapi.cap_body(body, limit=5_000)
     assert len(cut) <= 5_000 + 20
     assert cut.count("```") % 2 == 0 and cut.count("<details>") == cut.count("</details>")
@@ -446,7 +478,9 @@ def test_markdown_plan_renders_table_and_details() -> None:
     MarkdownPlanReporter(out).report(plan)
     html = markdown.markdown("<!-- reconciler-plan:prod -->\n" + out.getvalue(), extensions=["tables"])
     table = html[html.index("<table>") : html.index("</table>")]
-    rows = [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row) for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
+    rows = [
+        re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row) for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+    ]
     assert rows == [["", "Users", "Groups"], ["add", "1", "1"], ["change", "0", "0"], ["destroy", "1", "1"]]
     assert "<details><summary>Changes (" in html and "</details>" in html
     details = html[html.index("<details>") : html.index("</details>")]

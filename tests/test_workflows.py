@@ -154,9 +154,7 @@ def test_credentials_persist_only_where_apply_pushes() -> None:
 
 def test_tokens_come_from_secrets_named_like_the_config() -> None:
     config = yaml.safe_load((ROOT / "reconciler.yaml").read_text(encoding="utf-8"))
-    names = {
-        t["token"][1:] for t in config["targets"].values() if str(t.get("token", "")).startswith("$")
-    }
+    names = {t["token"][1:] for t in config["targets"].values() if str(t.get("token", "")).startswith("$")}
     assert "GOODDATA_TOKEN_PROD" in names
     for path in FILES:
         text = path.read_text(encoding="utf-8")
@@ -181,7 +179,9 @@ def test_triggers_and_targets() -> None:
     assert on["drift"]["schedule"][0]["cron"] and "workflow_dispatch" in on["drift"]
     for stem in ("plan", "apply", "drift"):
         (job,) = load(WORKFLOWS / f"{stem}.yml")["jobs"].values()
-        assert job["strategy"]["matrix"]["target"] == "${{ fromJSON(vars.RECONCILER_TARGETS || '[\"prod\"]') }}"
+        assert (
+            job["strategy"]["matrix"]["target"] == "${{ fromJSON(vars.RECONCILER_TARGETS || '[\"prod\"]') }}"
+        )
 
 
 def test_apply_is_serialized_per_target() -> None:
@@ -191,9 +191,9 @@ def test_apply_is_serialized_per_target() -> None:
         "cancel-in-progress": False,
     }
     runs = [s.get("run", "") for s in job["steps"]]
-    assert runs.index('python .github/scripts/gitops.py apply --target "$TARGET" --out-dir reconciler-out') < (
-        runs.index("python .github/scripts/gitops.py push --branch main")
-    )
+    assert runs.index(
+        'python .github/scripts/gitops.py apply --target "$TARGET" --out-dir reconciler-out'
+    ) < (runs.index("python .github/scripts/gitops.py push --branch main"))
 
 
 def test_plan_comment_and_artifact_steps() -> None:
@@ -231,5 +231,7 @@ def test_pre_commit_hook_runs_validate_in_the_repository() -> None:
     (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     entry = hook["entry"].split()
     assert entry[0] == "reconciler"
-    out = subprocess.run([sys.executable, "-m", "reconciler", *entry[1:]], cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "reconciler", *entry[1:]], cwd=ROOT, capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stdout + out.stderr

@@ -119,8 +119,18 @@ def sync_drift_issue(gh: Gh, repo: str, target: str, drift: bool, body: str, run
     marker = drift_marker(target)
     listed = gh(
         [
-            "issue", "list", "--repo", repo, "--state", "open", "--label", DRIFT_LABEL,
-            "--limit", "100", "--json", "number,title,body",
+            "issue",
+            "list",
+            "--repo",
+            repo,
+            "--state",
+            "open",
+            "--label",
+            DRIFT_LABEL,
+            "--limit",
+            "100",
+            "--json",
+            "number,title,body",
         ],
         None,
     )
@@ -130,8 +140,13 @@ def sync_drift_issue(gh: Gh, repo: str, target: str, drift: bool, body: str, run
             return "none"
         gh(
             [
-                "issue", "close", str(ours["number"]), "--repo", repo,
-                "--comment", f"No drift any more: the organization matches git ({run_url}).",
+                "issue",
+                "close",
+                str(ours["number"]),
+                "--repo",
+                repo,
+                "--comment",
+                f"No drift any more: the organization matches git ({run_url}).",
             ],
             None,
         )
@@ -141,8 +156,16 @@ def sync_drift_issue(gh: Gh, repo: str, target: str, drift: bool, body: str, run
         # `issue create --label` needs the label to exist; --force makes this idempotent.
         gh(
             [
-                "label", "create", DRIFT_LABEL, "--repo", repo, "--force", "--color", "d93f0b",
-                "--description", "reconciler: the live organization differs from git",
+                "label",
+                "create",
+                DRIFT_LABEL,
+                "--repo",
+                repo,
+                "--force",
+                "--color",
+                "d93f0b",
+                "--description",
+                "reconciler: the live organization differs from git",
             ],
             None,
         )

@@ -79,7 +79,13 @@ def pr_plan(target: str, out_dir: Path, config: str | None = None) -> tuple[int,
         code = checked.code
     else:
         planned = reconciler(
-            "--target", target, "plan", "--format", "markdown", "--out", str(out_dir / "plan.json"),
+            "--target",
+            target,
+            "plan",
+            "--format",
+            "markdown",
+            "--out",
+            str(out_dir / "plan.json"),
             config=config,
         )
         sys.stderr.write(planned.stderr)
@@ -102,14 +108,24 @@ def apply(target: str, out_dir: Path, config: str | None = None) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     saved = str(out_dir / "plan.json")
     planned = reconciler(
-        "--target", target, "plan", "--format", "markdown", "--out", saved, "--detailed-exitcode",
+        "--target",
+        target,
+        "plan",
+        "--format",
+        "markdown",
+        "--out",
+        saved,
+        "--detailed-exitcode",
         config=config,
     )
     sys.stderr.write(planned.stderr)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if planned.code not in (0, CHANGES):
-        append(summary, f"### Apply to `{target}`\n\n**Plan failed** (exit {planned.code}).\n\n"
-               + fenced(planned.stderr or planned.stdout))
+        append(
+            summary,
+            f"### Apply to `{target}`\n\n**Plan failed** (exit {planned.code}).\n\n"
+            + fenced(planned.stderr or planned.stdout),
+        )
         return planned.code
     append(summary, planned.stdout + "\n")
     if planned.code == 0:
@@ -143,8 +159,15 @@ def drift(target: str, out_dir: Path, config: str | None = None) -> tuple[int, s
     """`plan --detailed-exitcode`: (0, plan) when live matches git, (2, plan) on drift, else (code, error)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     planned = reconciler(
-        "--target", target, "plan", "--format", "markdown", "--detailed-exitcode",
-        "--out", str(out_dir / "plan.json"), config=config,
+        "--target",
+        target,
+        "plan",
+        "--format",
+        "markdown",
+        "--detailed-exitcode",
+        "--out",
+        str(out_dir / "plan.json"),
+        config=config,
     )
     sys.stderr.write(planned.stderr)
     if planned.code not in (0, CHANGES):
@@ -213,10 +236,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     append(os.environ.get("GITHUB_OUTPUT"), f"drift={code}\n")
     print(f"drift={code}")
     if code not in (0, CHANGES):
-        append(os.environ.get("GITHUB_STEP_SUMMARY"), f"### Drift check of `{a.target}` failed\n\n" + fenced(text))
+        append(
+            os.environ.get("GITHUB_STEP_SUMMARY"),
+            f"### Drift check of `{a.target}` failed\n\n" + fenced(text),
+        )
         return code
     headline = "No drift" if code == 0 else "**Drift detected**: the live organization differs from git"
-    append(os.environ.get("GITHUB_STEP_SUMMARY"), f"### Drift check of `{a.target}`\n\n{headline}.\n\n{text}\n")
+    append(
+        os.environ.get("GITHUB_STEP_SUMMARY"), f"### Drift check of `{a.target}`\n\n{headline}.\n\n{text}\n"
+    )
     if not a.no_issue:
         body = (
             f"The live organization of target `{a.target}` no longer matches the state in git: someone "
