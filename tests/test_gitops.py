@@ -359,6 +359,33 @@ def test_apply_without_changes_writes_nothing(
     assert git(ci, "rev-list", "--count", "HEAD") == commits
 
 
+def test_deletions_past_the_limit_need_the_exact_number(
+    tmp_path: Path, laptop: Path, emu: Emulator, run: Runner
+) -> None:
+    config = yaml.safe_load((laptop / "reconciler.yaml").read_text())
+    config["policy"]["max_deletions"]["users"] = 1
+    (laptop / "reconciler.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    git(laptop, "commit", "-qam", "at most one user deletion")
+    git(laptop, "push", "-q", "origin", "main")
+    ci = ci_checkout(tmp_path, "ci")
+    assert run(ci, "apply", "--target", "prod", "--out-dir", str(tmp_path / "a")).returncode == 0
+    before = emu.document()
+    write_state(laptop, [])
+    git(laptop, "commit", "-qam", "remove jane and joe")
+    git(laptop, "push", "-q", "origin", "main")
+    git(ci, "pull", "-q", "--rebase", "origin", "main")
+    refused = run(ci, "apply", "--target", "prod", "--out-dir", str(tmp_path / "b"))
+    assert refused.returncode == 4, refused.stderr
+    assert "**Apply failed** (exit 4)" in run.summary.read_text()
+    run.env["ALLOW_DELETIONS"] = "1"  # not the exact number: still refused
+    assert run(ci, "apply", "--target", "prod", "--out-dir", str(tmp_path / "c")).returncode == 4
+    assert emu.document() == before
+    run.env["ALLOW_DELETIONS"] = "2"
+    allowed = run(ci, "apply", "--target", "prod", "--out-dir", str(tmp_path / "d"))
+    assert allowed.returncode == 0, allowed.stderr
+    assert [u["id"] for u in emu.document()["users"]] == ["admin"]
+
+
 def test_push_rebases_onto_a_newer_merge(tmp_path: Path, laptop: Path, run: Runner) -> None:
     ci = ci_checkout(tmp_path, "ci")
     assert run(ci, "apply", "--target", "prod", "--out-dir", str(tmp_path / "a")).returncode == 0

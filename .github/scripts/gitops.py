@@ -103,8 +103,12 @@ def pr_plan(target: str, out_dir: Path, config: str | None = None) -> tuple[int,
     return code, body
 
 
-def apply(target: str, out_dir: Path, config: str | None = None) -> int:
-    """Plan (saved to out_dir/plan.json), then `apply --plan` exactly that plan; summary gets both."""
+def apply(target: str, out_dir: Path, config: str | None = None, allow_deletions: str = "") -> int:
+    """Plan (saved to out_dir/plan.json), then `apply --plan` exactly that plan; summary gets both.
+
+    `allow_deletions` (the workflow_dispatch input) is passed as `--allow-deletions N`: the guard lets a
+    plan past policy.max_deletions only when N is its exact number of deletions.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     saved = str(out_dir / "plan.json")
     planned = reconciler(
@@ -132,7 +136,8 @@ def apply(target: str, out_dir: Path, config: str | None = None) -> int:
         append(summary, "Nothing to apply: the organization already matches git.\n")
         print(f"{target}: no changes")
         return 0
-    applied = reconciler("--target", target, "apply", "--plan", saved, config=config)
+    extra = ["--allow-deletions", allow_deletions.strip()] if allow_deletions.strip() else []
+    applied = reconciler("--target", target, "apply", "--plan", saved, *extra, config=config)
     sys.stdout.write(applied.stdout)
     sys.stderr.write(applied.stderr)
     verdict = "Apply succeeded" if applied.code == 0 else f"**Apply failed** (exit {applied.code})"
@@ -222,7 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if a.cmd == "pr-plan":
         return pr_plan(a.target, a.out_dir, a.config)[0]
     if a.cmd == "apply":
-        return apply(a.target, a.out_dir, a.config)
+        # ALLOW_DELETIONS comes from the apply workflow's manual-run input, through env: (never a template).
+        return apply(a.target, a.out_dir, a.config, os.environ.get("ALLOW_DELETIONS", ""))
     if a.cmd == "push":
         return push(a.remote, a.branch)
     if a.cmd == "comment":
