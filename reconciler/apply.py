@@ -1,4 +1,4 @@
-"""The apply sequence (SPEC §5): guards → backup + commit → re-check live → PUT → GET and verify.
+"""The apply sequence (SPEC §5): guards → lock → re-check live → backup + commit → re-check → PUT → verify.
 
 Nothing is written when the plan has no changes. Every write is preceded by a backup of the live document.
 """
@@ -6,13 +6,22 @@ Nothing is written when the plan has no changes. Every write is preceded by a ba
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reconciler import backup
 from reconciler.engine import Session, backups_dir, deletion_limits
-from reconciler.errors import StalePlanError, VerificationError
+from reconciler.errors import (
+    ApiError,
+    ReconcilerError,
+    StalePlanError,
+    TransportError,
+    VerificationError,
+)
 from reconciler.layout import digest
+from reconciler.lock import DEFAULT_WAIT, target_lock
 from reconciler.plan import Change, Plan, check_guards, verify
 
 log = logging.getLogger(__name__)
@@ -25,6 +34,7 @@ class ApplyOptions:
     allow_deletions: int | None = None
     commit: bool = True
     rollback_on_mismatch: bool = False
+    lock_wait: float = DEFAULT_WAIT  # seconds to wait for another apply to the same target to finish
 
 
 @dataclass(frozen=True)
@@ -59,20 +69,29 @@ def check(session: Session, plan: Plan, options: ApplyOptions) -> None:
 
 
 def apply_plan(session: Session, plan: Plan, options: ApplyOptions) -> ApplyResult:
-    """Apply a plan computed against this session's target."""
+    """Apply a plan computed against this session's target (holding the target's lock while writing)."""
     check(session, plan, options)
     if not plan.has_changes:
         log.info("no changes: nothing written")
         return ApplyResult(plan, applied=False)
+    with target_lock(session.config.root, plan.target, wait=options.lock_wait):
+        return _apply_locked(session, plan, options)
 
+
+def _check_fresh(session: Session, plan: Plan, when: str) -> dict[str, Any]:
     # The live document must still be the one the plan was computed against: a plan saved earlier, or a
     # second apply racing this one, must never overwrite a change it has not seen.
     live = session.live()
     if digest(live) != plan.live_digest:
         raise StalePlanError(
-            "refused: the live organization changed since the plan was made (stale plan); plan again"
+            f"refused: the live organization changed since the plan was made (stale plan, noticed {when}); "
+            "plan again"
         )
+    return live
 
+
+def _apply_locked(session: Session, plan: Plan, options: ApplyOptions) -> ApplyResult:
+    live = _check_fresh(session, plan, "before the backup")
     path = backup.backup_path(backups_dir(session.config, session.target), plan.target)
     backup.write_backup(path, live)
     rev = None
@@ -80,7 +99,11 @@ def apply_plan(session: Session, plan: Plan, options: ApplyOptions) -> ApplyResu
         rev = backup.commit_backup(path, commit_message(plan))
     log.info("backup of the live organization written to %s%s", path, f" (commit {rev[:12]})" if rev else "")
 
-    session.client.put_layout(plan.desired)
+    # Writing and committing the backup takes time: the last GET before the PUT is the one compared, so the
+    # window in which another writer could slip in is one round trip (same digest, so the backup still equals
+    # the live document this PUT replaces).
+    _check_fresh(session, plan, "right before the PUT; the backup written is still the live state")
+    _put(session, plan.desired, live, path)
     after = session.live()
     difference = verify(plan.desired, after)
     if not difference:
@@ -89,13 +112,38 @@ def apply_plan(session: Session, plan: Plan, options: ApplyOptions) -> ApplyResu
     rolled_back = False
     if options.rollback_on_mismatch:
         log.warning("verification failed; putting the backup back (--rollback-on-mismatch)")
-        session.client.put_layout(live)
+        _put(session, live, plan.desired, path)
         rolled_back = True
     raise VerificationError(
         "verification failed: the live organization differs from the desired document after the PUT"
         + (" (rolled back to the backup)" if rolled_back else f"; the backup is {path}"),
         difference=_describe(difference),
     )
+
+
+def _put(session: Session, doc: Mapping[str, Any], before: Mapping[str, Any], path: Path) -> None:
+    """PUT `doc`; when the PUT fails, read the organization back and say whether it was written."""
+    try:
+        session.client.put_layout(doc)
+    except (TransportError, ApiError) as e:
+        # A PUT whose answer was lost may have been applied: find out, so the message is not a guess.
+        try:
+            now = session.live()
+        except ReconcilerError:
+            where = f"unknown (the server cannot be read either); compare it with the backup {path}"
+        else:
+            if not verify(doc, now):
+                log.warning("the PUT failed (%s) but the organization reads back as sent", e)
+                return
+            where = (
+                f"unchanged, equal to the backup {path}"
+                if digest(now) == digest(before)
+                else f"neither the backup nor the desired document; restore from the backup {path}"
+            )
+        message = f"{e}; the organization is {where}"
+        if isinstance(e, ApiError):
+            raise ApiError(message, status=e.status, trace_id=e.trace_id) from e
+        raise TransportError(message) from e
 
 
 def _describe(changes: tuple[Change, ...]) -> list[str]:

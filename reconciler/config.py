@@ -120,9 +120,31 @@ def _violations(doc: MarkedDocument) -> list[tuple[int, int, str]]:
     return out
 
 
+def _resolve(path: Path, key: str, doc: MarkedDocument, shown: str) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as e:  # RuntimeError: a symlink loop (Python 3.11)
+        line, col = doc.locate([key]) if key in (doc.data or {}) else (1, 1)
+        raise ConfigError(f"invalid config: {shown}:{line}:{col}: {key}: cannot resolve {path}: {e}") from e
+
+
+def _inside(root: Path, key: str, value: str, doc: MarkedDocument, shown: str) -> Path:
+    """`root / value` resolved; ConfigError when it leaves the root (a config must not reach outside it)."""
+    path = _resolve(root / value, key, doc, shown)
+    if path != root and root not in path.parents:
+        line, col = doc.locate([key])
+        raise ConfigError(
+            f"invalid config: {shown}:{line}:{col}: {key}: {value!r} is outside the directory of the "
+            f"configuration ({root}); the tool reads and writes only inside it"
+        )
+    return path
+
+
 def _build(data: dict[str, Any], root: Path, path: Path, doc: MarkedDocument, shown: str) -> Config:
-    state_dir = root / data.get("state", "state")
-    backups_dir = root / data["backups"] if "backups" in data else state_dir / "backups"
+    state_dir = _inside(root, "state", data.get("state", "state"), doc, shown)
+    backups_dir = (
+        _inside(root, "backups", data["backups"], doc, shown) if "backups" in data else state_dir / "backups"
+    )
     targets: dict[str, TargetSpec] = {"local": TargetSpec("local")}
     for name, spec in (data.get("targets") or {}).items():
         targets[name] = TargetSpec(
@@ -155,8 +177,8 @@ def _build(data: dict[str, Any], root: Path, path: Path, doc: MarkedDocument, sh
     return Config(
         path=path,
         root=root,
-        state_dir=state_dir.resolve(),
-        backups_dir=backups_dir.resolve(),
+        state_dir=state_dir,
+        backups_dir=_resolve(backups_dir, "backups", doc, shown),
         default_target=default_target,
         targets=targets,
         bootstrap=Bootstrap(user=boot.get("user", "admin"), group=boot.get("group", "adminGroup")),

@@ -66,12 +66,12 @@ def test_paths_resolve_against_the_config_directory(tmp_path: Path) -> None:
     sub = tmp_path / "conf"
     sub.mkdir()
     write(
-        sub, "state: ../org\nbackups: /var/backups/gd\npolicy: {max_deletions: {users: null, percent: 10}}\n"
+        sub, "state: org/../desired\nbackups: keep/gd\npolicy: {max_deletions: {users: null, percent: 10}}\n"
     )
     config = load_config(Path("conf/reconciler.yaml"), cwd=tmp_path)
     assert config.root == sub.resolve()
-    assert config.state_dir == (tmp_path / "org").resolve()
-    assert config.backups_dir == Path("/var/backups/gd")
+    assert config.state_dir == (sub / "desired").resolve()
+    assert config.backups_dir == (sub / "keep" / "gd").resolve()
     assert config.policy.max_deletions == MaxDeletions(users=None, groups=5, percent=10.0)
 
 

@@ -13,7 +13,7 @@ import click
 from reconciler import backup, engine
 from reconciler.apply import ApplyOptions, ApplyResult, apply_plan
 from reconciler.cli.options import GlobalOptions, pass_globals
-from reconciler.client import ClientOptions
+from reconciler.client import ClientOptions, RetryPolicy
 from reconciler.config import Config, load_config
 from reconciler.importer import write_state
 from reconciler.plan import Plan
@@ -44,6 +44,38 @@ def target_options(f: Callable[..., Any]) -> Callable[..., Any]:
             type=click.Path(exists=True, dir_okay=False),
             help="CA bundle to verify the server's TLS certificate with.",
         ),
+        click.option(
+            "--retries",
+            type=click.IntRange(min=0, max=100),
+            default=RetryPolicy().total,
+            show_default=True,
+            metavar="N",
+            help="Retries of a request after 429/502/503/504 or a connection error (logged at -v).",
+        ),
+        click.option(
+            "--retry-max-time",
+            type=click.FloatRange(min=0),
+            default=RetryPolicy().max_elapsed,
+            show_default=True,
+            metavar="S",
+            help="Give up retrying a request once its retries would pass S seconds.",
+        ),
+        click.option(
+            "--retry-backoff",
+            type=click.FloatRange(min=0),
+            default=RetryPolicy().backoff_factor,
+            show_default=True,
+            metavar="S",
+            help="First wait between retries; it doubles per retry (a Retry-After header wins).",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            default=ClientOptions().read_timeout,
+            show_default=True,
+            metavar="S",
+            help="Seconds to wait for the server's answer (connecting waits at most 10 s).",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -60,9 +92,27 @@ def _setup(opts: GlobalOptions, kw: dict[str, Any]) -> tuple[Config, engine.Targ
         profile=kw.get("profile"),
         profiles_path=Path(profiles) if profiles else Path.home() / ".gooddata" / "profiles.yaml",
         env=opts.env,
-        client=ClientOptions(insecure_http=bool(kw.get("insecure_http")), ca_bundle=kw.get("ca_bundle")),
+        client=_client_options(kw),
     )
     return config, choice
+
+
+def _client_options(kw: dict[str, Any]) -> ClientOptions:
+    defaults, retry = ClientOptions(), RetryPolicy()
+    timeout = float(kw.get("timeout") or defaults.read_timeout)
+    return ClientOptions(
+        connect_timeout=min(defaults.connect_timeout, timeout),
+        read_timeout=timeout,
+        retry=RetryPolicy(
+            total=int(kw.get("retries", retry.total)),
+            backoff_factor=float(kw.get("retry_backoff", retry.backoff_factor)),
+            backoff_max=retry.backoff_max,
+            backoff_jitter=min(retry.backoff_jitter, float(kw.get("retry_backoff", retry.backoff_factor))),
+            max_elapsed=float(kw.get("retry_max_time", retry.max_elapsed)),
+        ),
+        insecure_http=bool(kw.get("insecure_http")),
+        ca_bundle=kw.get("ca_bundle"),
+    )
 
 
 def _report(plan: Plan, fmt: str, opts: GlobalOptions) -> None:
