@@ -102,7 +102,10 @@ def _apply_locked(session: Session, plan: Plan, options: ApplyOptions) -> ApplyR
     # Writing and committing the backup takes time: the last GET before the PUT is the one compared, so the
     # window in which another writer could slip in is one round trip (same digest, so the backup still equals
     # the live document this PUT replaces).
-    _check_fresh(session, plan, "right before the PUT; the backup written is still the live state")
+    try:
+        _check_fresh(session, plan, "right before the PUT; the backup written is still the live state")
+    except (TransportError, ApiError) as e:
+        raise _with_note(e, f"nothing was written, the backup is {path}") from e
     _put(session, plan.desired, live, path)
     after = session.live()
     difference = verify(plan.desired, after)
@@ -140,10 +143,14 @@ def _put(session: Session, doc: Mapping[str, Any], before: Mapping[str, Any], pa
                 if digest(now) == digest(before)
                 else f"neither the backup nor the desired document; restore from the backup {path}"
             )
-        message = f"{e}; the organization is {where}"
-        if isinstance(e, ApiError):
-            raise ApiError(message, status=e.status, trace_id=e.trace_id) from e
-        raise TransportError(message) from e
+        raise _with_note(e, f"the organization is {where}") from e
+
+
+def _with_note(e: TransportError | ApiError, note: str) -> ReconcilerError:
+    """The same error with what happened to the organization appended."""
+    if isinstance(e, ApiError):
+        return ApiError(f"{e}; {note}", status=e.status, trace_id=e.trace_id)
+    return TransportError(f"{e}; {note}")
 
 
 def _describe(changes: tuple[Change, ...]) -> list[str]:
