@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import ConfigError
+from reconciler.schema import shorten
 from reconciler.source.schema_check import pointer, schema_findings
 from reconciler.targets import TargetSpec
 from reconciler.yamlio import MarkedDocument, YamlSyntaxError, load_marked
@@ -134,8 +135,8 @@ def _inside(root: Path, key: str, value: str, doc: MarkedDocument, shown: str) -
     if path != root and root not in path.parents:
         line, col = doc.locate([key])
         raise ConfigError(
-            f"invalid config: {shown}:{line}:{col}: {key}: {value!r} is outside the directory of the "
-            f"configuration ({root}); the tool reads and writes only inside it"
+            f"invalid config: {shown}:{line}:{col}: {key}: {shorten(repr(value), 80)} is outside the "
+            f"directory of the configuration ({root}); the tool reads and writes only inside it"
         )
     return path
 
@@ -154,8 +155,8 @@ def _build(data: dict[str, Any], root: Path, path: Path, doc: MarkedDocument, sh
     if default_target not in targets:
         line, col = doc.locate(["default_target"])
         raise ConfigError(
-            f"invalid config: {shown}:{line}:{col}: default_target: {default_target!r} is not "
-            f"one of the targets ({', '.join(sorted(targets))})"
+            f"invalid config: {shown}:{line}:{col}: default_target: {shorten(repr(default_target), 80)} "
+            f"is not one of the targets ({', '.join(sorted(targets))})"
         )
     boot = data.get("bootstrap", {})
     pol = data.get("policy", {})

@@ -71,7 +71,15 @@ def iter_violations(name: str, instance: Any) -> Iterator[SchemaViolation]:
         ),
     )
     for error in errors:
-        yield SchemaViolation(tuple(error.absolute_path), error.message, str(error.validator))
+        yield SchemaViolation(tuple(error.absolute_path), shorten(error.message), str(error.validator))
+
+
+def shorten(text: str, limit: int = 600) -> str:
+    """`text` cut in the middle when longer than `limit`: a 10 MB value is never echoed back whole."""
+    if len(text) <= limit:
+        return text
+    head, tail = text[: limit * 2 // 3], text[-(limit // 3) :]
+    return f"{head}…({len(text) - len(head) - len(tail)} characters left out)…{tail}"
 
 
 def check_schema(name: str) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.schema import SchemaViolation, iter_violations, load_schema
+from reconciler.schema import SchemaViolation, iter_violations, load_schema, shorten
 from reconciler.yamlio import MarkedDocument
 
 
@@ -64,7 +64,10 @@ def _unknown_keys(schema: dict[str, Any], doc: MarkedDocument, path: tuple[str |
             prefix = f"{where}: " if where else ""
             found.append(
                 Finding(
-                    (*path, key), line, column, f"{prefix}unknown key {key!r} (expected one of: {expected})"
+                    (*path, key),
+                    line,
+                    column,
+                    f"{prefix}unknown key {shorten(repr(key), 80)} (expected one of: {expected})",
                 )
             )
     return found
