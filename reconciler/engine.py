@@ -17,7 +17,7 @@ from typing import Any
 from reconciler.client import ClientOptions, GoodDataClient
 from reconciler.config import Config
 from reconciler.errors import ConfigError, ReconcilerError, StalePlanError
-from reconciler.layout import RenderOptions, render, render_with_notes, to_state
+from reconciler.layout import RenderOptions, canonical, render, render_with_notes, to_state
 from reconciler.plan import DeletionLimits, Plan, PlanContext, make_plan
 from reconciler.source import load_state
 from reconciler.source.model import DesiredState
@@ -98,8 +98,8 @@ class Session:
         )
 
     def live(self) -> dict[str, Any]:
-        """GET the live layout document."""
-        return self.client.get_layout()
+        """GET the live layout document, canonical (render, diff and digest then skip normalizing it)."""
+        return canonical(self.client.get_layout())
 
     def plan_context(self, notes: tuple[str, ...] = ()) -> PlanContext:
         manage_users: set[str] = set()

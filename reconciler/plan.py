@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from reconciler.diff import FieldChange, created_fields, field_changes
 from reconciler.errors import StateError
+from reconciler.gcpause import paused_gc
 from reconciler.guards import DeletionLimits, check_guards
 from reconciler.layout import canonical, digest
 from reconciler.plan_warnings import plan_warnings
@@ -255,10 +256,11 @@ def make_plan(
     live: Mapping[str, Any], desired: Mapping[str, Any], *, target: str, context: PlanContext
 ) -> Plan:
     """Compare the live and desired documents (canonicalized first) and plan the changes."""
-    live_c, desired_c = canonical(live), canonical(desired)
-    changes = diff_documents(live_c, desired_c)
-    live_digest = digest(live_c, is_canonical=True)
-    desired_digest = digest(desired_c, is_canonical=True)
+    with paused_gc():
+        live_c, desired_c = canonical(live), canonical(desired)
+        changes = diff_documents(live_c, desired_c)
+        live_digest = digest(live_c, is_canonical=True)
+        desired_digest = digest(desired_c, is_canonical=True)
     return Plan(
         target=target,
         changes=changes,

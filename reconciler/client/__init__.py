@@ -26,6 +26,7 @@ from reconciler.client.hosts import normalize_host
 from reconciler.client.options import ClientOptions, RetryPolicy
 from reconciler.client.retry import RETRY_STATUSES, Attempts, BoundedRetry, describe_error
 from reconciler.errors import ApiError, ConfigError, TransportError
+from reconciler.gcpause import paused_gc
 
 log = logging.getLogger("reconciler.client")
 
@@ -207,7 +208,8 @@ class GoodDataClient:
         resp = self._send(method, path, what)
         content_type = resp.headers.get("Content-Type", "(none)")
         try:
-            return json.loads(resp.content)
+            with paused_gc():  # a 100,000-user layout is ~1.5 million containers
+                return json.loads(resp.content)
         except ValueError as e:
             head = resp.content[:60].decode("utf-8", "replace")
             kind = "truncated or invalid JSON" if "json" in content_type.lower() else "not JSON"

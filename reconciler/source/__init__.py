@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import StateError
+from reconciler.gcpause import paused_gc
 from reconciler.source.files import StateFile, read_state_file, state_files
 from reconciler.source.model import DesiredState, Entry, Kind, Location
 from reconciler.source.problem import Problem, Severity
@@ -50,6 +51,11 @@ class Validation:
 
 def validate_state(config: Config, *, strict: bool = False) -> Validation:
     """Read every state file and check it; bad input becomes problems, never an exception."""
+    with paused_gc():
+        return _validate(config)
+
+
+def _validate(config: Config) -> Validation:
     problems: list[Problem] = []
     files: list[StateFile] = []
     if not config.state_dir.is_dir():
