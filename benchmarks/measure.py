@@ -1,0 +1,146 @@
+"""Running one measured step in a fresh process (wall time, peak RSS) and the emulator as its own process."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PYTHON = sys.executable
+TOKEN = "YWRtaW46Ym9vdHN0cmFwOmFkbWluMTIz"  # the emulator's default (Community Edition) token
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One process: wall seconds from spawn to exit, its peak RSS in MiB, exit code and output."""
+
+    seconds: float
+    rss_mib: float
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def check(self, what: str, ok: Sequence[int] = (0,)) -> Measurement:
+        """Raise with the process's stderr when it exited with a code outside `ok`."""
+        if self.returncode not in ok:
+            raise RuntimeError(f"{what} exited {self.returncode}:\n{self.stderr[-3000:]}")
+        return self
+
+
+def run(
+    args: Sequence[str], *, cwd: Path, env: dict[str, str] | None = None, timeout: float = 3600
+) -> Measurement:
+    """Run `args` in a fresh process; wall time and peak RSS (ru_maxrss of exactly this child, via wait4)."""
+    out_path, err_path = cwd / ".bench-stdout", cwd / ".bench-stderr"
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(list(args), cwd=cwd, env=env, stdout=out, stderr=err)  # noqa: S603
+        deadline = started + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.005)
+        seconds = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    stdout = out_path.read_text(encoding="utf-8", errors="replace")
+    stderr = err_path.read_text(encoding="utf-8", errors="replace")
+    out_path.unlink()
+    err_path.unlink()
+    return Measurement(seconds, usage.ru_maxrss / 1024, proc.returncode, stdout, stderr)
+
+
+def bench_env(**extra: str) -> dict[str, str]:
+    """The environment for measured processes: the bench token, no color, plus `extra`."""
+    env = dict(os.environ)
+    env.update(BENCH_TOKEN=TOKEN, NO_COLOR="1", PYTHONHASHSEED="0")
+    env.pop("GOODDATA_HOST", None)
+    env.pop("GOODDATA_TOKEN", None)
+    env.update(extra)
+    return env
+
+
+@dataclass(frozen=True)
+class RunningEmulator:
+    """An emulator process and the URL it printed."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+
+@contextmanager
+def emulator(
+    workdir: Path, *, certfile: Path | None = None, keyfile: Path | None = None
+) -> Iterator[RunningEmulator]:
+    """`python -m reconciler emulator --port 0` as a separate process (in memory); stopped on exit."""
+    args = [PYTHON, "-m", "reconciler", "emulator", "--port", "0"]
+    if certfile is not None:
+        args += ["--certfile", str(certfile)]
+    if keyfile is not None:
+        args += ["--keyfile", str(keyfile)]
+    proc = subprocess.Popen(args, cwd=workdir, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)  # noqa: S603
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline().decode().strip()
+        if not first.startswith("listening on "):
+            raise RuntimeError(f"emulator did not start: {first!r}")
+        yield RunningEmulator(first.split()[-1], proc)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()
+
+
+def make_certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, made now with the openssl CLI."""
+    if shutil.which("openssl") is None:
+        raise RuntimeError("openssl is not on PATH: cannot make the emulator's TLS certificate")
+    cert, key = directory / "emulator.crt", directory / "emulator.key"
+    subprocess.run(  # noqa: S603
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        + ["-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"]
+        + ["-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return cert, key
+
+
+def machine() -> dict[str, Any]:
+    """nproc, CPU model, RAM, Python version and OS of this machine."""
+    cpu = "unknown"
+    with open("/proc/cpuinfo", encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    ram_kib = 0
+    with open("/proc/meminfo", encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("MemTotal:"):
+                ram_kib = int(line.split()[1])
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gib": round(ram_kib / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.release()}",
+    }

@@ -1,0 +1,200 @@
+"""The harness's Markdown report: the machine, the table, the targets of issue #7 as ratios with pass/fail."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+RTT = 0.050  # a realistic round trip to a GoodData Cloud region, seconds
+
+ROWS = (
+    ("validate", "reconciler validate (cold)"),
+    ("validate_warm", "reconciler validate (warm parse cache)"),
+    ("plan_nochange", "reconciler plan, no changes (cold)"),
+    ("plan_nochange_warm", "reconciler plan, no changes (warm)"),
+    ("plan_changed", "reconciler plan, 1% changed (cold)"),
+    ("plan_changed_warm", "reconciler plan, 1% changed (warm)"),
+    ("apply_changed", "reconciler apply, 1% changed (cold)"),
+    ("plan_after_apply", "reconciler plan after the apply (warm)"),
+    ("import", "reconciler import"),
+    ("floor", "floor: PyYAML C loader + json.loads (process)"),
+    ("naive", "naive: DeepDiff(live, desired, ignore_order=True) (process)"),
+)
+
+
+def _s(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f} s"
+
+
+def _get(sizes: dict[str, Any], size: int, step: str, key: str = "seconds") -> Any:
+    return sizes.get(str(size), {}).get(step, {}).get(key)
+
+
+def naive_projection(sizes: dict[str, Any], target: int) -> float | None:
+    """DeepDiff time at `target` users, extrapolated from the two largest measured sizes (power law)."""
+    measured = sorted((int(n), s["naive"]["deepdiff"]) for n, s in sizes.items() if "naive" in s)
+    if len(measured) < 2:
+        return None
+    (n1, t1), (n2, t2) = measured[-2], measured[-1]
+    exponent = math.log(t2 / t1) / math.log(n2 / n1)
+    return t2 * (target / n2) ** exponent
+
+
+def _verdict(ok: bool | None) -> str:
+    return "–" if ok is None else ("**pass**" if ok else "**FAIL**")
+
+
+def targets(results: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
+    """(target, measured, ratio, passed) for each target the run has the data for."""
+    sizes = results["sizes"]
+    out: list[tuple[str, str, str, bool | None]] = []
+    big = 100_000 if "100000" in sizes else max((int(n) for n in sizes), default=0)
+    plan, floor = _get(sizes, big, "plan_changed"), _get(sizes, big, "floor")
+    if plan and floor:
+        warm = _get(sizes, big, "plan_changed_warm")
+        out.append(
+            (
+                f"1. plan of {big:,} users, 1% changed, end to end (cold) ≤ 2× the floor",
+                f"plan {plan:.2f} s (warm {warm:.2f} s), floor {floor:.2f} s",
+                f"{plan / floor:.2f}×",
+                plan / floor <= 2,
+            )
+        )
+    plan10, naive10 = _get(sizes, 10_000, "plan_changed"), _get(sizes, 10_000, "naive", "deepdiff")
+    if plan10 and naive10:
+        out.append(
+            (
+                "2. at 10,000 users plan ≥ 50× faster than whole-document DeepDiff",
+                f"DeepDiff {naive10:.2f} s, plan {plan10:.2f} s",
+                f"{naive10 / plan10:.1f}×",
+                naive10 / plan10 >= 50,
+            )
+        )
+    p = results.get("pipelines")
+    if p:
+        theirs, ours = p["pipelines"]["create"]["seconds"], p["reconciler"]["create"]["seconds"]
+        out.append(
+            (
+                f"3. creating {p['users']:,} users ≥ 50× faster than gooddata-pipelines (same emulator)",
+                f"pipelines {theirs:.1f} s, reconciler {ours:.2f} s",
+                f"{theirs / ours:.1f}×",
+                theirs / ours >= 50,
+            )
+        )
+    rss = _get(sizes, big, "plan_changed", "rss_mib")
+    if rss:
+        out.append(
+            (
+                f"4a. peak RSS of plan at {big:,} users < 1 GiB",
+                f"{rss:.0f} MiB",
+                f"{rss / 1024:.2f} GiB",
+                rss < 1024,
+            )
+        )
+    for step, name in (("validate", "validate"), ("plan_changed", "plan (1% changed)")):
+        a, b = _get(sizes, 10_000, step), _get(sizes, 100_000, step)
+        if a and b:
+            out.append(
+                (
+                    f"4b. {name} scales linearly: 10k → 100k ≤ 12×",
+                    f"{a:.2f} s → {b:.2f} s",
+                    f"{b / a:.1f}×",
+                    b / a <= 12,
+                )
+            )
+    put = sizes.get(str(big), {}).get("emulator_put")
+    if put:
+        out.append(
+            (
+                f"5. emulator stores a {big:,}-user PUT ≤ 2× json.loads of its body",
+                f"PUT {put['seconds']:.2f} s, json.loads {put['json_loads']:.2f} s",
+                f"{put['seconds'] / put['json_loads']:.2f}×",
+                put["seconds"] / put["json_loads"] <= 2,
+            )
+        )
+    return out
+
+
+def _requests(counts: dict[str, int]) -> int:
+    return sum(counts.values())
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The whole report."""
+    m, sizes = results["machine"], results["sizes"]
+    names = sorted(sizes, key=int)
+    lines = [
+        f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gib']} GiB RAM, Python {m['python']}, {m['os']}.",
+        f"Command: `{results['command']}` (total {results.get('total_seconds', 0):.0f} s).",
+        "",
+        "| step | " + " | ".join(f"{int(n):,} users" for n in names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+    for key, label in ROWS:
+        cells = []
+        for n in names:
+            step = sizes[n].get(key)
+            cells.append("–" if step is None else f"{step['seconds']:.2f} s, {step['rss_mib']:.0f} MiB")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    projected = naive_projection(sizes, 100_000)
+    if "100000" in sizes and "naive" not in sizes["100000"] and projected is not None:
+        lines[-1] = lines[-1][: lines[-1].rfind("|", 0, -1)] + f"| ~{projected:.0f} s (**projection**) |"
+    for key, label in (("yaml", "floor: C loader only"), ("json", "floor: json.loads of the live document")):
+        lines.append(
+            f"| {label} | " + " | ".join(_s(sizes[n].get("floor", {}).get(key)) for n in names) + " |"
+        )
+    lines.append(
+        "| naive: DeepDiff alone | "
+        + " | ".join(_s(sizes[n].get("naive", {}).get("deepdiff")) for n in names)
+        + " |"
+    )
+    lines.append(
+        "| emulator: PUT of the whole layout | "
+        + " | ".join(_s(sizes[n].get("emulator_put", {}).get("seconds")) for n in names)
+        + " |"
+    )
+    lines.append(
+        "| json.loads of that PUT body | "
+        + " | ".join(_s(sizes[n].get("emulator_put", {}).get("json_loads")) for n in names)
+        + " |"
+    )
+    lines.append(
+        "| state files / live document | "
+        + " | ".join(f"{sizes[n]['state_mib']} MiB / {sizes[n]['live_mib']} MiB" for n in names)
+        + " |"
+    )
+    lines.append(
+        "| plan after apply (must be empty) | "
+        + " | ".join(sizes[n]["plan_after_apply"]["summary"].split(".")[0] for n in names)
+        + " |"
+    )
+    p = results.get("pipelines")
+    if p:
+        lines += [
+            "",
+            f"Creating {p['users']:,} users, then changing {p['changed_users']:,} of them, each side on a "
+            "fresh TLS emulator (groups seeded):",
+            "",
+            "| side | create | requests | at 50 ms RTT | change 1% | requests | at 50 ms RTT |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for name, label in (
+            ("pipelines", "gooddata-pipelines full_load"),
+            ("reconciler", "reconciler apply"),
+        ):
+            row = [label]
+            for run in ("create", "change"):
+                r = p[name][run]
+                n = _requests(r["requests"])
+                row += [f"{r['seconds']:.2f} s", f"{n:,}", f"{r['seconds'] + n * RTT:.1f} s"]
+            lines.append("| " + " | ".join(row) + " |")
+        lines.append("")
+        lines.append(
+            f"Both sides end with the same users: {'yes' if p['same_users'] else 'NO'}"
+            + ("" if p["same_users"] else f" (e.g. {', '.join(p['differing_users'])})")
+            + "."
+        )
+    lines += ["", "| target | measured | ratio | result |", "|---|---|---:|---|"]
+    for name, measured, ratio, ok in targets(results):
+        lines.append(f"| {name} | {measured} | {ratio} | {_verdict(ok)} |")
+    return "\n".join(lines) + "\n"
