@@ -37,7 +37,7 @@ def naive_projection(sizes: dict[str, Any], target: int) -> float | None:
         return None
     (n1, t1), (n2, t2) = measured[-2], measured[-1]
     exponent = math.log(t2 / t1) / math.log(n2 / n1)
-    return t2 * (target / n2) ** exponent
+    return float(t2 * (target / n2) ** exponent)
 
 
 def _verdict(ok: bool | None) -> str:

@@ -1,0 +1,123 @@
+"""CI smoke test of the performance harness (issue #7): a 1,000-user run works end to end and is correct.
+
+No timing is asserted: the numbers depend on the machine. What must hold is that every step ran, the
+reconciler's results are right (the 1% change is planned, the plan after the apply is empty, both provisioning
+sides reach the same users) and the report has its table and targets.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks import generate
+from benchmarks.report import naive_projection
+from benchmarks.run import main
+
+pytest.importorskip("gooddata_pipelines", reason="gooddata-pipelines is not installed")
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not on PATH; the pipelines comparison needs a TLS certificate")
+    tmp = tmp_path_factory.mktemp("bench")
+    report = tmp / "report.md"
+    data = main(
+        [
+            "--sizes",
+            "1000",
+            "--pipelines-users",
+            "30",
+            "--workdir",
+            str(tmp / "work"),
+            "--json",
+            str(tmp / "r.json"),
+            "--markdown",
+            str(report),
+        ]
+    )
+    assert json.loads((tmp / "r.json").read_text()) == data
+    return data, report.read_text()
+
+
+def test_every_step_ran_in_its_own_process(results: tuple[dict[str, Any], str]) -> None:
+    size = results[0]["sizes"]["1000"]
+    steps = [
+        "validate",
+        "validate_warm",
+        "plan_nochange",
+        "plan_nochange_warm",
+        "plan_changed",
+        "plan_changed_warm",
+        "apply_changed",
+        "plan_after_apply",
+        "import",
+        "floor",
+        "naive",
+    ]
+    for step in steps:
+        assert size[step]["seconds"] > 0, step
+        assert 10 < size[step]["rss_mib"] < 1024, step
+    assert size["floor"]["yaml"] > 0 and size["floor"]["json"] > 0
+    assert size["emulator_put"]["json_loads"] > 0 and size["emulator_put"]["bytes"] > 100_000
+
+
+def test_the_reconciler_results_are_correct(results: tuple[dict[str, Any], str]) -> None:
+    size = results[0]["sizes"]["1000"]
+    assert (size["users"], size["groups"], size["changed_users"]) == (1000, 20, 10)
+    assert size["plan_changed"]["summary"] == "Plan: 0 to add, 10 to change, 0 to destroy."
+    assert size["plan_after_apply"]["summary"] == "No changes. The organization matches the state."
+    # a plan reads the profile, the layout and the organization permissions; an apply writes once
+    assert sum(size["plan_changed"]["requests"].values()) <= 4
+    assert size["apply_changed"]["requests"].get("PUT") == 1
+    assert size["naive"]["reported"] > 0  # DeepDiff saw the changes too
+
+
+def test_pipelines_and_the_reconciler_reach_the_same_users(results: tuple[dict[str, Any], str]) -> None:
+    p = results[0]["pipelines"]
+    assert p["same_users"], p["differing_users"]
+    assert p["reconciler"]["create"]["requests"].get("PUT") == 1
+    assert sum(p["pipelines"]["create"]["requests"].values()) > 30  # at least one request per user
+
+
+def test_the_report_has_the_table_and_the_targets(results: tuple[dict[str, Any], str]) -> None:
+    text = results[1]
+    assert "| reconciler plan, 1% changed (cold) |" in text
+    assert "| gooddata-pipelines full_load |" in text
+    assert "1. plan of 1,000 users" in text and "4a. peak RSS" in text and "5. emulator stores" in text
+    assert "Machine: " in text and "Command: `python -m benchmarks.run --sizes 1000" in text
+
+
+def test_the_naive_projection_follows_the_measured_power_law() -> None:
+    sizes = {"1000": {"naive": {"deepdiff": 1.0}}, "10000": {"naive": {"deepdiff": 20.0}}}
+    assert naive_projection(sizes, 100_000) == pytest.approx(400.0)
+    assert naive_projection({"1000": sizes["1000"]}, 100_000) is None
+
+
+def test_generated_organizations_have_the_specified_shape(tmp_path: Path) -> None:
+    org = generate.organization(5000)
+    assert len(org.groups) == 100
+    ids = {g["id"] for g in org.groups}
+    by_id = {g["id"]: g for g in org.groups}
+    levels = {len(_ancestors(by_id, g)) for g in ids}
+    assert levels == {0, 1, 2}  # three levels: top, middle, leaf
+    assert all(1 <= len(u["userGroups"]) <= 3 and set(u["userGroups"]) <= ids for u in org.users)
+    new = generate.changed(org)
+    assert len(generate.changed_ids(org, new)) == 50
+    generate.write_state(org, tmp_path)
+    files = sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / "state").rglob("*.yaml"))
+    assert len(files) == 21 and files[0] == "state/groups.yaml"
+
+
+def _ancestors(groups: dict[str, Any], gid: str) -> list[str]:
+    out: list[str] = []
+    current = groups[gid]
+    while current.get("parents"):
+        out.append(current["parents"][0])
+        current = groups[current["parents"][0]]
+    return out
