@@ -16,7 +16,7 @@ from typing import Any
 
 from reconciler.client import ClientOptions, GoodDataClient
 from reconciler.config import Config
-from reconciler.errors import ConfigError, ReconcilerError, StalePlanError
+from reconciler.errors import ConfigError, ReconcilerError, StalePlanError, StateError
 from reconciler.layout import RenderOptions, canonical, render, render_with_notes, to_state
 from reconciler.plan import DeletionLimits, Plan, PlanContext, make_plan
 from reconciler.source import load_state
@@ -122,6 +122,7 @@ class Session:
         """Plan the change from the live organization to the desired state."""
         live = self.live()
         rendered = render_with_notes(state, live, self.render_options())
+        _refuse_carried_cycle(state, rendered.document)
         return self._plan(live, rendered.document, rendered.notes)
 
     def plan_document(self, desired: Mapping[str, Any]) -> Plan:
@@ -144,6 +145,43 @@ class Session:
     def import_state(self) -> dict[str, list[dict[str, Any]]]:
         """The live organization in the state files' shape."""
         return to_state(self.live(), self.render_options())
+
+
+def _refuse_carried_cycle(state: DesiredState, document: Mapping[str, Any]) -> None:
+    """Refuse a cycle that a group's carried-over live `parents` close with declared ones.
+
+    Validation cannot see this (it needs the live organization) and the server would refuse the PUT after the
+    backup commit, so say it here, before anything is written.
+    """
+    parents = {g["id"]: [p["id"] for p in g.get("parents") or ()] for g in document.get("userGroups", ())}
+    mark = {gid: 0 for gid in parents}  # 0 unvisited, 1 on the path, 2 done
+    for start in sorted(parents):
+        if mark[start]:
+            continue
+        path, stack = [start], [iter(parents[start])]
+        mark[start] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                mark[path.pop()] = 2
+                stack.pop()
+            elif mark.get(nxt) == 1:
+                cycle = path[path.index(nxt) :] + [nxt]
+                carried = [
+                    g for g in cycle[:-1] if g not in state.groups or not state.groups[g].owns("parents")
+                ]
+                where = "; ".join(
+                    f"{state.groups[g].location}: group {g}" for g in cycle[:-1] if g in state.groups
+                )
+                raise StateError(
+                    "invalid state: group parents form a cycle once the live parents of "
+                    f"{', '.join(carried) or 'the undeclared groups'} are carried over: "
+                    f"{' -> '.join(cycle)}; declare `parents` on those groups ({where})"
+                )
+            elif mark.get(nxt) == 0:
+                mark[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(parents[nxt]))
 
 
 @contextmanager

@@ -216,6 +216,24 @@ def test_worst_inputs_validate_within_one_gigabyte(tmp_path: Path, name: str) ->
     assert "MemoryError" not in output
 
 
+def test_a_cycle_closed_by_carried_over_live_parents_is_refused_before_writing(
+    tmp_path: Path, emu: Emulator
+) -> None:
+    refs = [{"id": "g0", "type": "userGroup"}]
+    emu.replace_document(
+        {**seeded(), "userGroups": [{"id": "adminGroup"}, {"id": "g0"}, {"id": "g1", "parents": refs}]}
+    )
+    emu.clear_request_log()
+    repo = Repo(tmp_path / "org", emu, TOKEN).setup()
+    (repo.root / G).write_text("groups:\n  - id: g1\n  - id: g0\n    parents: [g1]\n")
+    result = repo.run("apply", "--auto-approve")
+    assert result.exit_code == 3, result.output
+    assert "cycle once the live parents of g1 are carried over" in result.stderr
+    assert "state/groups.yaml:2:5: group g1" in result.stderr
+    assert not [r for r in emu.request_log if r.method != "GET"]
+    assert not repo.backup_file.exists()
+
+
 def test_utf8_bom_with_a_valid_file_is_accepted(tmp_path: Path, emu: Emulator) -> None:
     repo = Repo(tmp_path / "org", emu, TOKEN).setup()
     (repo.root / G).write_bytes(b"\xef\xbb\xbf" + GROUPS)

@@ -11,13 +11,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reconciler.apply import ApplyOptions, apply_plan
 from reconciler.config import Config, MaxDeletions, Policy
 from reconciler.emulator import Emulator
 from reconciler.engine import Session, TargetChoice, load_desired, open_session
+from reconciler.errors import StateError
 from reconciler.importer import write_state
 from reconciler.layout import canonical, render
 from reconciler.source.model import DesiredState, Entry, Location
@@ -44,9 +45,10 @@ def groups(draw: st.DrawFn) -> list[dict[str, Any]]:
         group: dict[str, Any] = {"id": gid}
         if draw(st.booleans()):
             group["name"] = draw(st.sampled_from(["Team", "Ops", "Ünïcode ✓", ""]))
-        # `parents` is always declared: an omitted one is carried over from live, and a carried-over parent
-        # can close a cycle with a declared one (the server then refuses the PUT; see the README fragment).
-        group["parents"] = draw(st.lists(st.sampled_from(ids[:i]), unique=True)) if i else []
+        parents = draw(st.lists(st.sampled_from(ids[:i]), unique=True)) if i else []
+        # An omitted `parents` is not managed: the live one is carried over (tested separately below).
+        if parents or draw(st.booleans()):
+            group["parents"] = parents
         out.append(group)
     return out
 
@@ -138,6 +140,7 @@ def ids(doc: dict[str, Any], key: str) -> set[str]:
     return {e["id"] for e in doc[key]}
 
 
+CYCLES: list[int] = []
 NO_COMMIT = ApplyOptions(commit=False, lock_wait=0)
 
 
@@ -146,11 +149,25 @@ def test_apply_then_plan_is_empty_and_nothing_declared_or_protected_is_lost(tmp_
 
         @SETTINGS
         @given(live=states(), desired=states(), ignored=st.lists(st.sampled_from(IGNORED), unique=True))
+        @example(  # g1 keeps its live parent g0 (parents omitted), and g0 declares g1: a cycle
+            live={"groups": [{"id": "g0"}, {"id": "g1", "parents": ["g0"]}], "users": []},
+            desired={"groups": [{"id": "g1"}, {"id": "g0", "parents": ["g1"]}], "users": []},
+            ignored=[],
+        )
         def check(live: dict[str, Any], desired: dict[str, Any], ignored: list[str]) -> None:
             before = to_layout(live, ignored)
             emu.replace_document(before)
             state = to_desired(desired)
-            apply_plan(session, session.plan_state(state), NO_COMMIT)
+            emu.clear_request_log()
+            try:
+                plan = session.plan_state(state)
+            except StateError as e:
+                # Carried-over live parents close a cycle with declared ones: refused before any write.
+                assert "cycle once the live parents of" in str(e)
+                assert not [r for r in emu.request_log if r.method == "PUT"]
+                CYCLES.append(1)
+                return
+            apply_plan(session, plan, NO_COMMIT)
             after = emu.document()
             assert not session.plan_state(state).has_changes
             users_after = ids(after, "users")
@@ -166,6 +183,7 @@ def test_apply_then_plan_is_empty_and_nothing_declared_or_protected_is_lost(tmp_
                 assert users_after == {"admin"} | {u["id"] for u in desired["users"]}  # prune: nothing else
 
         check()
+        assert CYCLES, "the generator should produce some carried-over cycles"
 
 
 def test_import_then_plan_is_empty(tmp_path: Path) -> None:
