@@ -12,9 +12,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from deepdiff import DeepDiff
-from deepdiff.helper import notpresent
-
 
 @dataclass(frozen=True)
 class FieldChange:
@@ -55,6 +52,11 @@ def _path(prefix: str, steps: list[Any]) -> str:
 
 
 def _nested(prefix: str, old: Any, new: Any) -> Iterator[FieldChange]:
+    # Imported here: deepdiff (with pydantic) costs ~0.15 s of every command's start, and most plans
+    # never get here (memberships, permissions, settings and scalars are compared without it).
+    from deepdiff import DeepDiff
+    from deepdiff.helper import notpresent
+
     tree = DeepDiff(old, new, view="tree", verbose_level=2)
     found: list[FieldChange] = []
     for levels in tree.values():

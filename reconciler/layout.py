@@ -102,7 +102,7 @@ def canonical(doc: Mapping[str, Any]) -> Canonical:
     """The document as the server normalizes it (new dicts, input untouched; a Canonical comes back as is)."""
     if type(doc) is Canonical:
         return doc
-    with paused_gc():
+    with paused_gc(freeze=True):
         groups = [canonical_group(g) for g in doc.get("userGroups") or ()]
         users = [canonical_user(u) for u in doc.get("users") or ()]
     groups.sort(key=lambda e: e["id"])
@@ -181,7 +181,7 @@ def render_with_notes(
     desired: DesiredState, live: Mapping[str, Any] | None, options: RenderOptions
 ) -> RenderResult:
     """Render the desired document (canonical) and the notes explaining entities kept against prune."""
-    with paused_gc():
+    with paused_gc(freeze=True):
         return _render(desired, live, options)
 
 

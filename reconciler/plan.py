@@ -256,7 +256,7 @@ def make_plan(
     live: Mapping[str, Any], desired: Mapping[str, Any], *, target: str, context: PlanContext
 ) -> Plan:
     """Compare the live and desired documents (canonicalized first) and plan the changes."""
-    with paused_gc():
+    with paused_gc(freeze=True):
         live_c, desired_c = canonical(live), canonical(desired)
         changes = diff_documents(live_c, desired_c)
         live_digest = digest(live_c, is_canonical=True)

@@ -208,7 +208,7 @@ class GoodDataClient:
         resp = self._send(method, path, what)
         content_type = resp.headers.get("Content-Type", "(none)")
         try:
-            with paused_gc():  # a 100,000-user layout is ~1.5 million containers
+            with paused_gc(freeze=True):  # a 100,000-user layout is ~1.5 million containers
                 return json.loads(resp.content)
         except ValueError as e:
             head = resp.content[:60].decode("utf-8", "replace")

@@ -13,7 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from reconciler.emulator import entities, rules, workspaces
 from reconciler.emulator.faults import Fault
-from reconciler.emulator.store import encode, paused_gc
+from reconciler.emulator.store import encode
+from reconciler.gcpause import paused_gc
 
 if TYPE_CHECKING:
     from reconciler.emulator.server import Emulator

@@ -51,7 +51,7 @@ class Validation:
 
 def validate_state(config: Config, *, strict: bool = False) -> Validation:
     """Read every state file and check it; bad input becomes problems, never an exception."""
-    with paused_gc():
+    with paused_gc(freeze=True):
         return _validate(config)
 
 
