@@ -23,7 +23,6 @@ from benchmarks.report import markdown
 
 LAYOUT = "/api/v1/layout/usersAndUserGroups"
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
-CACHE = Path(".reconciler") / "cache"
 
 
 def _step(m: Measurement, **extra: Any) -> dict[str, Any]:
@@ -34,12 +33,9 @@ def reconciler(
     project: Path,
     *args: str,
     ok: tuple[int, ...] = (0,),
-    cold: bool = False,
     extra_env: dict[str, str] | None = None,
 ) -> tuple[Measurement, dict[str, int]]:
-    """One reconciler CLI run in `project` (counted requests); `cold` first deletes the parse cache."""
-    if cold:
-        shutil.rmtree(project / CACHE, ignore_errors=True)
+    """One reconciler CLI run in `project`, with its requests counted (benchmarks.counted)."""
     counts_file = project / ".bench-counts.json"
     counts_file.unlink(missing_ok=True)
     env = bench_env(BENCH_COUNTS=str(counts_file), **(extra_env or {}))
@@ -93,19 +89,13 @@ def bench_size(size: int, work: Path, naive_max: int) -> dict[str, Any]:
             "bytes": loads["bytes"],
         }
         out["live_mib"] = round(len(live.content) / 2**20, 1)
-        m, _ = reconciler(base, "validate", cold=True)
-        out["validate"] = _step(m)
         m, _ = reconciler(base, "validate")
-        out["validate_warm"] = _step(m)
-        m, c = reconciler(base, "plan", "--detailed-exitcode", cold=True)
-        out["plan_nochange"] = _step(m, requests=c)
+        out["validate"] = _step(m)
         m, c = reconciler(base, "plan", "--detailed-exitcode")
-        out["plan_nochange_warm"] = _step(m, requests=c)
-        m, c = reconciler(changed, "plan", "--detailed-exitcode", ok=(2,), cold=True)
-        out["plan_changed"] = _step(m, requests=c, summary=m.stdout.strip().splitlines()[-1])
+        out["plan_nochange"] = _step(m, requests=c)
         m, c = reconciler(changed, "plan", "--detailed-exitcode", ok=(2,))
-        out["plan_changed_warm"] = _step(m, requests=c)
-        m, c = reconciler(changed, "apply", "--auto-approve", "--no-commit", cold=True)
+        out["plan_changed"] = _step(m, requests=c, summary=m.stdout.strip().splitlines()[-1])
+        m, c = reconciler(changed, "apply", "--auto-approve", "--no-commit")
         out["apply_changed"] = _step(m, requests=c)
         # correctness: after the apply, the plan is empty (exit 0 with --detailed-exitcode)
         m, c = reconciler(changed, "plan", "--detailed-exitcode")
@@ -114,6 +104,8 @@ def bench_size(size: int, work: Path, naive_max: int) -> dict[str, Any]:
         out["import"] = _step(m, requests=c)
     m, floor = side("floor", str(changed), str(d / "live.json"), cwd=d)
     out["floor"] = _step(m, yaml=round(floor["yaml"], 3), json=round(floor["json"], 3))
+    m, stage = side("plandiff", str(d / "live.json"), str(desired), cwd=d)
+    out["plandiff"] = _step(m, make_plan=round(stage["make_plan"], 3), changes=stage["changes"])
     if size <= naive_max:
         m, naive = side("naive", str(d / "live.json"), str(desired), cwd=d)
         out["naive"] = _step(m, deepdiff=round(naive["deepdiff"], 3), reported=naive["reported"])
@@ -180,7 +172,6 @@ def bench_pipelines(size: int, work: Path) -> dict[str, Any]:
                 "--no-commit",
                 "--ca-bundle",
                 str(cert),
-                cold=True,
                 extra_env=tls_env,
             )
             sides[name] = {"seconds": round(m.seconds, 3), "rss_mib": round(m.rss_mib, 1), "requests": c}

@@ -4,6 +4,7 @@ Every kind prints one JSON object on stdout with its own inner timings (seconds)
 - `floor DIR LIVE`: PyYAML's C loader on every state file under DIR/state, then `json.loads` of LIVE's bytes;
 - `loads FILE`: `json.loads` of a file's bytes (what the emulator's PUT is compared with);
 - `naive LIVE DESIRED`: `DeepDiff(live, desired, ignore_order=True)` over the two whole documents;
+- `plandiff LIVE DESIRED`: the reconciler's comparison stage (`make_plan`) over the same two documents;
 - `pipelines URL USERS_JSON`: gooddata-pipelines `UserProvisioner.full_load` of the users in USERS_JSON
   (a list of full loads: the first creates, the next ones change), counting requests client-side.
 """
@@ -50,6 +51,16 @@ def naive(live: Path, desired: Path) -> dict[str, Any]:
     return {"deepdiff": time.perf_counter() - started, "reported": sum(len(v) for v in result.values())}
 
 
+def plandiff(live: Path, desired: Path) -> dict[str, Any]:
+    """The reconciler's design on the naive side's inputs: canonical forms, keyed compare, detail, digests."""
+    from reconciler.plan import PlanContext, make_plan
+
+    a, b = json.loads(live.read_bytes()), json.loads(desired.read_bytes())
+    started = time.perf_counter()
+    plan = make_plan(a, b, target="bench", context=PlanContext())
+    return {"make_plan": time.perf_counter() - started, "changes": len(plan.changes)}
+
+
 def pipelines(url: str, loads_file: Path) -> dict[str, Any]:
     """gooddata-pipelines full loads against the emulator, timed and counted one by one."""
     from benchmarks import counted
@@ -93,6 +104,8 @@ def main(argv: list[str]) -> None:
         result = loads(Path(args[0]))
     elif kind == "naive":
         result = naive(Path(args[0]), Path(args[1]))
+    elif kind == "plandiff":
+        result = plandiff(Path(args[0]), Path(args[1]))
     elif kind == "pipelines":
         result = pipelines(args[0], Path(args[1]))
     else:
