@@ -102,5 +102,21 @@ def field_changes(old: Mapping[str, Any], new: Mapping[str, Any], membership: st
 
 
 def created_fields(entity: Mapping[str, Any], membership: str) -> tuple[FieldChange, ...]:
-    """The fields of a new entity as changes from nothing (empty lists left out)."""
-    return field_changes({}, {k: v for k, v in entity.items() if v != []}, membership)
+    """The fields of a new entity as changes from nothing (empty lists left out).
+
+    The same result as `field_changes({}, entity, membership)` without its comparisons: creating 10,000
+    users calls this 10,000 times.
+    """
+    out: list[FieldChange] = []
+    for key in sorted(entity):
+        value = entity[key]
+        if key == "id" or value is None or value == []:
+            continue
+        if key in (membership, "permissions") and _list_of_dicts(value):
+            out.append(FieldChange(key, added=tuple(sorted(_labels(key, value)))))
+        elif key == "settings" and _list_of_dicts(value):
+            settings = _settings(value)
+            out.extend(FieldChange(f"settings[{sid}]", new=settings[sid]) for sid in sorted(settings))
+        else:
+            out.append(FieldChange(key, new=value))
+    return tuple(out)

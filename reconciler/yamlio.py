@@ -345,12 +345,16 @@ def load_marked(data: bytes) -> MarkedDocument:
     """Parse one YAML document into plain data with positions; YamlSyntaxError when unreadable."""
     text = _decode(data)
     builder = _Builder(text)
+    loader = _SafeLoader(text)
     try:
-        return builder.build(iter(yaml.parse(text, Loader=_SafeLoader)))
+        # iter(get_event, None) pulls libyaml's events without yaml.parse's generator and check_event calls
+        return builder.build(iter(loader.get_event, None))
     except yaml.YAMLError as e:
         raise _syntax_error(text, e) from e
     except RecursionError as e:  # only the pure-Python parser recurses; the bound above normally hits first
         raise YamlSyntaxError(f"nesting deeper than {MAX_DEPTH} levels", rule="yaml-depth") from e
+    finally:
+        loader.dispose()
 
 
 def load_plain(path: Path) -> Any:

@@ -29,15 +29,15 @@ class Declared:
     def field_at(self, name: str) -> Location:
         return self.entry.field_locations.get(name, self.entry.location)
 
-    def refs(self, name: str) -> Iterator[tuple[int, str, Location]]:
-        """(index, id, location) of every string item of list field `name`."""
+    def refs(self, name: str) -> Iterator[tuple[int, str, tuple[int, int]]]:
+        """(index, id, position) of every string item of list field `name` (`at` makes it a Location)."""
         value = self.item.get(name)
         if not isinstance(value, list):
             return
         positions = self.doc.item_positions(value)
         for index, ref in enumerate(value):
             if isinstance(ref, str):
-                yield index, ref, self.at(positions[index])
+                yield index, ref, positions[index]
 
 
 def _matches(value: str, globs: tuple[str, ...]) -> str | None:
@@ -86,11 +86,11 @@ def _duplicates(declared: list[Declared], kind: str, problems: list[Problem]) ->
 def _memberships(d: Declared, name: str, known: set[str], config: Config, problems: list[Problem]) -> None:
     kind = d.entry.kind
     seen: set[str] = set()
-    for _, ref, location in d.refs(name):
+    for _, ref, pos in d.refs(name):
         if ref in seen:
             problems.append(
                 Problem(
-                    location,
+                    d.at(pos),
                     "error",
                     f"{kind} {d.entry.id!r}: group {ref!r} is listed twice in {name}",
                     "duplicate-member",
@@ -101,7 +101,7 @@ def _memberships(d: Declared, name: str, known: set[str], config: Config, proble
         if ref not in known and _matches(ref, config.policy.ignore_groups) is None:
             problems.append(
                 Problem(
-                    location,
+                    d.at(pos),
                     "error",
                     f"{kind} {d.entry.id!r}: {name} names unknown group {ref!r} "
                     "(not declared, not the bootstrap group, not matched by policy.ignore.groups)",
@@ -144,7 +144,8 @@ def _cycles(groups: dict[str, Declared], problems: list[Problem]) -> None:
     """Iterative DFS over the parents graph; each back edge closes one cycle, named from its first node."""
     state: dict[str, int] = {}  # 1 = on the stack, 2 = done
     edges = {
-        gid: [(ref, loc) for _, ref, loc in d.refs("parents") if ref in groups] for gid, d in groups.items()
+        gid: [(ref, d.at(pos)) for _, ref, pos in d.refs("parents") if ref in groups]
+        for gid, d in groups.items()
     }
     for root in groups:
         if root in state:
