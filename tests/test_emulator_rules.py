@@ -324,3 +324,23 @@ def test_fast_check_agrees_with_the_schema_on_generated_documents(users: Any, gr
     doc = {"users": users, "userGroups": groups}
     schema_ok = not list(iter_violations("layout.schema.json", doc))
     assert schema_ok == (rules.check_structure(doc) == [])
+
+
+@settings(max_examples=500, deadline=None)
+@given(user=_user)
+def test_the_one_pass_normalization_of_plain_users_matches_check_and_normalize(user: Any) -> None:
+    # build_document's fast path (issue 7) must accept only users the full check passes, normalized the same
+    fast = rules._plain_normalized(user)
+    if fast is not None:
+        assert rules._plain_user(user)
+        assert list(rules.check_user("users[0]", user)) == []
+        assert fast == rules.normalize_user(user)
+        assert list(fast) == sorted(fast)
+
+
+def test_a_document_with_one_unusual_user_is_checked_like_before() -> None:
+    users = [{"id": "admin", "userGroups": [ref("adminGroup")]}, {"id": "x", "settings": [{"id": ".bad"}]}]
+    with pytest.raises(rules.InvalidDocument, match=r"users\[1\]\.settings\[0\]\.id"):
+        rules.build_document(
+            users, [{"id": "adminGroup"}], bootstrap_user="admin", bootstrap_group="adminGroup"
+        )

@@ -127,6 +127,60 @@ def _plain_user(user: Any) -> bool:
     return True
 
 
+def _plain_normalized(user: Any) -> dict[str, Any] | None:
+    """`normalize_user(user)` for a user `_plain_user` accepts, in one pass; None for any other user."""
+    if type(user) is not dict:
+        return None
+    out: dict[str, Any] = {}
+    for key, value in user.items():
+        if value is None:
+            if key == "id":
+                return None
+            continue
+        if key == "id":
+            if type(value) is not str or ID_RE.fullmatch(value) is None:
+                return None
+        elif key in _USER_STRINGS:
+            if type(value) is not str or len(value) > MAX_LEN:
+                return None
+        elif key == "userGroups":
+            if type(value) is not list:
+                return None
+            ids = set()
+            for ref in value:
+                if type(ref) is not dict or ref.get("type") != "userGroup" or not _is_id(ref.get("id")):
+                    return None
+                ids.add(ref["id"])
+            if ids:
+                out[key] = [{"id": i, "type": "userGroup"} for i in sorted(ids)]
+            continue
+        elif key in ("settings", "permissions"):
+            if type(value) is not list or value:
+                return None
+            continue
+        elif key == "systemAccount" and type(value) is not bool:
+            return None
+        out[key] = value
+    if "id" not in out:
+        return None
+    out["settings"] = []
+    out["permissions"] = []
+    return dict(sorted(out.items()))
+
+
+def _plain_users(users: Any) -> list[dict[str, Any]] | None:
+    """Every user normalized when all of them are plain (the common 100,000-user PUT), else None."""
+    if type(users) is not list:
+        return None
+    out = []
+    for user in users:
+        normalized = _plain_normalized(user)
+        if normalized is None:
+            return None
+        out.append(normalized)
+    return out
+
+
 def check_user(where: str, user: Any) -> Iterator[str]:
     """Structural problems of one DeclarativeUser."""
     if not isinstance(user, dict):
@@ -252,8 +306,9 @@ def check_semantics(doc: dict[str, Any], *, bootstrap_user: str, bootstrap_group
         for ref in u.get("userGroups", ()):
             if ref["id"] not in group_ids:
                 problems.append(f"user {u['id']!r}: unknown userGroup {ref['id']!r} in userGroups")
-        for s_id in _duplicates("setting", [s["id"] for s in u["settings"]]):
-            problems.append(f"user {u['id']!r}: {s_id}")
+        if u["settings"]:
+            for s_id in _duplicates("setting", [s["id"] for s in u["settings"]]):
+                problems.append(f"user {u['id']!r}: {s_id}")
     parents: dict[str, list[str]] = {}
     for g in groups:
         parents[g["id"]] = [p["id"] for p in g.get("parents", ())]
@@ -275,12 +330,18 @@ def check_semantics(doc: dict[str, Any], *, bootstrap_user: str, bootstrap_group
 
 def build_document(users: Any, groups: Any, *, bootstrap_user: str, bootstrap_group: str) -> dict[str, Any]:
     """Validate and normalize a whole document; raise InvalidDocument with every problem found."""
-    problems = check_structure({"users": users, "userGroups": groups})
+    # Plain users (no settings or permissions entries) are checked and normalized in one pass; when any
+    # user is not plain, every user takes the full check, so the problems reported are the same.
+    plain = _plain_users(users)
+    if plain is None:
+        problems = check_structure({"users": users, "userGroups": groups})
+    else:
+        problems = check_structure({"userGroups": groups}, ("userGroups",))
     if problems:
         raise InvalidDocument(problems)
     doc = {
         "userGroups": sorted((normalize_group(g) for g in groups), key=lambda g: g["id"]),
-        "users": sorted((normalize_user(u) for u in users), key=lambda u: u["id"]),
+        "users": sorted(plain if plain is not None else map(normalize_user, users), key=lambda u: u["id"]),
     }
     problems = check_semantics(doc, bootstrap_user=bootstrap_user, bootstrap_group=bootstrap_group)
     if problems:
