@@ -9,12 +9,12 @@ import json
 import logging
 import os
 import subprocess
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reconciler.atomic import write_atomically
 from reconciler.errors import BackupError
 from reconciler.layout import canonical
 
@@ -47,24 +47,9 @@ def backup_text(doc: Mapping[str, Any]) -> str:
 
 def write_backup(path: Path, doc: Mapping[str, Any]) -> None:
     """Write the backup atomically: a temp file in the same directory, fsync, rename, fsync the directory."""
-    data = backup_text(doc).encode("utf-8")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        write_atomically(path, backup_text(doc).encode("utf-8"))
     except OSError as e:
         raise BackupError(f"backup error: cannot write {path}: {e.strerror or e}") from e
 

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from reconciler.atomic import write_atomically
 from reconciler.client import ClientOptions, GoodDataClient
 from reconciler.config import Config
 from reconciler.errors import ConfigError, ReconcilerError, StalePlanError, StateError
+from reconciler.graph import iter_cycles
 from reconciler.layout import RenderOptions, canonical, render, render_with_notes, to_state
 from reconciler.plan import DeletionLimits, Plan, PlanContext, make_plan
 from reconciler.source import load_state
@@ -154,34 +156,15 @@ def _refuse_carried_cycle(state: DesiredState, document: Mapping[str, Any]) -> N
     backup commit, so say it here, before anything is written.
     """
     parents = {g["id"]: [p["id"] for p in g.get("parents") or ()] for g in document.get("userGroups", ())}
-    mark = {gid: 0 for gid in parents}  # 0 unvisited, 1 on the path, 2 done
-    for start in sorted(parents):
-        if mark[start]:
-            continue
-        path, stack = [start], [iter(parents[start])]
-        mark[start] = 1
-        while stack:
-            nxt = next(stack[-1], None)
-            if nxt is None:
-                mark[path.pop()] = 2
-                stack.pop()
-            elif mark.get(nxt) == 1:
-                cycle = path[path.index(nxt) :] + [nxt]
-                carried = [
-                    g for g in cycle[:-1] if g not in state.groups or not state.groups[g].owns("parents")
-                ]
-                where = "; ".join(
-                    f"{state.groups[g].location}: group {g}" for g in cycle[:-1] if g in state.groups
-                )
-                raise StateError(
-                    "invalid state: group parents form a cycle once the live parents of "
-                    f"{', '.join(carried) or 'the undeclared groups'} are carried over: "
-                    f"{' -> '.join(cycle)}; declare `parents` on those groups ({where})"
-                )
-            elif mark.get(nxt) == 0:
-                mark[nxt] = 1
-                path.append(nxt)
-                stack.append(iter(parents[nxt]))
+    cycle = next(iter_cycles(dict(sorted(parents.items()))), None)
+    if cycle is not None:
+        carried = [g for g in cycle[:-1] if g not in state.groups or not state.groups[g].owns("parents")]
+        where = "; ".join(f"{state.groups[g].location}: group {g}" for g in cycle[:-1] if g in state.groups)
+        raise StateError(
+            "invalid state: group parents form a cycle once the live parents of "
+            f"{', '.join(carried) or 'the undeclared groups'} are carried over: "
+            f"{' -> '.join(cycle)}; declare `parents` on those groups ({where})"
+        )
 
 
 @contextmanager
@@ -241,9 +224,8 @@ def render_offline(config: Config, state: DesiredState) -> dict[str, Any]:
 def save_plan(path: Path, plan: Plan) -> None:
     """Write a plan as JSON for a later `apply --plan`."""
     try:
-        path.write_text(
-            json.dumps(plan.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        text = json.dumps(plan.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        write_atomically(path, text.encode("utf-8"))
     except OSError as e:
         raise ReconcilerError(f"i/o error: cannot write the plan to {path}: {e.strerror or e}") from e
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from reconciler.emulator.normalize import normalize_group, normalize_user
+from reconciler.graph import iter_cycles
 
 ID_RE = re.compile(r"(?!\.)[.A-Za-z0-9_-]{1,255}")
 SETTING_TYPE_RE = re.compile(r"[A-Z][A-Z0-9_]{0,254}")
@@ -273,26 +274,10 @@ def _duplicates(kind: str, ids: list[str]) -> Iterator[str]:
 
 
 def _cycles(parents: dict[str, list[str]]) -> Iterator[str]:
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-    for root in sorted(parents):
-        if state.get(root):
-            continue
-        path: list[str] = [root]
-        stack: list[Iterator[str]] = [iter(parents.get(root, ()))]
-        state[root] = 1
-        while stack:
-            nxt = next(stack[-1], None)
-            if nxt is None:
-                state[path.pop()] = 2
-                stack.pop()
-            elif state.get(nxt) == 1:
-                cycle = path[path.index(nxt) :] + [nxt]
-                yield f"userGroups: cycle in parents: {' -> '.join(cycle)}"
-                return  # one cycle is enough to reject; the rest would repeat it
-            elif not state.get(nxt):
-                state[nxt] = 1
-                path.append(nxt)
-                stack.append(iter(parents.get(nxt, ())))
+    # One cycle is enough to reject; the rest would repeat it.
+    cycle = next(iter_cycles(dict(sorted(parents.items()))), None)
+    if cycle is not None:
+        yield f"userGroups: cycle in parents: {' -> '.join(cycle)}"
 
 
 def check_semantics(doc: dict[str, Any], *, bootstrap_user: str, bootstrap_group: str) -> list[str]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
+from reconciler.graph import iter_cycles
 from reconciler.source.model import Entry, Location
 from reconciler.source.problem import Problem
 from reconciler.yamlio import MarkedDocument
@@ -141,37 +142,20 @@ def _permissions(
 
 
 def _cycles(groups: dict[str, Declared], problems: list[Problem]) -> None:
-    """Iterative DFS over the parents graph; each back edge closes one cycle, named from its first node."""
-    state: dict[str, int] = {}  # 1 = on the stack, 2 = done
-    edges = {
-        gid: [(ref, d.at(pos)) for _, ref, pos in d.refs("parents") if ref in groups]
-        for gid, d in groups.items()
-    }
-    for root in groups:
-        if root in state:
-            continue
-        path: list[str] = [root]
-        iters = [iter(edges[root])]
-        state[root] = 1
-        while iters:
-            step = next(iters[-1], None)
-            if step is None:
-                state[path.pop()] = 2
-                iters.pop()
-                continue
-            ref, location = step
-            mark = state.get(ref)
-            if mark == 1:
-                cycle = path[path.index(ref) :] + [ref]
-                problems.append(
-                    Problem(
-                        location, "error", f"group parents form a cycle: {' -> '.join(cycle)}", "parent-cycle"
-                    )
-                )
-            elif mark is None:
-                state[ref] = 1
-                path.append(ref)
-                iters.append(iter(edges[ref]))
+    """Each back edge of the parents graph closes one cycle, reported at that edge's reference."""
+    parents: dict[str, list[str]] = {}
+    positions: dict[tuple[str, str], list[Any]] = {}
+    for gid, d in groups.items():
+        parents[gid] = []
+        for _, ref, pos in d.refs("parents"):
+            if ref in groups:
+                parents[gid].append(ref)
+                positions.setdefault((gid, ref), []).append(pos)
+    for cycle in iter_cycles(parents):
+        edge = (cycle[-2], cycle[-1])
+        location = groups[edge[0]].at(positions[edge].pop(0))
+        message = f"group parents form a cycle: {' -> '.join(cycle)}"
+        problems.append(Problem(location, "error", message, "parent-cycle"))
 
 
 def _identities(users: list[Declared], problems: list[Problem]) -> None:
