@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from reconciler import backup
 from reconciler.atomic import write_atomically
 from reconciler.client import ClientOptions, GoodDataClient
 from reconciler.config import Config
@@ -140,6 +141,13 @@ class Session:
         context = replace(context, workspace_assignees=self.client.get_workspace_assignees())
         return make_plan(live, desired, target=self.target.name, context=context)
 
+    def backup_document(self, *, rev: str | None = None, file: Path | None = None) -> dict[str, Any]:
+        """A backup to restore: this target's backup at git revision `rev`, or a layout document file."""
+        if file is not None:
+            return backup.read_backup_file(file)
+        path = backup.backup_path(backups_dir(self.config, self.target), self.target.name)
+        return backup.read_backup_rev(path, rev or "HEAD")
+
     def render_live(self, state: DesiredState) -> dict[str, Any]:
         """The desired document with live fields carried over."""
         return render(state, self.live(), self.render_options())
@@ -167,19 +175,30 @@ def _refuse_carried_cycle(state: DesiredState, document: Mapping[str, Any]) -> N
         )
 
 
-@contextmanager
-def open_session(config: Config, choice: TargetChoice) -> Iterator[Session]:
-    """Resolve the target, start the embedded organization if it is the local one, and connect."""
-    name = target_name(config, choice)
-    resolved = resolve_target(
+def resolve(config: Config, choice: TargetChoice) -> ResolvedTarget:
+    """The chosen target with its host and token (flags > environment > reconciler.yaml); no connection."""
+    return resolve_target(
         config.targets,
-        name,
+        target_name(config, choice),
         env=choice.env,
         host=choice.host,
         token_env=choice.token_env,
         profile=choice.profile,
         profiles_path=choice.profiles_path,
     )
+
+
+def backup_file(config: Config, choice: TargetChoice) -> Path:
+    """The backup file of the chosen target (offline: resolving the target contacts no server)."""
+    name = target_name(config, choice)
+    return backup.backup_path(backups_dir(config, resolve(config, choice)), name)
+
+
+@contextmanager
+def open_session(config: Config, choice: TargetChoice) -> Iterator[Session]:
+    """Resolve the target, start the embedded organization if it is the local one, and connect."""
+    name = target_name(config, choice)
+    resolved = resolve(config, choice)
     with ExitStack() as stack:
         if resolved.is_local:
             resolved = stack.enter_context(

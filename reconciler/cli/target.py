@@ -1,0 +1,137 @@
+"""What the commands that talk to a target share: its flags, settings, plan output and confirmation."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler import engine
+from reconciler.apply import ApplyResult
+from reconciler.cli.options import GlobalOptions
+from reconciler.client import ClientOptions, RetryPolicy
+from reconciler.config import Config, load_config
+from reconciler.plan import Plan
+from reconciler.report.plan import REPORTERS
+
+FORMATS = click.Choice(sorted(REPORTERS))
+
+
+def target_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Flags that choose or override the target's host and credentials."""
+    options = [
+        click.option("--host", help="GoodData host URL; overrides the target (also GOODDATA_HOST)."),
+        click.option(
+            "--token-env",
+            metavar="NAME",
+            help="Read the API token from the environment variable NAME (also GOODDATA_TOKEN).",
+        ),
+        click.option("--profile", help="Use host and token of this profile in ~/.gooddata/profiles.yaml."),
+        click.option(
+            "--insecure-http",
+            is_flag=True,
+            help="Allow plain http:// to a host that is not loopback (sends the token in clear text).",
+        ),
+        click.option(
+            "--ca-bundle",
+            type=click.Path(exists=True, dir_okay=False),
+            help="CA bundle to verify the server's TLS certificate with.",
+        ),
+        click.option(
+            "--retries",
+            type=click.IntRange(min=0, max=100),
+            default=RetryPolicy().total,
+            show_default=True,
+            metavar="N",
+            help="Retries of a request after 429/502/503/504 or a connection error (logged at -v).",
+        ),
+        click.option(
+            "--retry-max-time",
+            type=click.FloatRange(min=0),
+            default=RetryPolicy().max_elapsed,
+            show_default=True,
+            metavar="S",
+            help="Give up retrying a request once its retries would pass S seconds.",
+        ),
+        click.option(
+            "--retry-backoff",
+            type=click.FloatRange(min=0),
+            default=RetryPolicy().backoff_factor,
+            show_default=True,
+            metavar="S",
+            help="First wait between retries; it doubles per retry (a Retry-After header wins).",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            default=ClientOptions().read_timeout,
+            show_default=True,
+            metavar="S",
+            help="Seconds to wait for the server's answer (connecting waits at most 10 s).",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def setup(opts: GlobalOptions, kw: dict[str, Any]) -> tuple[Config, engine.TargetChoice]:
+    config = load_config(opts.config_path, cwd=Path.cwd())
+    profiles = opts.env.get("GOODDATA_PROFILES_FILE")
+    choice = engine.TargetChoice(
+        name=opts.target,
+        host=kw.get("host"),
+        token_env=kw.get("token_env"),
+        profile=kw.get("profile"),
+        profiles_path=Path(profiles) if profiles else Path.home() / ".gooddata" / "profiles.yaml",
+        env=opts.env,
+        client=client_options(kw),
+    )
+    return config, choice
+
+
+def client_options(kw: dict[str, Any]) -> ClientOptions:
+    defaults, retry = ClientOptions(), RetryPolicy()
+    timeout = float(kw.get("timeout") or defaults.read_timeout)
+    return ClientOptions(
+        connect_timeout=min(defaults.connect_timeout, timeout),
+        read_timeout=timeout,
+        retry=RetryPolicy(
+            total=int(kw.get("retries", retry.total)),
+            backoff_factor=float(kw.get("retry_backoff", retry.backoff_factor)),
+            backoff_max=retry.backoff_max,
+            backoff_jitter=min(retry.backoff_jitter, float(kw.get("retry_backoff", retry.backoff_factor))),
+            max_elapsed=float(kw.get("retry_max_time", retry.max_elapsed)),
+        ),
+        insecure_http=bool(kw.get("insecure_http")),
+        ca_bundle=kw.get("ca_bundle"),
+    )
+
+
+def report_plan(plan: Plan, fmt: str, opts: GlobalOptions) -> None:
+    color = opts.color and fmt == "text" and sys.stdout.isatty()
+    REPORTERS[fmt](sys.stdout, color=color).report(plan)
+
+
+def confirm(plan: Plan) -> None:
+    if not sys.stdin.isatty():
+        raise click.UsageError(
+            "apply needs --auto-approve or --plan FILE when standard input is not a terminal"
+        )
+    if not click.confirm(f"Apply these changes to {plan.target}?", default=False, err=True):
+        raise click.Abort()
+
+
+def say_applied(result: ApplyResult, opts: GlobalOptions) -> None:
+    if opts.quiet:
+        return
+    c = result.plan.counts
+    if not result.applied:
+        click.echo("Nothing to apply.")
+        return
+    where = f" (commit {result.backup_rev[:12]})" if result.backup_rev else ""
+    click.echo(f"Apply complete: {c['add']} added, {c['change']} changed, {c['destroy']} destroyed.")
+    click.echo(f"Backup of the previous state: {result.backup_file}{where}", err=True)
