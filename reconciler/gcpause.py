@@ -23,7 +23,7 @@ _lock = threading.Lock()
 _pausers = 0
 _was_enabled = False
 _freeze = False
-FREEZE_AFTER = 200_000  # net new tracked objects: small documents (and test suites) never freeze
+FREEZE_AFTER = 50_000  # net new tracked objects: small documents (and test suites) never freeze
 
 
 @contextlib.contextmanager

@@ -261,18 +261,19 @@ def make_plan(
         changes = diff_documents(live_c, desired_c)
         live_digest = digest(live_c, is_canonical=True)
         desired_digest = digest(desired_c, is_canonical=True)
-    return Plan(
-        target=target,
-        changes=changes,
-        warnings=plan_warnings(changes, live_c, desired_c, context),
-        live_digest=live_digest,
-        desired_digest=desired_digest,
-        fingerprint=fingerprint(live_digest, desired_digest),
-        desired=desired_c,
-        live_counts={"users": len(live_c["users"]), "groups": len(live_c["userGroups"])},
-    )
+        return Plan(
+            target=target,
+            changes=changes,
+            warnings=plan_warnings(changes, live_c, desired_c, context),
+            live_digest=live_digest,
+            desired_digest=desired_digest,
+            fingerprint=fingerprint(live_digest, desired_digest),
+            desired=desired_c,
+            live_counts={"users": len(live_c["users"]), "groups": len(live_c["userGroups"])},
+        )
 
 
 def verify(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> tuple[Change, ...]:
     """What differs after an apply: the changes that would turn `actual` into `expected` (empty = ok)."""
-    return diff_documents(canonical(actual), canonical(expected))
+    with paused_gc(freeze=True):
+        return diff_documents(canonical(actual), canonical(expected))

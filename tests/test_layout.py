@@ -369,3 +369,38 @@ def test_property_canonical_is_idempotent(doc: dict[str, Any]) -> None:
 def test_property_import_then_plan_is_empty(live: dict[str, Any]) -> None:
     desired = render(state_from_import(to_state(live, RenderOptions())), live, RenderOptions())
     assert make_plan(live, desired, target="t", context=PlanContext()).changes == ()
+
+
+_key = st.text("abz", min_size=1, max_size=2)
+_nested = st.recursive(
+    st.none() | st.integers() | _key,
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(_key, c, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    users=st.lists(
+        st.fixed_dictionaries(
+            {"id": _key},
+            optional={
+                "zz": _nested,
+                "settings": st.lists(st.fixed_dictionaries({"id": _key, "content": _nested}), max_size=2),
+                "permissions": st.lists(
+                    st.fixed_dictionaries({"name": _key, "assignee": st.just({"type": "user", "id": "a"})}),
+                    max_size=2,
+                ),
+            },
+        ),
+        max_size=3,
+    ),
+    top=_nested,
+)
+def test_a_canonical_document_has_sorted_keys_all_the_way_down(users: list[Any], top: Any) -> None:
+    # canonical_json skips json's sort_keys for a Canonical (issue 7): the bytes must not change
+    doc = canonical({"users": users, "userGroups": [], "extra": top})
+    assert (
+        canonical_json(doc, is_canonical=True)
+        == json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    )
