@@ -8,6 +8,7 @@ a separate process on loopback, in memory.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import shutil
 import statistics
@@ -215,7 +216,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     try:
         for size in sizes:
             results["sizes"][str(size)] = bench_size(size, work, opts.naive_max)
-        if opts.pipelines_users:
+        if opts.pipelines_users and importlib.util.find_spec("gooddata_pipelines") is None:
+            print("gooddata-pipelines is not installed (pip install -e '.[bench]'): comparison skipped")
+        elif opts.pipelines_users:
             results["pipelines"] = bench_pipelines(opts.pipelines_users, work)
     finally:
         if not opts.keep and opts.workdir is None:
@@ -225,6 +228,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     opts.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     text = markdown(results)
     if opts.markdown:
+        opts.markdown.parent.mkdir(parents=True, exist_ok=True)
         opts.markdown.write_text(text, encoding="utf-8")
     print(text)
     return results
