@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import time
@@ -14,8 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reconciler.emulator import DEFAULT_TOKEN
+from reconciler.emulator.certs import self_signed
+
 PYTHON = sys.executable
-TOKEN = "YWRtaW46Ym9vdHN0cmFwOmFkbWluMTIz"  # the emulator's default (Community Edition) token
+TOKEN = DEFAULT_TOKEN  # the emulator's default (Community Edition) token
 
 
 @dataclass(frozen=True)
@@ -110,18 +112,7 @@ def emulator(
 
 def make_certificate(directory: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1, made now with the openssl CLI."""
-    if shutil.which("openssl") is None:
-        raise RuntimeError("openssl is not on PATH: cannot make the emulator's TLS certificate")
-    cert, key = directory / "emulator.crt", directory / "emulator.key"
-    subprocess.run(  # noqa: S603
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        + ["-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"]
-        + ["-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    return cert, key
+    return self_signed(directory)
 
 
 def machine() -> dict[str, Any]:

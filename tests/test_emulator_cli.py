@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import requests
 from click.testing import CliRunner
+from emulator_process import certificate
 
 from reconciler.cli import cli
 from reconciler.emulator import DEFAULT_TOKEN, Emulator
@@ -109,34 +108,7 @@ def test_port_in_use_exits_1() -> None:
 
 
 def test_serves_https_with_a_certificate(tmp_path: Path) -> None:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not on PATH; cannot make a test certificate")
-    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    cert, key = certificate(tmp_path)
     proc = run("--port", "0", "--certfile", str(cert), "--keyfile", str(key))
     try:
         assert proc.stderr is not None

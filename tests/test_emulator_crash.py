@@ -9,14 +9,13 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import requests
+from emulator_process import start_emulator_process
 
 from reconciler.emulator import DEFAULT_TOKEN, rules
 from reconciler.emulator.store import encode
@@ -43,20 +42,6 @@ def normalized(doc: dict[str, Any]) -> bytes:
     return encode(built)
 
 
-def start(data: Path) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "emulator", "--port", "0", "--data", str(data)],
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stderr is not None
-    first = proc.stderr.readline().strip()
-    assert first.startswith("listening on http://127.0.0.1:"), first
-    return proc, first.removeprefix("listening on ")
-
-
 def test_sigkill_during_100_puts_never_leaves_a_torn_file(tmp_path: Path) -> None:
     data = tmp_path / "org.json"
     docs = [document(n) for n in range(PUTS)]
@@ -67,7 +52,7 @@ def test_sigkill_during_100_puts_never_leaves_a_torn_file(tmp_path: Path) -> Non
     rounds = 0
     while sent < PUTS:
         rounds += 1
-        proc, url = start(data)
+        proc, url = start_emulator_process(data)
         try:
             live = requests.get(url + LAYOUT, headers=AUTH, timeout=10).content
             assert live == data.read_bytes()  # the restarted server serves exactly the file
@@ -110,7 +95,7 @@ def test_sigkill_during_100_puts_never_leaves_a_torn_file(tmp_path: Path) -> Non
         json.loads(on_disk)  # whole, parseable
         assert on_disk in expected[:sent], "the file is not one of the documents sent"
         assert expected.index(on_disk) >= acked, "an acknowledged PUT was lost"
-    proc, url = start(data)
+    proc, url = start_emulator_process(data)
     try:
         assert requests.get(url + LAYOUT, headers=AUTH, timeout=10).content == data.read_bytes()
     finally:

@@ -4,13 +4,12 @@ that library rewrites http:// hosts to https:// (the certificate is made at test
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections import Counter
 from pathlib import Path
 
 import pytest
 import requests
+from emulator_process import certificate as make_certificate
 
 from reconciler.emulator import DEFAULT_TOKEN, Emulator, tls_context
 
@@ -19,34 +18,7 @@ pipelines = pytest.importorskip("gooddata_pipelines", reason="gooddata-pipelines
 
 @pytest.fixture
 def certificate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not on PATH; cannot make a test certificate")
-    cert, key = tmp_path / "emulator.crt", tmp_path / "emulator.key"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1,DNS:localhost",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    cert, key = make_certificate(tmp_path)
     # Both clients (requests and the SDK's urllib3) trust the test certificate through these.
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))

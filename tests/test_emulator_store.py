@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import requests
+from emulator_process import start_emulator_process
 
 from reconciler.emulator import DEFAULT_TOKEN, Emulator, rules
 from reconciler.emulator.store import encode, write_atomically
@@ -91,20 +92,6 @@ def test_atomic_write_keeps_the_mode_and_leaves_no_temp_file(tmp_path: Path) -> 
     write_atomically(target, b"two")
     assert (target.read_bytes(), target.stat().st_mode & 0o777) == (b"two", 0o600)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["org.json"]
-
-
-def start_emulator_process(data: Path) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "emulator", "--port", "0", "--data", str(data)],
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stderr is not None
-    first = proc.stderr.readline().strip()
-    assert first.startswith("listening on http://127.0.0.1:"), first
-    return proc, first.removeprefix("listening on ")
 
 
 def test_process_killed_during_writes_leaves_a_whole_file(tmp_path: Path) -> None:

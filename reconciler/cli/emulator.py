@@ -84,8 +84,8 @@ def emulator_command(
     \b
     Example:
       reconciler emulator --port 3000 --data .reconciler/dev/org.json
-      curl -H "Authorization: Bearer YWRtaW46Ym9vdHN0cmFwOmFkbWluMTIz" \\
-           http://127.0.0.1:3000/api/v1/layout/usersAndUserGroups
+      curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:3000/api/v1/layout/usersAndUserGroups
+      (TOKEN: the default token it prints at start, or yours from --token)
     """
     if keyfile is not None and certfile is None:
         raise click.UsageError("--keyfile needs --certfile")
