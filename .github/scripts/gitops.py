@@ -47,6 +47,13 @@ def reconciler(*args: str, config: str | None = None) -> Run:
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
+def plan_markdown(target: str, saved: Path, *extra: str, config: str | None = None) -> Run:
+    """`reconciler --target T plan --format markdown --out SAVED [EXTRA]`."""
+    return reconciler(
+        "--target", target, "plan", "--format", "markdown", "--out", str(saved), *extra, config=config
+    )
+
+
 def fenced(text: str) -> str:
     """Text in a fenced code block (for error output inside Markdown)."""
     return "```text\n" + text.strip() + "\n```\n"
@@ -78,16 +85,7 @@ def pr_plan(target: str, out_dir: Path, config: str | None = None) -> tuple[int,
         )
         code = checked.code
     else:
-        planned = reconciler(
-            "--target",
-            target,
-            "plan",
-            "--format",
-            "markdown",
-            "--out",
-            str(out_dir / "plan.json"),
-            config=config,
-        )
+        planned = plan_markdown(target, out_dir / "plan.json", config=config)
         sys.stderr.write(planned.stderr)
         if planned.code == 0:
             body = f"{header}\n{planned.stdout}"
@@ -111,17 +109,7 @@ def apply(target: str, out_dir: Path, config: str | None = None, allow_deletions
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     saved = str(out_dir / "plan.json")
-    planned = reconciler(
-        "--target",
-        target,
-        "plan",
-        "--format",
-        "markdown",
-        "--out",
-        saved,
-        "--detailed-exitcode",
-        config=config,
-    )
+    planned = plan_markdown(target, Path(saved), "--detailed-exitcode", config=config)
     sys.stderr.write(planned.stderr)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if planned.code not in (0, CHANGES):
@@ -163,17 +151,7 @@ def push(remote: str = "origin", branch: str = "main", attempts: int = 3) -> int
 def drift(target: str, out_dir: Path, config: str | None = None) -> tuple[int, str]:
     """`plan --detailed-exitcode`: (0, plan) when live matches git, (2, plan) on drift, else (code, error)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    planned = reconciler(
-        "--target",
-        target,
-        "plan",
-        "--format",
-        "markdown",
-        "--detailed-exitcode",
-        "--out",
-        str(out_dir / "plan.json"),
-        config=config,
-    )
+    planned = plan_markdown(target, out_dir / "plan.json", "--detailed-exitcode", config=config)
     sys.stderr.write(planned.stderr)
     if planned.code not in (0, CHANGES):
         return planned.code, planned.stderr or planned.stdout

@@ -103,29 +103,7 @@ def _check_string(where: str, value: Any) -> Iterator[str]:
 
 def _plain_user(user: Any) -> bool:
     """Cheap test for the common user that check_user would pass (a True here implies no problems there)."""
-    if type(user) is not dict or "id" not in user:
-        return False
-    for key, value in user.items():
-        if value is None and key != "id":
-            continue
-        if key == "id":
-            if type(value) is not str or ID_RE.fullmatch(value) is None:
-                return False
-        elif key in _USER_STRINGS:
-            if type(value) is not str or len(value) > MAX_LEN:
-                return False
-        elif key == "userGroups":
-            if type(value) is not list:
-                return False
-            for ref in value:
-                if type(ref) is not dict or ref.get("type") != "userGroup" or not _is_id(ref.get("id")):
-                    return False
-        elif key in ("settings", "permissions"):
-            if type(value) is not list or value:  # entries: let check_user look at them
-                return False
-        elif key == "systemAccount" and type(value) is not bool:
-            return False
-    return True
+    return _plain_normalized(user) is not None
 
 
 def _plain_normalized(user: Any) -> dict[str, Any] | None:
