@@ -325,6 +325,9 @@ def _syntax_error(text: str, e: yaml.YAMLError) -> YamlSyntaxError:
     if mark is None:
         return YamlSyntaxError(str(e))
     line, column = mark.line + 1, mark.column + 1
+    if getattr(e, "problem", None) == "exceeded maximum nesting depth":
+        # libyaml (PyYAML >= 6.0.3) has its own nesting bound, which can stop a flow collection first
+        return YamlSyntaxError(f"nesting deeper than {MAX_DEPTH} levels", line, column, rule="yaml-depth")
     lines = text.split("\n", line)
     current = lines[line - 1] if line - 1 < len(lines) else ""
     indent = current[: len(current) - len(current.lstrip(" \t"))]

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,30 @@ def test_main_job_runs_on_a_fresh_clone(tmp_path: Path) -> None:
     # The embedded organization keeps its data, and its uncommitted backup, in the git-ignored sandbox.
     assert (clone / ".reconciler" / "local" / "org.json").is_file()
     assert (clone / ".reconciler" / "local" / "backups" / "local" / "usersAndUserGroups.json").is_file()
+
+
+def _requirement_names(requirements: list[str]) -> set[str]:
+    return {re.split(r"[<>=!~\[; ]", r, maxsplit=1)[0].lower().replace("_", "-") for r in requirements}
+
+
+def test_installs_are_pinned_by_the_constraints_file() -> None:
+    """The test command installs exact versions; every dependency the project names is pinned there."""
+    _, test_command = quick_start_commands()
+    assert "-c constraints.txt" in test_command
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, sep, version = line.partition("==")
+            assert sep and re.fullmatch(r"[\w.+!-]+", version), f"not an exact pin: {line}"
+            pins[name.lower().replace("_", "-")] = version
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    named = _requirement_names(project["dependencies"] + project["optional-dependencies"]["test"])
+    assert named - set(pins) == set()
+
+
+def test_the_scheduled_job_tries_the_newest_releases() -> None:
+    workflow = (ROOT / ".github" / "workflows" / "latest.yml").read_text(encoding="utf-8")
+    assert "bash .ci/run --latest" in workflow
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    latest = ci.split('"--latest"', 1)[1].split("\nfi\n", 1)[0]
+    assert "constraints.txt -e" not in latest and "--upgrade -e '.[test]'" in latest

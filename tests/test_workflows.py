@@ -25,7 +25,7 @@ STATE_PATHS = ["state/**", "!state/backups/**", "reconciler.yaml"]
 
 # What a `run:` line may be: the reconciler, the test command, our scripts, git, installing this package.
 ALLOWED_RUN = [
-    r"bash \.ci/run",
+    r"bash \.ci/run( --latest)?",
     r"reconciler( .*)?",
     r"python \.github/scripts/gitops\.py [a-z-]+( .*)?",
     r"python -m pip install --quiet \.",
@@ -59,8 +59,8 @@ def steps() -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
-def test_the_four_workflows_exist() -> None:
-    assert [p.name for p in FILES] == ["apply.yml", "drift.yml", "plan.yml", "tests.yml"]
+def test_the_five_workflows_exist() -> None:
+    assert [p.name for p in FILES] == ["apply.yml", "drift.yml", "latest.yml", "plan.yml", "tests.yml"]
 
 
 def test_actionlint_clean() -> None:
@@ -130,6 +130,7 @@ def test_least_privilege_and_timeouts() -> None:
         "drift/drift": {"contents": "read", "issues": "write"},
         "plan/plan": {"contents": "read", "pull-requests": "write"},
         "tests/test": {},
+        "latest/latest": {},
     }
 
 
@@ -173,6 +174,8 @@ def test_tokens_come_from_secrets_named_like_the_config() -> None:
 def test_triggers_and_targets() -> None:
     on = {p.stem: load(p)["on"] for p in FILES}
     assert set(on["tests"]) == {"push", "pull_request"}
+    # the newest releases run on a schedule only: a breaking release is a red scheduled run, never a red main
+    assert set(on["latest"]) == {"schedule", "workflow_dispatch"}
     assert on["plan"] == {"pull_request": {"paths": STATE_PATHS}}
     assert on["apply"]["push"] == {"branches": ["main"], "paths": STATE_PATHS}
     assert "workflow_dispatch" in on["apply"]
