@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from reconcile_helpers import fresh_clone
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,17 +17,6 @@ def quick_start_commands() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     return [block.strip() for block in re.findall(r"```sh\n(.*?)```", section, flags=re.S)]
-
-
-def fresh_clone(dest: Path) -> Path:
-    """The tracked files as they are in the work tree (what a clone of this commit would hold)."""
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
-    for name in filter(None, files.decode().split("\0")):
-        src = ROOT / name
-        if src.is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / name)
-    return dest
 
 
 def test_quick_start_has_exactly_two_commands() -> None:
