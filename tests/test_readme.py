@@ -53,3 +53,32 @@ def test_main_job_runs_on_a_fresh_clone(tmp_path: Path) -> None:
     # The embedded organization keeps its data, and its uncommitted backup, in the git-ignored sandbox.
     assert (clone / ".reconciler" / "local" / "org.json").is_file()
     assert (clone / ".reconciler" / "local" / "backups" / "local" / "usersAndUserGroups.json").is_file()
+
+
+def test_quick_start_claims_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the quick start's text says its output shows, in-process (the slow test runs the commands)."""
+    from click.testing import CliRunner
+
+    from reconciler.cli import cli
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8").split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    clone = fresh_clone(tmp_path / "clone")
+    monkeypatch.chdir(clone)
+    env = {"GOODDATA_HOST": None, "GOODDATA_TOKEN": None, "NO_COLOR": "1"}
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    applied = run("apply", "--auto-approve", "--no-commit")
+    summary = re.search(r"`(Plan: \d+ to add, \d+ to change, \d+ to destroy\.)`", " ".join(text.split()))
+    assert summary and summary.group(1) in applied
+    assert "joins the bootstrap group adminGroup" in applied and "organization MANAGE" in applied
+    assert "No changes" in run("plan")
+    # svc-ci is live, undeclared, and kept by policy.ignore: without the glob the plan deletes it.
+    assert "svc-ci" in text and '`users: ["svc-*"]`' in text
+    assert "svc-ci" in (clone / ".reconciler" / "local" / "org.json").read_text(encoding="utf-8")
+    config = clone / "reconciler.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace('users: ["svc-*"]', "users: []"), "utf-8")
+    assert "- destroy user svc-ci" in text and "- destroy user svc-ci" in run("plan")
