@@ -76,6 +76,7 @@ def test_init_onboards_the_recorded_organization(
     emu.replace_document(recorded(recorded_org))
     live = emu.document()
     backup_before = (clone / "state" / "backups" / "prod" / "usersAndUserGroups.json").read_bytes()
+    before = tracked_text(clone)
 
     result = run("init", "--host", emu.url, "--token-env", "ACME_TOKEN", ACME_TOKEN=TOKEN)
     assert result.exit_code == 0, result.output
@@ -97,7 +98,9 @@ def test_init_onboards_the_recorded_organization(
     # Nothing was written to the organization, and the token is in no file.
     assert not [r for r in emu.request_log if r.method != "GET"]
     assert emu.document() == live
-    assert not [name for name, text in tracked_text(clone).items() if TOKEN in text]
+    changed = {n: t for n, t in tracked_text(clone).items() if before.get(n) != t}
+    assert "reconciler.yaml" in changed and "state/users.yaml" in changed
+    assert not [name for name, text in changed.items() if TOKEN in text]
     assert TOKEN not in result.output
 
     # The repository it leaves: validate passes and plan is empty (fresh processes of the CLI).

@@ -34,6 +34,11 @@ def _default_token_env(target: str) -> str:
 @click.option("--split", is_flag=True, help="One users file per group (by each user's first group).")
 @click.option("--force", is_flag=True, help="Replace a reconciler.yaml that already names real targets.")
 @click.option(
+    "--insecure-http",
+    is_flag=True,
+    help="Allow plain http:// to a host that is not loopback (sends the token in clear text).",
+)
+@click.option(
     "--ca-bundle",
     type=click.Path(exists=True, dir_okay=False),
     help="CA bundle to verify the server's TLS certificate with.",
@@ -47,6 +52,7 @@ def init(
     profile: str | None,
     split: bool,
     force: bool,
+    insecure_http: bool,
     ca_bundle: str | None,
 ) -> int:
     """Manage a real organization: write reconciler.yaml, import its users and groups into the state
@@ -88,7 +94,7 @@ def init(
     choice = engine.TargetChoice(
         env=opts.env,
         profiles_path=Path(profiles) if profiles else Path.home() / ".gooddata" / "profiles.yaml",
-        client=client_options({"ca_bundle": ca_bundle}),
+        client=client_options({"ca_bundle": ca_bundle, "insecure_http": insecure_http}),
     )
     request = onboard.InitRequest(
         target=target, host=host, token_env=token_env, profile=profile, split=split, force=force
