@@ -18,6 +18,7 @@ from reconciler import engine
 from reconciler.config import CONFIG_FILE, Config, load_config
 from reconciler.errors import ConfigError, GuardError, ReconcilerError
 from reconciler.importer import existing_state_files, write_state
+from reconciler.layout import to_state
 from reconciler.plan import Plan
 from reconciler.schema import schema_path
 from reconciler.targets import LOCAL_TARGET, TargetSpec
@@ -86,6 +87,7 @@ class InitResult:
     users: int
     groups: int
     plan: Plan
+    ignored: tuple[str, ...]  # live users and groups policy.ignore keeps out of the state files
     missing_bootstrap: tuple[str, ...]
     workflows_without_secret: tuple[str, ...]
 
@@ -117,7 +119,8 @@ def onboard(config: Config, request: InitRequest, choice: engine.TargetChoice) -
     planned = replace(planned, default_target=spec.name)
     # Read the organization before writing anything: a wrong host or token leaves the repository as it was.
     with engine.open_session(planned, choice) as session:
-        state = session.import_state()
+        live = session.live()
+        state = to_state(live, session.render_options())
         host = session.target.host or ""
     config_file = _config_file(config)
     config_file.write_text(config_text(planned), encoding="utf-8")
@@ -143,6 +146,7 @@ def onboard(config: Config, request: InitRequest, choice: engine.TargetChoice) -
         users=len(state.get("users", [])),
         groups=len(state.get("groups", [])),
         plan=plan,
+        ignored=_ignored(live, state),
         missing_bootstrap=_missing_bootstrap(config, state),
         workflows_without_secret=_workflows_without(config.root, spec),
     )
@@ -229,6 +233,14 @@ def _remove_empty_dirs(state_dir: Path, backups_dir: Path) -> None:
             continue
         if not any(d.iterdir()):
             d.rmdir()
+
+
+def _ignored(live: Mapping[str, Any], state: Mapping[str, list[dict[str, Any]]]) -> tuple[str, ...]:
+    imported = {("user", u["id"]) for u in state.get("users", [])}
+    imported |= {("group", g["id"]) for g in state.get("groups", [])}
+    found = [("group", g["id"]) for g in live.get("userGroups", [])]
+    found += [("user", u["id"]) for u in live.get("users", [])]
+    return tuple(f"{kind} {i}" for kind, i in found if (kind, i) not in imported)
 
 
 def _missing_bootstrap(config: Config, state: Mapping[str, list[dict[str, Any]]]) -> tuple[str, ...]:

@@ -149,6 +149,9 @@ def test_a_rejected_token_writes_nothing(clone: Path, emu: Emulator) -> None:
 
 
 def test_profile_target(clone: Path, emu: Emulator, tmp_path: Path) -> None:
+    doc = emu.document()
+    doc["users"].append({"id": "svc-bot", "systemAccount": True})
+    emu.replace_document(doc)
     profiles = tmp_path / "profiles.yaml"
     profiles.write_text(json.dumps({"acme": {"host": emu.url, "token": TOKEN}}), encoding="utf-8")
     result = run("init", "--profile", "acme", "--split", GOODDATA_PROFILES_FILE=str(profiles))
@@ -156,6 +159,9 @@ def test_profile_target(clone: Path, emu: Emulator, tmp_path: Path) -> None:
     config = yaml.safe_load((clone / "reconciler.yaml").read_text(encoding="utf-8"))
     assert config["targets"]["prod"] == {"profile": "acme"}
     assert "CI has no ~/.gooddata/profiles.yaml" in result.stderr
+    # The example's policy.ignore (svc-*) is kept: the service account stays out of the state files.
+    assert "policy.ignore" in result.stderr and "user svc-bot" in result.stderr
+    assert not [p for p in (clone / "state").rglob("*.yaml") if "svc-bot" in p.read_text(encoding="utf-8")]
     assert run("plan", "--detailed-exitcode", GOODDATA_PROFILES_FILE=str(profiles)).exit_code == 0
 
 

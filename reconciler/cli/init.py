@@ -117,6 +117,9 @@ def _report(result: onboard.InitResult, rel: Callable[[Path], str], opts: Global
     if result.dropped_targets:
         say(f"  dropped the targets: {', '.join(result.dropped_targets)}")
     say(f"imported {result.users} users and {result.groups} groups from {result.host}")
+    if result.ignored:
+        shown = ", ".join(result.ignored[:10]) + (" …" if len(result.ignored) > 10 else "")
+        say(f"  not imported, policy.ignore keeps them out of git ({len(result.ignored)}): {shown}")
     if result.removed:
         say(f"  removed the previous state files ({len(result.removed)}; git still has them)")
     say(f"checked: reconciler plan --target {result.target.name}: {result.plan.summary}")
