@@ -153,9 +153,11 @@ def test_the_bootstrap_group_and_permissions_are_suggested_too(tmp_path: Path) -
 def test_several_close_ids_best_first() -> None:
     s = Suggester(["team-a", "team-b", "team-c", "team-d", "other"])
     assert s.hint("team-e") == "; did you mean 'team-a', 'team-b' or 'team-c'?"
-    assert Suggester(["sales", "engine", "engineering"]).hint("enginering") == (
-        "; did you mean 'engineering' or 'engine'?"
+    # only those about as close as the best: 'sales-emea' (0.89) and 'sales-eu' (0.88), not 'sales' (0.77)
+    assert Suggester(["sales", "sales-eu", "sales-emea"]).hint("sales-em") == (
+        "; did you mean 'sales-emea' or 'sales-eu'?"
     )
+    assert Suggester(["team1", "team10", "team11"]).hint("tema1") == "; did you mean 'team1'?"
     assert s.hint("zzz") == ""
     assert Suggester(["Ops", "ops"]).closest("OPS") == ["Ops", "ops"]
 

@@ -9,6 +9,7 @@ from difflib import SequenceMatcher
 # is 0.95, 'analyst' → 'analysts' 0.93, 'sales-all' → 'sales' 0.71; 'eng' → 'engineering' (0.43) is not one.
 CUTOFF = 0.7
 MOST = 3
+NEAR = 0.05  # shown besides the best: only those about as close
 
 
 class Suggester:
@@ -22,20 +23,19 @@ class Suggester:
         self._hints: dict[tuple[str, str | None], str] = {}
 
     def closest(self, unknown: str, *, exclude: str | None = None) -> list[str]:
-        """Up to MOST known ids similar to `unknown`, best first (ties alphabetically); never `exclude`."""
+        """Up to MOST known ids about as similar to `unknown` as the best, best first; never `exclude`."""
         matcher = SequenceMatcher()
         matcher.set_seq2(unknown.casefold())
-        scored = []
+        scored: list[tuple[float, str]] = []
         for folded in self._candidates:  # as difflib.get_close_matches, but ties keep alphabetical order
             matcher.set_seq1(folded)
             if matcher.real_quick_ratio() >= CUTOFF and matcher.quick_ratio() >= CUTOFF:
                 score = matcher.ratio()
                 if score >= CUTOFF:
-                    scored.append((-score, folded))
-        out: list[str] = []
-        for _, folded in sorted(scored):
-            out.extend(i for i in self._folded[folded] if i != exclude)
-        return out[:MOST]
+                    scored.extend((-score, i) for i in self._folded[folded] if i != exclude)
+        scored.sort()
+        # 'tema1' → 'team1' (0.80), not also 'team10' (0.73)
+        return [i for score, i in scored if -score >= -scored[0][0] - NEAR][:MOST]
 
     def hint(self, unknown: str, *, exclude: str | None = None) -> str:
         """`"; did you mean 'a' or 'b'?"`, or "" when nothing known is close."""
