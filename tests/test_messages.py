@@ -16,7 +16,7 @@ from reconciler.emulator import Emulator
 from reconciler.schema import load_schema
 from reconciler.source import validate_state
 from reconciler.source.pattern_words import ID_PATTERN, id_problem
-from reconciler.source.suggest import Suggester
+from reconciler.source.suggest import BUDGET, Suggester
 from reconciler.uncommitted import Uncommitted, uncommitted_state_files
 
 RULE = "use letters, digits, '.', '_' or '-', no spaces, not starting with '.'"
@@ -160,6 +160,14 @@ def test_several_close_ids_best_first() -> None:
     assert Suggester(["team1", "team10", "team11"]).hint("tema1") == "; did you mean 'team1'?"
     assert s.hint("zzz") == ""
     assert Suggester(["Ops", "ops"]).closest("OPS") == ["Ops", "ops"]
+
+
+def test_suggestions_have_a_budget() -> None:
+    """Thousands of distinct unknown ids against thousands of groups stay fast: past the budget, no hint."""
+    s = Suggester([f"group-{i}" for i in range(10_000)])
+    hints = [s.hint(f"group-{i}x") for i in range(BUDGET // 10_000 + 5)]
+    assert hints[0] == "; did you mean 'group-0'?"
+    assert hints[BUDGET // 10_000 - 1] != "" and hints[BUDGET // 10_000 :] == [""] * 5
 
 
 # --- e-mail addresses -----------------------------------------------------------------------------------

@@ -10,6 +10,9 @@ from difflib import SequenceMatcher
 CUTOFF = 0.7
 MOST = 3
 NEAR = 0.05  # shown besides the best: only those about as close
+# Comparisons (about 10 µs each) one validation may spend on suggestions: thousands of distinct unknown ids
+# against thousands of groups would otherwise take minutes; past it, unknown ids get no suggestion.
+BUDGET = 200_000
 
 
 class Suggester:
@@ -21,9 +24,13 @@ class Suggester:
             self._folded.setdefault(ident.casefold(), []).append(ident)
         self._candidates = list(self._folded)
         self._hints: dict[tuple[str, str | None], str] = {}
+        self._budget = BUDGET
 
     def closest(self, unknown: str, *, exclude: str | None = None) -> list[str]:
         """Up to MOST known ids about as similar to `unknown` as the best, best first; never `exclude`."""
+        if self._budget < len(self._candidates):
+            return []
+        self._budget -= len(self._candidates)
         matcher = SequenceMatcher()
         matcher.set_seq2(unknown.casefold())
         scored: list[tuple[float, str]] = []
