@@ -59,6 +59,11 @@ def test_the_issue_example_in_words(tmp_path: Path) -> None:
         ("", "it is empty (an id has 1 to 255 characters)"),
         ("x" * 256, "at most 255 characters, this one has 256"),
         (" " + "x" * 300, f"{RULE}; at most 255 characters, this one has 301"),
+        (
+            "x/" * 60_000,
+            f"{RULE} ('/' is not allowed in its first 100000 characters); at most 255 characters, this one "
+            "has 120000",
+        ),
     ],
 )
 def test_why_an_id_is_not_valid(value: str, why: str) -> None:

@@ -17,10 +17,12 @@ ID_MAX_LENGTH = 255
 ID_RULE = "use letters, digits, '.', '_' or '-', no spaces, not starting with '.'"
 
 _ID_CHAR = re.compile(r"[.A-Za-z0-9_-]")
+_NOT_ID_CHAR = re.compile(r"[^.A-Za-z0-9_-]")
 _ID = re.compile(r"(?!\.)[.A-Za-z0-9_-]{1,255}")
 _SETTING_TYPE = re.compile(r"[A-Z][A-Z0-9_]*")
 _HOST = re.compile(HOST_PATTERN)
 _SHOWN_CHARACTERS = 5
+_SCANNED = 100_000
 
 
 def id_problem(value: str) -> str | None:
@@ -34,13 +36,18 @@ def id_problem(value: str) -> str | None:
     if not value:
         return f"it is empty (an id has 1 to {ID_MAX_LENGTH} characters)"
     parts = []
-    bad = list(dict.fromkeys(c for c in value if not _ID_CHAR.fullmatch(c)))
+    # the distinct characters, the first few in order; of a huge value (hostile input) only its head
+    head = value[:_SCANNED]
+    bad = {c for c in set(head) if not _ID_CHAR.fullmatch(c)}
     if bad or value.startswith("."):
         part = ID_RULE
-        named = [c for c in bad if c != " "]
+        named = bad - {" "}
         if named:
             verb = "is" if len(named) == 1 else "are"
-            part += f" ({_listing(named)} {verb} not allowed"
+            total = len(named) if len(head) == len(value) else None
+            part += f" ({_listing(_first(head, named), total)} {verb} not allowed"
+            if total is None:
+                part += f" in its first {_SCANNED} characters"
             if any(c.isalpha() for c in named):
                 part += "; letters are A-Z and a-z only"
             part += ")"
@@ -84,8 +91,20 @@ def describe(pattern: str, value: str) -> tuple[str, str] | None:
     return None if reason is None else (entry[0], reason)
 
 
-def _listing(chars: list[str]) -> str:
-    shown = [repr(c) for c in chars[:_SHOWN_CHARACTERS]]
-    if len(chars) > _SHOWN_CHARACTERS:
-        shown.append(f"{len(chars) - _SHOWN_CHARACTERS} more")
+def _first(value: str, chars: set[str]) -> list[str]:
+    """The first _SHOWN_CHARACTERS of `chars` in the order they appear in `value`."""
+    found: dict[str, None] = {}
+    for match in _NOT_ID_CHAR.finditer(value):
+        if match.group() in chars:
+            found[match.group()] = None
+            if len(found) == _SHOWN_CHARACTERS:
+                break
+    return list(found)
+
+
+def _listing(shown_chars: list[str], total: int | None) -> str:
+    """`'a', 'b' and 3 more` (no count when the total is not known)."""
+    shown = [repr(c) for c in shown_chars]
+    if total is not None and total > len(shown):
+        shown.append(f"{total - len(shown)} more")
     return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
