@@ -77,6 +77,47 @@ def in_git_work_tree(path: Path) -> bool:
     return out.strip() == "true"
 
 
+_CHANGES = {
+    "?": "untracked",
+    "!": "ignored by git",
+    "D": "deleted",
+    "A": "added",
+    "R": "renamed",
+    "C": "copied",
+}
+
+
+def uncommitted_changes(directory: Path) -> list[tuple[Path, str]] | None:
+    """(path, change) of every file under `directory` that differs from the last commit, untracked and
+    git-ignored files included (`modified`, `added`, `deleted`, `untracked`, …); None when `directory` is not
+    in a git work tree or git cannot tell."""
+    if not in_git_work_tree(directory):
+        return None
+    try:
+        top = Path(_git(directory, "rev-parse", "--show-toplevel").strip())
+        out = _git(
+            directory, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored", "--", "."
+        )
+    except BackupError:
+        return None
+    fields = out.split("\0")
+    changes: list[tuple[Path, str]] = []
+    i = 0
+    while i < len(fields):
+        entry = fields[i]
+        i += 1
+        if len(entry) < 4:
+            continue
+        code = entry[:2]
+        change = next((_CHANGES[c] for c in code if c in _CHANGES), "modified")
+        changes.append((top / entry[3:], change))
+        if code[0] in "RC" and i < len(fields):
+            if code[0] == "R":  # the original path follows: gone from the work tree
+                changes.append((top / fields[i], "deleted"))
+            i += 1
+    return changes
+
+
 def commit_backup(path: Path, message: str) -> str | None:
     """`git add` + `git commit` of the backup file alone; the new revision, or None when nothing changed."""
     repo = path.parent

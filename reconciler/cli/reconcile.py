@@ -12,6 +12,9 @@ from reconciler import engine
 from reconciler.apply import ApplyOptions, apply_plan
 from reconciler.cli.options import GlobalOptions, pass_globals
 from reconciler.cli.target import FORMATS, confirm, report_plan, say_applied, setup, target_options
+from reconciler.config import Config
+from reconciler.targets import ResolvedTarget
+from reconciler.uncommitted import uncommitted_state_files, uncommitted_warning
 
 
 @click.command()
@@ -129,11 +132,22 @@ def apply(
             assert state is not None
             result_plan = session.plan_state(state)
         report_plan(result_plan, fmt, opts)
+        if saved is None and result_plan.has_changes:
+            warn_if_uncommitted(config, session.target, opts)
         if result_plan.has_changes and not (auto_approve or saved):
             confirm(result_plan)
         result = apply_plan(session, result_plan, options)
     say_applied(result, opts)
     return 0
+
+
+def warn_if_uncommitted(config: Config, target: ResolvedTarget, opts: GlobalOptions) -> None:
+    """On stderr, before applying to a real target: the state files that git does not hold (never fails)."""
+    if target.is_local or opts.quiet:
+        return  # the local sandbox is for trying out edits
+    files = uncommitted_state_files(config)
+    if files:
+        click.echo(f"warning: {uncommitted_warning(files, target.name)}", err=True)
 
 
 COMMANDS: list[click.Command] = [render, plan, apply]
