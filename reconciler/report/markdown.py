@@ -149,12 +149,13 @@ class MarkdownPlanReporter(PlanReporter):
                 break
             body += block
             shown += 1
-        summary = f"{title} ({len(changes)} objects)"
+        objects = f"{len(changes)} object{'s' if len(changes) != 1 else ''}"
+        summary = f"{title} ({objects})"
         if shown < len(changes):
             more = len(changes) - shown
             body.append(
                 f"… {more} more {title.lower()} not shown here (cut to fit GitHub's comment limit): "
                 + FULL_PLAN
             )
-            summary = f"{title} ({len(changes)} objects, {shown} shown)"
+            summary = f"{title} ({objects}, {shown} shown)"
         return ["<details><summary>" + summary + "</summary>", "", *_diff_block(body), "</details>", ""]

@@ -62,7 +62,7 @@ _BOLD, _RED, _YELLOW, _RESET = "\033[1m", "\033[31m", "\033[33m", "\033[0m"
 
 
 class TextPlanReporter(PlanReporter):
-    """Terraform-like text: the target, destroys and security warnings, updates, creates, the summary."""
+    """Terraform-like text: target, destroys, security then other warnings, updates, creates, summary."""
 
     name = "text"
 
@@ -78,11 +78,11 @@ class TextPlanReporter(PlanReporter):
         if review.security:
             write(self._paint("Security warnings:", _RED) + "\n")
             write("".join(f"  ! {w.message}\n" for w in review.security) + "\n")
-        for changes in (review.updates, review.creates):
-            self._changes(changes)
         if review.info:
             write(self._paint("Warnings:", _YELLOW) + "\n")
             write("".join(f"  ! {line}\n" for line in collapse(review.info, "plan --format json")) + "\n")
+        self._changes(review.updates)
+        self._changes(review.creates)
         write(self._paint(plan.summary, _BOLD) + "\n")
 
     def _changes(self, changes: tuple[Change, ...]) -> None:
