@@ -134,12 +134,19 @@ class Session:
 
     def _plan(self, live: Mapping[str, Any], desired: Mapping[str, Any], notes: tuple[str, ...]) -> Plan:
         context = self.plan_context(notes)
-        plan = make_plan(live, desired, target=self.target.name, context=context)
+        plan = self._make_plan(live, desired, context)
         if not any(plan.deletions.values()):
             return plan
         # Only a plan that deletes needs to know who holds workspace permissions (one request per workspace).
         context = replace(context, workspace_assignees=self.client.get_workspace_assignees())
-        return make_plan(live, desired, target=self.target.name, context=context)
+        return self._make_plan(live, desired, context)
+
+    def _make_plan(self, live: Mapping[str, Any], desired: Mapping[str, Any], context: PlanContext) -> Plan:
+        # The plan names where it was made (every report and the apply prompt show it); the embedded
+        # organization's loopback port means nothing to the user.
+        local = self.target.is_local
+        host = "" if local else self.target.host or ""
+        return make_plan(live, desired, target=self.target.name, context=context, host=host, embedded=local)
 
     def backup_document(self, *, rev: str | None = None, file: Path | None = None) -> dict[str, Any]:
         """A backup to restore: this target's backup at git revision `rev`, or a layout document file."""

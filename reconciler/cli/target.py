@@ -121,7 +121,7 @@ def confirm(plan: Plan) -> None:
         raise click.UsageError(
             "apply needs --auto-approve or --plan FILE when standard input is not a terminal"
         )
-    if not click.confirm(f"Apply these changes to {plan.target}?", default=False, err=True):
+    if not click.confirm(f"Apply these changes to {plan.where}?", default=False, err=True):
         raise click.Abort()
 
 
