@@ -18,6 +18,7 @@ import click
 from reconciler import __version__
 from reconciler.cli.options import GlobalOptions
 from reconciler.errors import ExitCode, ReconcilerError
+from reconciler.progress import Writable, for_stream
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -121,19 +122,27 @@ def cli(
     """
     env = dict(os.environ)
     color = not no_color and "NO_COLOR" not in env
+    terminal = sys.stderr.isatty() and env.get("TERM") != "dumb"
+    progress = for_stream(sys.stderr, quiet=quiet, terminal=terminal)
     ctx.obj = GlobalOptions(
-        config_path=config_path, target=target, verbose=verbose, quiet=quiet, color=color, env=env
+        config_path=config_path,
+        target=target,
+        verbose=verbose,
+        quiet=quiet,
+        color=color,
+        env=env,
+        progress=progress,
     )
     level = logging.WARNING if not verbose else (logging.INFO if verbose == 1 else logging.DEBUG)
-    ctx.call_on_close(_log_to_stderr(logging.ERROR if quiet else level))
+    ctx.call_on_close(_log_to_stderr(logging.ERROR if quiet else level, progress.log_stream(sys.stderr)))
 
 
-def _log_to_stderr(level: int) -> Callable[[], None]:
-    """Send the `reconciler` loggers' diagnostics to the current stderr; returns how to undo that."""
+def _log_to_stderr(level: int, stream: Writable | None = None) -> Callable[[], None]:
+    """Send the `reconciler` loggers' diagnostics to `stream` (default stderr); returns how to undo that."""
     logger = logging.getLogger("reconciler")
     urllib3_logger = logging.getLogger("urllib3")
     saved = (logger.level, urllib3_logger.level)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(level)

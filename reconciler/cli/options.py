@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 
 import click
 
+from reconciler.progress import NULL, Progress
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -23,6 +25,7 @@ class GlobalOptions:
     quiet: bool = False
     color: bool = True
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    progress: Progress = NULL  # how long operations show on stderr (reconciler.progress)
 
 
 pass_globals = click.make_pass_decorator(GlobalOptions, ensure=True)

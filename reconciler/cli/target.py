@@ -89,6 +89,7 @@ def setup(opts: GlobalOptions, kw: dict[str, Any]) -> tuple[Config, engine.Targe
         profiles_path=Path(profiles) if profiles else Path.home() / ".gooddata" / "profiles.yaml",
         env=opts.env,
         client=client_options(kw),
+        progress=opts.progress,
     )
     return config, choice
 
