@@ -252,6 +252,36 @@ def test_unreachable_server_is_a_clean_transport_error() -> None:
     )
 
 
+def test_retries_are_told_to_the_progress_and_a_missing_host_name_is_not_retried() -> None:
+    import io
+
+    from reconciler.progress import LineProgress
+
+    emu = Emulator(token=TOKEN)
+    url = emu.start()
+    emu.stop()
+    shown = io.StringIO()
+    with (
+        GoodDataClient(url, TOKEN, options=OPTIONS, progress=LineProgress(shown)) as c,
+        pytest.raises(TransportError),
+    ):
+        c.get_profile()
+    notices = [line for line in shown.getvalue().splitlines() if "retrying" in line]
+    assert [n.split("(")[-1] for n in notices] == [
+        f"connection refused, attempt {i} of 4)" for i in (2, 3, 4)
+    ]
+
+    shown = io.StringIO()
+    missing = "https://no-such-host.reconciler-test.invalid"
+    with (
+        GoodDataClient(missing, TOKEN, options=OPTIONS, progress=LineProgress(shown)) as c,
+        pytest.raises(TransportError) as info,
+    ):
+        c.get_profile()
+    assert "(host name not found)" in str(info.value) and "attempts" not in str(info.value)
+    assert shown.getvalue() == ""  # no retry, and a failed stage prints no line
+
+
 # -- hosts and tokens --------------------------------------------------------------------------------
 
 

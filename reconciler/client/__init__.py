@@ -274,7 +274,7 @@ class GoodDataClient:
             raise TransportError(
                 self._redact(
                     f"network error: TLS failed for {self.base_url} ({describe_error(e)}); "
-                    "for a private CA set the CA bundle (ssl_ca_cert)"
+                    "for a private CA pass --ca-bundle (or ssl_ca_cert in the profile)"
                 )
             ) from e
         except requests.exceptions.RequestException as e:
