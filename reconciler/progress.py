@@ -176,7 +176,10 @@ class TerminalProgress(Progress):
             with self._lock:
                 if self._stages:
                     self._frame += 1
-                    self._draw()
+                    try:
+                        self._draw()
+                    except (OSError, ValueError):  # the terminal went away: stop drawing, carry on
+                        return
 
     def _draw(self) -> None:
         if not self._stages or self._stop.is_set():
