@@ -18,7 +18,7 @@ import click
 from reconciler import __version__
 from reconciler.cli.options import GlobalOptions
 from reconciler.errors import ExitCode, ReconcilerError
-from reconciler.progress import Writable, for_stream
+from reconciler.progress import Writable
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -122,19 +122,12 @@ def cli(
     """
     env = dict(os.environ)
     color = not no_color and "NO_COLOR" not in env
-    terminal = sys.stderr.isatty() and env.get("TERM") != "dumb"
-    progress = for_stream(sys.stderr, quiet=quiet, terminal=terminal)
     ctx.obj = GlobalOptions(
-        config_path=config_path,
-        target=target,
-        verbose=verbose,
-        quiet=quiet,
-        color=color,
-        env=env,
-        progress=progress,
+        config_path=config_path, target=target, verbose=verbose, quiet=quiet, color=color, env=env
     )
     level = logging.WARNING if not verbose else (logging.INFO if verbose == 1 else logging.DEBUG)
-    ctx.call_on_close(_log_to_stderr(logging.ERROR if quiet else level, progress.log_stream(sys.stderr)))
+    log_stream = ctx.obj.progress.log_stream(sys.stderr)  # log lines must not garble a progress line
+    ctx.call_on_close(_log_to_stderr(logging.ERROR if quiet else level, log_stream))
 
 
 def _log_to_stderr(level: int, stream: Writable | None = None) -> Callable[[], None]:
