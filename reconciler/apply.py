@@ -74,7 +74,7 @@ def apply_plan(session: Session, plan: Plan, options: ApplyOptions) -> ApplyResu
     if not plan.has_changes:
         log.info("no changes: nothing written")
         return ApplyResult(plan, applied=False)
-    with target_lock(session.config.root, plan.target, wait=options.lock_wait):
+    with target_lock(session.config.root, plan.target, wait=options.lock_wait, progress=session.progress):
         return _apply_locked(session, plan, options)
 
 
@@ -107,8 +107,10 @@ def _apply_locked(session: Session, plan: Plan, options: ApplyOptions) -> ApplyR
     except (TransportError, ApiError) as e:
         raise _with_note(e, f"nothing was written, the backup is {path}") from e
     _put(session, plan.desired, live, path)
-    after = session.live()
-    difference = verify(plan.desired, after)
+    with session.progress.stage("verifying the organization", done="verified the organization") as stage:
+        difference = verify(plan.desired, session.live())
+        if difference:
+            stage.done(f"verification found {len(difference)} differing users or groups")
     if not difference:
         return ApplyResult(plan, applied=True, backup_file=path, backup_rev=rev)
 

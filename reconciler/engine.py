@@ -22,6 +22,7 @@ from reconciler.errors import ConfigError, ReconcilerError, StalePlanError, Stat
 from reconciler.graph import iter_cycles
 from reconciler.layout import RenderOptions, canonical, render, render_with_notes, to_state
 from reconciler.plan import DeletionLimits, Plan, PlanContext, make_plan
+from reconciler.progress import NULL, Progress
 from reconciler.source import load_state
 from reconciler.source.model import DesiredState
 from reconciler.targets import LocalOrganization, ResolvedTarget, resolve_target
@@ -42,6 +43,7 @@ class TargetChoice:
     profiles_path: Path | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     client: ClientOptions = field(default_factory=ClientOptions)
+    progress: Progress = NULL  # where long operations report (the CLI's stderr display)
 
 
 def target_name(config: Config, choice: TargetChoice) -> str:
@@ -68,10 +70,13 @@ def deletion_limits(config: Config) -> DeletionLimits:
 class Session:
     """One open connection to one target: read live state, plan, and (in `apply`) write."""
 
-    def __init__(self, config: Config, target: ResolvedTarget, client: GoodDataClient) -> None:
+    def __init__(
+        self, config: Config, target: ResolvedTarget, client: GoodDataClient, progress: Progress = NULL
+    ) -> None:
         self.config = config
         self.target = target
         self.client = client
+        self.progress = progress
         self._owner: str | None = None
 
     @property
@@ -222,14 +227,20 @@ def open_session(config: Config, choice: TargetChoice) -> Iterator[Session]:
         if resolved.ca_bundle and not options.ca_bundle:
             options = replace(options, ca_bundle=resolved.ca_bundle)
         client = stack.enter_context(
-            GoodDataClient(resolved.host, resolved.token, options=options, target_name=resolved.name)
+            GoodDataClient(
+                resolved.host,
+                resolved.token,
+                options=options,
+                target_name=resolved.name,
+                progress=choice.progress,
+            )
         )
-        yield Session(config, resolved, client)
+        yield Session(config, resolved, client, choice.progress)
 
 
-def load_desired(config: Config, *, strict: bool = False) -> DesiredState:
+def load_desired(config: Config, *, strict: bool = False, progress: Progress = NULL) -> DesiredState:
     """Load and validate the state files (StateError with every problem when invalid)."""
-    return load_state(config, strict=strict)
+    return load_state(config, strict=strict, progress=progress)
 
 
 def render_offline(config: Config, state: DesiredState) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import click
 from reconciler import __version__
 from reconciler.cli.options import GlobalOptions
 from reconciler.errors import ExitCode, ReconcilerError
+from reconciler.progress import Writable
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -125,15 +126,16 @@ def cli(
         config_path=config_path, target=target, verbose=verbose, quiet=quiet, color=color, env=env
     )
     level = logging.WARNING if not verbose else (logging.INFO if verbose == 1 else logging.DEBUG)
-    ctx.call_on_close(_log_to_stderr(logging.ERROR if quiet else level))
+    log_stream = ctx.obj.progress.log_stream(sys.stderr)  # log lines must not garble a progress line
+    ctx.call_on_close(_log_to_stderr(logging.ERROR if quiet else level, log_stream))
 
 
-def _log_to_stderr(level: int) -> Callable[[], None]:
-    """Send the `reconciler` loggers' diagnostics to the current stderr; returns how to undo that."""
+def _log_to_stderr(level: int, stream: Writable | None = None) -> Callable[[], None]:
+    """Send the `reconciler` loggers' diagnostics to `stream` (default stderr); returns how to undo that."""
     logger = logging.getLogger("reconciler")
     urllib3_logger = logging.getLogger("urllib3")
     saved = (logger.level, urllib3_logger.level)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(level)

@@ -33,7 +33,7 @@ def render(opts: GlobalOptions, /, live: bool, strict: bool, **kw: Any) -> int:
       reconciler --target prod render --live
     """
     config, choice = setup(opts, kw)
-    state = engine.load_desired(config, strict=strict)
+    state = engine.load_desired(config, strict=strict, progress=opts.progress)
     if live:
         with engine.open_session(config, choice) as session:
             doc = session.render_live(state)
@@ -65,7 +65,7 @@ def plan(
       reconciler --target prod plan --format markdown --out plan.json --detailed-exitcode
     """
     config, choice = setup(opts, kw)
-    state = engine.load_desired(config, strict=strict)
+    state = engine.load_desired(config, strict=strict, progress=opts.progress)
     with engine.open_session(config, choice) as session:
         result = session.plan_state(state)
     if out is not None:
@@ -120,7 +120,7 @@ def apply(
     """
     config, choice = setup(opts, kw)
     saved = engine.load_plan(plan_file) if plan_file else None
-    state = None if saved else engine.load_desired(config, strict=strict)
+    state = None if saved else engine.load_desired(config, strict=strict, progress=opts.progress)
     options = ApplyOptions(
         allow_deletions=allow_deletions, commit=not no_commit, rollback_on_mismatch=rollback_on_mismatch
     )

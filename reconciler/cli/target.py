@@ -46,7 +46,7 @@ def target_options(f: Callable[..., Any]) -> Callable[..., Any]:
             default=RetryPolicy().total,
             show_default=True,
             metavar="N",
-            help="Retries of a request after 429/502/503/504 or a connection error (logged at -v).",
+            help="Retries of a request after 429/502/503/504 or a lost connection (each one is shown).",
         ),
         click.option(
             "--retry-max-time",
@@ -89,6 +89,7 @@ def setup(opts: GlobalOptions, kw: dict[str, Any]) -> tuple[Config, engine.Targe
         profiles_path=Path(profiles) if profiles else Path.home() / ".gooddata" / "profiles.yaml",
         env=opts.env,
         client=client_options(kw),
+        progress=opts.progress,
     )
     return config, choice
 
