@@ -176,7 +176,7 @@ def _refuse_carried_cycle(state: DesiredState, document: Mapping[str, Any]) -> N
 
 
 def resolve(config: Config, choice: TargetChoice) -> ResolvedTarget:
-    """The chosen target with its host and token (flags > environment > reconciler.yaml); no connection."""
+    """The chosen target with its host and token (flags > reconciler.yaml > environment); no connection."""
     return resolve_target(
         config.targets,
         target_name(config, choice),
@@ -199,6 +199,8 @@ def open_session(config: Config, choice: TargetChoice) -> Iterator[Session]:
     """Resolve the target, start the embedded organization if it is the local one, and connect."""
     name = target_name(config, choice)
     resolved = resolve(config, choice)
+    for note in resolved.notes:  # a flag or the environment chose the host: say so, at any verbosity
+        log.warning("target %s: %s", name, note)
     with ExitStack() as stack:
         if resolved.is_local:
             resolved = stack.enter_context(
