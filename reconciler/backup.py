@@ -34,6 +34,7 @@ class BackupEntry:
     rev: str
     date: str
     message: str
+    source_host: str | None = None  # the Source-Host trailer (older backups have none)
 
 
 def backup_path(backups_dir: Path, target: str) -> Path:
@@ -122,11 +123,12 @@ def list_backups(path: Path) -> list[BackupEntry]:
     if not in_git_work_tree(path):
         return []
     names = (path.name, source_path(path).name)
-    out = _git(path.parent, "log", "--format=%H%x1f%aI%x1f%s", "--", *names, check=False)
+    fmt = "--format=%H%x1f%aI%x1f%s%x1f%(trailers:key=Source-Host,valueonly,separator=%x20)"
+    out = _git(path.parent, "log", fmt, "--", *names, check=False)
     entries = []
     for line in out.splitlines():
-        rev, date, message = line.split("\x1f", 2)
-        entries.append(BackupEntry(rev, date, message))
+        rev, date, message, host = line.split("\x1f", 3)
+        entries.append(BackupEntry(rev, date, message, host.strip() or None))
     return entries
 
 

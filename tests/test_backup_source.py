@@ -74,6 +74,8 @@ def test_a_backup_carries_its_source(repo: Repo, mine: Emulator) -> None:
     assert message.startswith("reconciler: backup of test before apply ")
     assert f"\n\nSource-Host: {mine.url}\n" in message
     assert f"Read-At: {source['readAt']}" in message
+    (listed,) = repo.run("backups").stdout.splitlines()
+    assert listed.endswith(f"  [read from {mine.url}]")
 
 
 def test_restore_of_another_organizations_backup_is_refused_naming_both(

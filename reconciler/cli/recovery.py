@@ -75,7 +75,10 @@ def backups(opts: GlobalOptions, /, **kw: Any) -> int:
         state = "exists but is not committed" if path.exists() else "does not exist yet"
         click.echo(f"no committed backups for {name}: {path} {state}", err=True)
     for e in entries:
-        click.echo(f"{e.rev[:12]}  {e.date}  {e.message}")
+        click.echo(
+            f"{e.rev[:12]}  {e.date}  {e.message}"
+            + (f"  [read from {e.source_host}]" if e.source_host else "")
+        )
     return 0
 
 
