@@ -96,10 +96,11 @@ def _check_fresh(session: Session, plan: Plan, when: str) -> dict[str, Any]:
 
 
 def _apply_locked(session: Session, plan: Plan, options: ApplyOptions) -> ApplyResult:
+    # Where and when the backup is read from (asking the organization's id outside the GET-to-PUT window).
+    source = session.source(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     live = _check_fresh(session, plan, "before the backup")
     root = backups_dir(session.config, session.target)
     path = backup.backup_path(root, plan.target)
-    source = session.source(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     backup.write_backup(path, live)
     backup.write_source(path, source)
     rev = None

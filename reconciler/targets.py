@@ -124,23 +124,21 @@ def resolve_target(
     ca_bundle: str | None = None
     notes: list[str] = []
 
-    def configured_host() -> str:
-        """The target's own host, as words (loading its profile only when the target has one)."""
-        if spec.host:
-            return spec.host
-        assert spec_profile is not None and spec.profile is not None
-        return f"{spec_profile()[0]} (profile {spec.profile!r})"
+    def spec_profile_host() -> str | None:
+        """The host of the target's profile; None when it cannot be read (a flag made it unnecessary)."""
+        try:
+            return spec_profile()[0] if spec_profile is not None else None
+        except ConfigError:
+            return None
 
     def note_override(flag: str, new_host: str) -> None:
-        if spec.host and same_host(spec.host, new_host):
+        configured = spec.host or spec_profile_host()
+        if configured is not None and same_host(configured, new_host):
             return
-        if spec_profile is not None and same_host(spec_profile()[0], new_host):
-            return
-        notes.append(
-            f"{flag} overrides the host of target {spec.name!r}: using {new_host}, not {configured_host()}"
-        )
+        what = spec.host or f"{configured or 'the host'} of profile {spec.profile!r}"
+        notes.append(f"{flag} overrides the host of target {spec.name!r}: using {new_host}, not {what}")
 
-    own_host = False  # whether the host is the target's own (so the target's token belongs to it)
+    own_host = False  # whether the host is the target's own (then GOODDATA_HOST, if set, is ignored)
     resolved_host: str | None
     if host:
         resolved_host, host_source = host, "--host"

@@ -156,7 +156,14 @@ def test_a_flag_that_overrides_the_configured_host_is_stated(profiles: Path) -> 
     by_profile = resolve_target(TARGETS, "dev", env=NO_GD_ENV, profile="cli", profiles_path=profiles)
     assert by_profile.notes == (
         "--profile cli overrides the host of target 'dev': using https://cli.example.com, "
-        "not https://dev.example.com (profile 'dev')",
+        "not https://dev.example.com of profile 'dev'",
+    )
+    # The target's profile need not be readable when flags replace it entirely.
+    flags = {"host": "https://f.example.com", "token_env": "FLAG_TOKEN"}
+    unread = resolve_target(TARGETS, "dev", env=NO_GD_ENV, profiles_path=profiles.parent / "absent", **flags)
+    assert unread.notes == (
+        "--host overrides the host of target 'dev': using https://f.example.com, "
+        "not the host of profile 'dev'",
     )
     # The same host given again overrides nothing; a target without a host has nothing to override.
     assert resolve_target(TARGETS, "prod", env=NO_GD_ENV, host="https://PROD.example.com/").notes == ()
