@@ -16,6 +16,7 @@ from typing import Any
 
 from reconciler import backup
 from reconciler.atomic import write_atomically
+from reconciler.backup_source import EMBEDDED, BackupSource
 from reconciler.client import ClientOptions, GoodDataClient
 from reconciler.config import Config
 from reconciler.errors import ConfigError, ReconcilerError, StalePlanError, StateError
@@ -57,7 +58,8 @@ def local_dir(config: Config) -> Path:
 
 
 def backups_dir(config: Config, target: ResolvedTarget) -> Path:
-    """The local organization is a sandbox: its backups stay in .reconciler/local/backups (SPEC §8)."""
+    """The local organization is a sandbox: its backups stay in .reconciler/local/backups (SPEC §8), a git
+    repository of its own, so it has a history to restore from without committing to the user's clone."""
     return local_dir(config) / "backups" if target.is_local else config.backups_dir
 
 
@@ -78,6 +80,7 @@ class Session:
         self.client = client
         self.progress = progress
         self._owner: str | None = None
+        self._organization: tuple[str | None] | None = None
 
     @property
     def token_owner(self) -> str:
@@ -85,6 +88,18 @@ class Session:
         if self._owner is None:
             self._owner = self.client.token_owner()
         return self._owner
+
+    @property
+    def organization_id(self) -> str | None:
+        """The organization's id when the server names it (GET /api/v1/entities/organization)."""
+        if self._organization is None:
+            self._organization = (self.client.organization_id(),)
+        return self._organization[0]
+
+    def source(self, read_at: str) -> BackupSource:
+        """Where a backup read now from this target comes from (the local target: its port changes)."""
+        host = EMBEDDED if self.target.is_local else (self.target.host or "")
+        return BackupSource(self.target.name, host, read_at, self.organization_id)
 
     @property
     def protected_users(self) -> frozenset[str]:
@@ -153,13 +168,6 @@ class Session:
         host = "" if local else self.target.host or ""
         return make_plan(live, desired, target=self.target.name, context=context, host=host, embedded=local)
 
-    def backup_document(self, *, rev: str | None = None, file: Path | None = None) -> dict[str, Any]:
-        """A backup to restore: this target's backup at git revision `rev`, or a layout document file."""
-        if file is not None:
-            return backup.read_backup_file(file)
-        path = backup.backup_path(backups_dir(self.config, self.target), self.target.name)
-        return backup.read_backup_rev(path, rev or "HEAD")
-
     def render_live(self, state: DesiredState) -> dict[str, Any]:
         """The desired document with live fields carried over."""
         return render(state, self.live(), self.render_options())
@@ -188,7 +196,7 @@ def _refuse_carried_cycle(state: DesiredState, document: Mapping[str, Any]) -> N
 
 
 def resolve(config: Config, choice: TargetChoice) -> ResolvedTarget:
-    """The chosen target with its host and token (flags > environment > reconciler.yaml); no connection."""
+    """The chosen target with its host and token (flags > reconciler.yaml > environment); no connection."""
     return resolve_target(
         config.targets,
         target_name(config, choice),
@@ -211,6 +219,8 @@ def open_session(config: Config, choice: TargetChoice) -> Iterator[Session]:
     """Resolve the target, start the embedded organization if it is the local one, and connect."""
     name = target_name(config, choice)
     resolved = resolve(config, choice)
+    for note in resolved.notes:  # a flag or the environment chose the host: say so, at any verbosity
+        log.warning("target %s: %s", name, note)
     with ExitStack() as stack:
         if resolved.is_local:
             resolved = stack.enter_context(

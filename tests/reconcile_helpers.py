@@ -67,9 +67,21 @@ class Repo:
         )
         (state / "users.yaml").write_text(yaml.safe_dump({"users": users}, sort_keys=False), encoding="utf-8")
 
-    def run(self, *args: str, token: str | None = None, input: str | None = None) -> Result:
+    def run(
+        self,
+        *args: str,
+        token: str | None = None,
+        input: str | None = None,
+        env: dict[str, str | None] | None = None,
+    ) -> Result:
         runner = CliRunner()
-        env = {TOKEN_VAR: token or self.token, "GOODDATA_HOST": None, "GOODDATA_TOKEN": None, "NO_COLOR": "1"}
+        env = {
+            TOKEN_VAR: token or self.token,
+            "GOODDATA_HOST": None,
+            "GOODDATA_TOKEN": None,
+            "NO_COLOR": "1",
+            **(env or {}),
+        }
         return runner.invoke(
             cli,
             ["--config", str(self.root / "reconciler.yaml"), *args],

@@ -269,7 +269,12 @@ def test_rehearsal_pr_merge_apply_revert_drift(
     head = git(tmp_path / "origin.git", "log", "-1", "--format=%H %an %s", "main")
     assert "github-actions[bot]" in head and "prod" in head
     changed = git(tmp_path / "origin.git", "show", "--name-only", "--format=", "main").split()
-    assert changed == ["state/backups/prod/usersAndUserGroups.json"]
+    assert changed == [
+        "state/backups/prod/usersAndUserGroups.json",
+        "state/backups/prod/usersAndUserGroups.source.json",  # where it was read from
+    ]
+    source = git(tmp_path / "origin.git", "show", "main:state/backups/prod/usersAndUserGroups.source.json")
+    assert json.loads(source)["host"] == emu.url
     backup = git(tmp_path / "origin.git", "show", "main:state/backups/prod/usersAndUserGroups.json")
     assert json.loads(backup) == canonical(before)
 

@@ -23,11 +23,16 @@ FORMATS = click.Choice(sorted(REPORTERS))
 def target_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Flags that choose or override the target's host and credentials."""
     options = [
-        click.option("--host", help="GoodData host URL; overrides the target (also GOODDATA_HOST)."),
+        click.option(
+            "--host",
+            help="GoodData host URL; overrides the target's host, and says so. (GOODDATA_HOST only fills in "
+            "a target that names no host or profile.)",
+        ),
         click.option(
             "--token-env",
             metavar="NAME",
-            help="Read the API token from the environment variable NAME (also GOODDATA_TOKEN).",
+            help="Read the API token from the environment variable NAME. (GOODDATA_TOKEN only fills in a "
+            "target that names no token, and never for a host other than GOODDATA_HOST's.)",
         ),
         click.option("--profile", help="Use host and token of this profile in ~/.gooddata/profiles.yaml."),
         click.option(

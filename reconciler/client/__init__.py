@@ -16,6 +16,7 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -35,6 +36,7 @@ LAYOUT_PATH = "/api/v1/layout/usersAndUserGroups"
 PROFILE_PATH = "/api/v1/profile"
 ORG_PERMISSIONS_PATH = "/api/v1/layout/organization/permissions"
 WORKSPACES_PATH = "/api/v1/entities/workspaces"
+ORGANIZATION_PATH = "/api/v1/entities/organization"  # GoodData answers 302 to the organization's entity
 WORKSPACE_PAGE_SIZE = 500
 USER_AGENT = f"reconciler/{__version__} (+python-requests)"
 _CHUNK = 1 << 20  # bytes read at a time, counted into the progress of a GET
@@ -190,6 +192,23 @@ class GoodDataClient:
             )
         return perms
 
+    def organization_id(self) -> str | None:
+        """The organization's id (GET /api/v1/entities/organization); None when the server does not say."""
+        try:
+            resp, content = self._send("GET", ORGANIZATION_PATH, "reading the organization", redirect_ok=True)
+            if resp.is_redirect:  # to /api/v1/entities/admin/organizations/{id}: follow it on this host only
+                location = urljoin(self.base_url + ORGANIZATION_PATH, resp.headers["Location"])
+                if not location.startswith(self.base_url + "/"):
+                    return None
+                _, content = self._send("GET", location[len(self.base_url) :], "reading the organization")
+            doc = json.loads(content)
+        except (ApiError, ValueError, KeyError) as e:
+            log.info("the organization id is not known: %s", e)
+            return None
+        data = doc.get("data") if isinstance(doc, dict) else None
+        org_id = data.get("id") if isinstance(data, dict) else None
+        return org_id if isinstance(org_id, str) and org_id else None
+
     def get_workspace_assignees(self) -> dict[tuple[str, str], tuple[str, ...]]:
         """(assignee type, id) -> workspaces where it holds permissions; {} when the server has none."""
         with self._progress.stage(
@@ -253,9 +272,16 @@ class GoodDataClient:
             ) from e
 
     def _send(
-        self, method: str, path: str, what: str, *, body: bytes | None = None, stage: Stage | None = None
+        self,
+        method: str,
+        path: str,
+        what: str,
+        *,
+        body: bytes | None = None,
+        stage: Stage | None = None,
+        redirect_ok: bool = False,
     ) -> tuple[requests.Response, bytes]:
-        """The response and its body (read in chunks counted into `stage`)."""
+        """The response and its body (read in chunks counted into `stage`); a redirect when `redirect_ok`."""
         policy = self._options.retry
         attempts = Attempts(what, policy.total + 1, policy.max_elapsed, self._notify)
         # A fresh Retry per request: its time budget starts now (the client is not shared between threads).
@@ -286,6 +312,8 @@ class GoodDataClient:
                     f"{self._after(attempts)}{hint}"
                 )
             ) from e
+        if redirect_ok and resp.is_redirect:
+            return resp, content
         if resp.is_redirect or 300 <= resp.status_code < 400:
             location = resp.headers.get("Location", "(no location)")
             raise ApiError(
