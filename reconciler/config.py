@@ -56,6 +56,26 @@ class Config:
     targets: Mapping[str, TargetSpec] = field(default_factory=lambda: {"local": TargetSpec("local")})
     bootstrap: Bootstrap = Bootstrap()
     policy: Policy = Policy()
+    searched: tuple[Path, ...] = field(default=(), compare=False)  # where reconciler.yaml was looked for
+
+    def describe_search(self) -> str:
+        """Which reconciler.yaml this is, or where none was found (and so the defaults apply)."""
+        if self.path is not None:
+            return str(self.path)
+        dirs = [str(d) for d in self.searched] or [str(self.root)]
+        listed = dirs[0] if len(dirs) == 1 else f"{', '.join(dirs[:-1])} or {dirs[-1]}"
+        last = self.searched[-1] if self.searched else self.root
+        stop = "the repository root" if (last / ".git").exists() else "the filesystem root"
+        return f"no {CONFIG_FILE} in {listed} (the search stops at {stop})"
+
+    def state_dir_missing(self) -> str:
+        """The message for a state directory that does not exist, naming the paths looked at."""
+        if self.path is not None:
+            return f"the state directory {self.state_dir} does not exist (the state directory of {self.path})"
+        return (
+            f"the state directory {self.state_dir} does not exist, and there is {self.describe_search()}: "
+            "run reconciler inside the repository that holds reconciler.yaml, or give --config PATH"
+        )
 
     def relative(self, path: Path) -> str:
         """`path` relative to the config root when it is inside it (POSIX form), else as given."""
@@ -65,16 +85,41 @@ class Config:
             return path.as_posix()
 
 
+def find_config(cwd: Path) -> tuple[Path | None, tuple[Path, ...]]:
+    """The nearest reconciler.yaml in `cwd` or a parent, and the directories looked in.
+
+    Like git finding `.git`: upward from `cwd`, stopping at the root of the git work tree `cwd` is in (a
+    directory holding `.git`), or at the filesystem root outside a work tree. A reconciler.yaml above the
+    repository belongs to something else and is never used.
+    """
+    searched: list[Path] = []
+    here = cwd.resolve()
+    for directory in (here, *here.parents):
+        searched.append(directory)
+        if (directory / CONFIG_FILE).is_file():
+            return directory / CONFIG_FILE, tuple(searched)
+        if (directory / ".git").exists():
+            break
+    return None, tuple(searched)
+
+
 def load_config(path: Path | None = None, *, cwd: Path) -> Config:
-    """Read reconciler.yaml (`path`, or ./reconciler.yaml when present, else defaults); raise ConfigError."""
+    """Read reconciler.yaml (`path`, else the nearest, see `find_config`, else defaults); raise ConfigError.
+
+    Without a reconciler.yaml the defaults apply with `cwd` as the root. Paths in the file are relative to
+    its directory, wherever the command runs.
+    """
     if path is None:
-        candidate = cwd / CONFIG_FILE
-        if not candidate.is_file():
+        path, searched = find_config(cwd)
+        if path is None:
             root = cwd.resolve()
             return Config(
-                path=None, root=root, state_dir=root / "state", backups_dir=root / "state" / "backups"
+                path=None,
+                root=root,
+                state_dir=root / "state",
+                backups_dir=root / "state" / "backups",
+                searched=searched,
             )
-        path = candidate
     path = path if path.is_absolute() else cwd / path
     try:
         shown = path.resolve().relative_to(cwd.resolve()).as_posix()
@@ -83,7 +128,8 @@ def load_config(path: Path | None = None, *, cwd: Path) -> Config:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise ConfigError(f"invalid config: {shown}: cannot read: {e.strerror or e}") from e
+        looked = "" if Path(shown).is_absolute() else f" {path.resolve()}"
+        raise ConfigError(f"invalid config: {shown}: cannot read{looked}: {e.strerror or e}") from e
     try:
         doc = load_marked(raw)
     except YamlSyntaxError as e:

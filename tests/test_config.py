@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.config import Bootstrap, Config, MaxDeletions, Policy, load_config
+from reconciler.config import Bootstrap, Config, MaxDeletions, Policy, find_config, load_config
 from reconciler.errors import ConfigError, ExitCode
 from reconciler.targets import TargetSpec
 
@@ -136,3 +136,25 @@ def test_relative_is_posix_and_relative_to_root(tmp_path: Path) -> None:
     config = load_config(cwd=tmp_path)
     assert config.relative(tmp_path / "state" / "a" / "b.yaml") == "state/a/b.yaml"
     assert config.relative(Path("/elsewhere/x.yaml")) == "/elsewhere/x.yaml"
+
+
+def test_find_config_walks_up_to_the_repository_root(tmp_path: Path) -> None:
+    repo = tmp_path.resolve() / "repo"
+    deep = repo / "state" / "a" / "b"
+    deep.mkdir(parents=True)
+    (repo / ".git").mkdir()
+    write(tmp_path, "state: above\n")  # above the repository: never used
+    assert find_config(deep) == (None, (deep, deep.parent, repo / "state", repo))
+    write(repo, "state: state\n")
+    assert find_config(deep) == (repo / "reconciler.yaml", (deep, deep.parent, repo / "state", repo))
+    config = load_config(cwd=deep)
+    assert (config.path, config.root, config.state_dir) == (repo / "reconciler.yaml", repo, repo / "state")
+
+
+def test_find_config_outside_a_repository_walks_to_the_filesystem_root(tmp_path: Path) -> None:
+    found, searched = find_config(tmp_path)
+    if found is None:  # a stray /tmp/reconciler.yaml would end the search early, and that is right
+        assert searched[0] == tmp_path.resolve() and searched[-1] == Path(tmp_path.resolve().anchor)
+    config = load_config(cwd=tmp_path)
+    if config.path is None:
+        assert "(the search stops at the filesystem root)" in config.describe_search()

@@ -10,11 +10,11 @@ import click
 
 from reconciler import engine
 from reconciler.apply import ApplyOptions, apply_plan
-from reconciler.cli.options import GlobalOptions, pass_globals
+from reconciler.cli.options import GlobalOptions, command, pass_globals
 from reconciler.cli.target import FORMATS, confirm, report_plan, say_applied, setup, target_options
 
 
-@click.command()
+@command()
 @click.option(
     "--live", is_flag=True, help="Merge the fields carried over from the target's live organization."
 )
@@ -40,7 +40,7 @@ def render(opts: GlobalOptions, /, live: bool, strict: bool, **kw: Any) -> int:
     return 0
 
 
-@click.command()
+@command()
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True, help="Output format.")
 @click.option(
     "--out",
@@ -71,7 +71,7 @@ def plan(
     return 2 if detailed_exitcode and result.has_changes else 0
 
 
-@click.command()
+@command()
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
 @click.option(
     "--plan",
@@ -128,8 +128,10 @@ def apply(
         else:
             assert state is not None
             result_plan = session.plan_state(state)
-        report_plan(result_plan, fmt, opts)
-        if result_plan.has_changes and not (auto_approve or saved):
+        asking = result_plan.has_changes and not (auto_approve or saved)
+        if asking or not opts.quiet:
+            report_plan(result_plan, fmt, opts)
+        if asking:
             confirm(result_plan)
         result = apply_plan(session, result_plan, options)
     say_applied(result, opts)

@@ -9,13 +9,13 @@ import click
 
 from reconciler import backup, engine
 from reconciler.apply import ApplyOptions, apply_plan
-from reconciler.cli.options import GlobalOptions, pass_globals
+from reconciler.cli.options import GlobalOptions, command, pass_globals
 from reconciler.cli.target import FORMATS, confirm, report_plan, say_applied, setup, target_options
 from reconciler.importer import write_state
 from reconciler.schema import schema_path
 
 
-@click.command(name="import")
+@command(name="import")
 @click.option(
     "--out",
     "out_dir",
@@ -56,7 +56,7 @@ def import_(opts: GlobalOptions, /, out_dir: Path | None, split: bool, force: bo
     return 0
 
 
-@click.command()
+@command()
 @target_options
 @pass_globals
 def backups(opts: GlobalOptions, /, **kw: Any) -> int:
@@ -78,7 +78,7 @@ def backups(opts: GlobalOptions, /, **kw: Any) -> int:
     return 0
 
 
-@click.command()
+@command()
 @click.option("--from", "rev", metavar="REV", help="Restore the backup as it was at this git revision.")
 @click.option(
     "--file",
@@ -127,9 +127,11 @@ def restore(
     )
     with engine.open_session(config, choice) as session:
         result_plan = session.plan_document(session.backup_document(rev=rev, file=file))
-        report_plan(result_plan, fmt, opts)
-        if result_plan.has_changes and not auto_approve:
-            confirm(result_plan)
+        asking = result_plan.has_changes and not auto_approve
+        if asking or not opts.quiet:
+            report_plan(result_plan, fmt, opts)
+        if asking:
+            confirm(result_plan, "Restore")
         result = apply_plan(session, result_plan, options)
     say_applied(result, opts)
     return 0
