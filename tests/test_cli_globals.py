@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from cli_sandbox import Sandbox, dump, run_on_terminal
 
+from reconciler import __version__
 from reconciler.cli import cli
 
 # Every command that reads reconciler.yaml, with the arguments that make it do its work unattended.
@@ -61,6 +62,12 @@ def test_every_command_help_lists_the_global_options(name: str) -> None:
     for option in expected:
         assert option in shared, (name, option)
         assert option not in own, (name, option)
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_version_after_the_command(name: str) -> None:
+    result = Sandbox(Path(".")).run(name, "--version")
+    assert result.exit_code == 0 and result.stdout == f"reconciler, version {__version__}\n"
 
 
 @pytest.mark.parametrize("name", COMMANDS)

@@ -36,7 +36,7 @@ def validate(options: GlobalOptions, /, files: tuple[Path, ...], fmt: str, stric
 
     With FILEs (as pre-commit passes them) the whole state is still checked, since the rules span files,
     but only the problems in those files are reported and decide the exit code; stderr says how many
-    problems other files have.
+    problems other files have. Naming reconciler.yaml reports every problem: the rules depend on it.
 
     \b
     Examples:
@@ -55,12 +55,14 @@ def validate(options: GlobalOptions, /, files: tuple[Path, ...], fmt: str, stric
 
 def _only(result: Validation, config: Config, files: tuple[Path, ...], options: GlobalOptions) -> Validation:
     """`result` restricted to the named files; notes on stderr for the rest."""
+    if config.path is not None and any(path.resolve() == config.path for path in files):
+        return result  # every rule depends on reconciler.yaml (bootstrap, policy): all problems are its
     named: list[str] = []
     for path in files:
         rel = config.relative(path.absolute())
         if rel in result.state.files:
             named.append(rel)
-        elif config.path is None or path.resolve() != config.path:  # reconciler.yaml was checked on load
+        else:
             click.echo(
                 f"note: {path} is not a state file (*.yaml, *.yml under {config.state_dir}); not checked",
                 err=True,
