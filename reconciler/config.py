@@ -45,6 +45,22 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class Search:
+    """How `find_config` looked for reconciler.yaml: what it found, the directories, where it ended."""
+
+    config: Path | None  # the reconciler.yaml found
+    root: Path | None  # the directory found: that of `config`, or one holding a state/ directory
+    searched: tuple[Path, ...]
+    stop: str  # why the search ended where it did
+
+    def describe(self) -> str:
+        """`no reconciler.yaml in A, B or C (…)`, for messages."""
+        dirs = [str(d) for d in self.searched]
+        listed = dirs[0] if len(dirs) == 1 else f"{', '.join(dirs[:-1])} or {dirs[-1]}"
+        return f"no {CONFIG_FILE} in {listed} ({self.stop})"
+
+
+@dataclass(frozen=True)
 class Config:
     """reconciler.yaml as read, with every path made absolute."""
 
@@ -56,17 +72,15 @@ class Config:
     targets: Mapping[str, TargetSpec] = field(default_factory=lambda: {"local": TargetSpec("local")})
     bootstrap: Bootstrap = Bootstrap()
     policy: Policy = Policy()
-    searched: tuple[Path, ...] = field(default=(), compare=False)  # where reconciler.yaml was looked for
+    search: Search | None = field(default=None, compare=False)  # how reconciler.yaml was looked for
 
     def describe_search(self) -> str:
         """Which reconciler.yaml this is, or where none was found (and so the defaults apply)."""
         if self.path is not None:
             return str(self.path)
-        dirs = [str(d) for d in self.searched] or [str(self.root)]
-        listed = dirs[0] if len(dirs) == 1 else f"{', '.join(dirs[:-1])} or {dirs[-1]}"
-        last = self.searched[-1] if self.searched else self.root
-        stop = "the repository root" if (last / ".git").exists() else "the filesystem root"
-        return f"no {CONFIG_FILE} in {listed} (the search stops at {stop})"
+        if self.search is None:
+            return f"no {CONFIG_FILE} (the defaults apply in {self.root})"
+        return self.search.describe()
 
     def state_dir_missing(self) -> str:
         """The message for a state directory that does not exist, naming the paths looked at."""
@@ -85,41 +99,46 @@ class Config:
             return path.as_posix()
 
 
-def find_config(cwd: Path) -> tuple[Path | None, tuple[Path, ...]]:
-    """The nearest reconciler.yaml in `cwd` or a parent, and the directories looked in.
+def find_config(cwd: Path) -> Search:
+    """The nearest directory, from `cwd` upward, that holds reconciler.yaml or a state/ directory.
 
     Like git finding `.git`: upward from `cwd`, stopping at the root of the git work tree `cwd` is in (a
-    directory holding `.git`), or at the filesystem root outside a work tree. A reconciler.yaml above the
-    repository belongs to something else and is never used.
+    directory holding `.git`), or at the filesystem root outside a work tree; a reconciler.yaml above the
+    repository belongs to something else and is never used. A directory with state/ and no reconciler.yaml
+    is a project with the default configuration, as it is when the command runs in it.
     """
     searched: list[Path] = []
     here = cwd.resolve()
     for directory in (here, *here.parents):
         searched.append(directory)
         if (directory / CONFIG_FILE).is_file():
-            return directory / CONFIG_FILE, tuple(searched)
+            return Search(directory / CONFIG_FILE, directory, tuple(searched), "found")
+        if (directory / "state").is_dir():
+            stop = f"the defaults apply: {directory} holds a state directory"
+            return Search(None, directory, tuple(searched), stop)
         if (directory / ".git").exists():
-            break
-    return None, tuple(searched)
+            return Search(None, None, tuple(searched), "the search stops at the repository root")
+    return Search(None, None, tuple(searched), "the search stops at the filesystem root")
 
 
 def load_config(path: Path | None = None, *, cwd: Path) -> Config:
     """Read reconciler.yaml (`path`, else the nearest, see `find_config`, else defaults); raise ConfigError.
 
-    Without a reconciler.yaml the defaults apply with `cwd` as the root. Paths in the file are relative to
-    its directory, wherever the command runs.
+    Without a reconciler.yaml the defaults apply in the directory found (else `cwd`). Paths in the file are
+    relative to its directory, wherever the command runs.
     """
     if path is None:
-        path, searched = find_config(cwd)
-        if path is None:
-            root = cwd.resolve()
+        search = find_config(cwd)
+        if search.config is None:
+            root = search.root or cwd.resolve()
             return Config(
                 path=None,
                 root=root,
                 state_dir=root / "state",
                 backups_dir=root / "state" / "backups",
-                searched=searched,
+                search=search,
             )
+        path = search.config
     path = path if path.is_absolute() else cwd / path
     try:
         shown = path.resolve().relative_to(cwd.resolve()).as_posix()

@@ -94,6 +94,7 @@ def test_the_search_stops_at_the_repository_root_and_the_error_names_where_it_lo
 ) -> None:
     outer = sandbox.root.parent
     (sandbox.root / "reconciler.yaml").rename(outer / "reconciler.yaml")  # above the repository: not ours
+    (sandbox.root / "state").rename(sandbox.root / "desired")  # nothing here says "a project" any more
     sub = sandbox.root / "docs"
     sub.mkdir()
     monkeypatch.chdir(sub)

@@ -56,8 +56,8 @@ def _global_options() -> list[Callable[[F], F]]:
             "global_config",
             type=click.Path(path_type=Path, dir_okay=False),
             metavar="PATH",
-            help="Path of reconciler.yaml (default: the nearest reconciler.yaml in this directory or a "
-            "parent, up to the repository root).",
+            help="Path of reconciler.yaml (default: the nearest one, from this directory up to the "
+            "repository root; a directory with state/ and no reconciler.yaml uses the defaults).",
         ),
         click.option(
             "--target",
