@@ -325,7 +325,7 @@ def test_apply_asks_without_auto_approve(repo: Repo) -> None:
     assert repo.puts() == 0
 
 
-@pytest.mark.parametrize(("answer", "code", "puts"), [("y", 0, 1), ("n", 1, 0)])
+@pytest.mark.parametrize(("answer", "code", "puts"), [("y", 0, 1), ("n", 6, 0)])
 def test_interactive_confirmation_on_a_terminal(repo: Repo, answer: str, code: int, puts: int) -> None:
     import os
     import pty

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from reconciler import engine, onboard
-from reconciler.cli.options import GlobalOptions, pass_globals
+from reconciler.cli.options import GlobalOptions, command, pass_globals
 from reconciler.cli.target import client_options
 from reconciler.config import load_config
 
@@ -23,7 +23,7 @@ def _default_token_env(target: str) -> str:
     return "GOODDATA_TOKEN_" + re.sub(r"[^A-Za-z0-9_]", "_", target).upper()
 
 
-@click.command()
+@command()
 @click.option("--host", help="URL of the GoodData organization, e.g. https://acme.cloud.gooddata.com.")
 @click.option(
     "--token-env",

@@ -10,14 +10,14 @@ import click
 
 from reconciler import engine
 from reconciler.apply import ApplyOptions, apply_plan
-from reconciler.cli.options import GlobalOptions, pass_globals
+from reconciler.cli.options import GlobalOptions, command, pass_globals
 from reconciler.cli.target import FORMATS, confirm, report_plan, say_applied, setup, target_options
 from reconciler.config import Config
 from reconciler.targets import ResolvedTarget
 from reconciler.uncommitted import uncommitted_state_files, uncommitted_warning
 
 
-@click.command()
+@command()
 @click.option(
     "--live", is_flag=True, help="Merge the fields carried over from the target's live organization."
 )
@@ -43,7 +43,7 @@ def render(opts: GlobalOptions, /, live: bool, strict: bool, **kw: Any) -> int:
     return 0
 
 
-@click.command()
+@command()
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True, help="Output format.")
 @click.option(
     "--out",
@@ -74,7 +74,7 @@ def plan(
     return 2 if detailed_exitcode and result.has_changes else 0
 
 
-@click.command()
+@command()
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
 @click.option(
     "--plan",
@@ -131,10 +131,12 @@ def apply(
         else:
             assert state is not None
             result_plan = session.plan_state(state)
-        report_plan(result_plan, fmt, opts)
+        asking = result_plan.has_changes and not (auto_approve or saved)
+        if asking or not opts.quiet:
+            report_plan(result_plan, fmt, opts)
         if saved is None and result_plan.has_changes:
             warn_if_uncommitted(config, session.target, opts)
-        if result_plan.has_changes and not (auto_approve or saved):
+        if asking:
             confirm(result_plan)
         result = apply_plan(session, result_plan, options)
     say_applied(result, opts)

@@ -10,13 +10,13 @@ import click
 from reconciler import backup, engine
 from reconciler import restore as restoring
 from reconciler.apply import ApplyOptions, apply_plan
-from reconciler.cli.options import GlobalOptions, pass_globals
+from reconciler.cli.options import GlobalOptions, command, pass_globals
 from reconciler.cli.target import FORMATS, confirm, report_plan, say_applied, setup, target_options
 from reconciler.importer import write_state
 from reconciler.schema import schema_path
 
 
-@click.command(name="import")
+@command(name="import")
 @click.option(
     "--out",
     "out_dir",
@@ -57,7 +57,7 @@ def import_(opts: GlobalOptions, /, out_dir: Path | None, split: bool, force: bo
     return 0
 
 
-@click.command()
+@command()
 @target_options
 @pass_globals
 def backups(opts: GlobalOptions, /, **kw: Any) -> int:
@@ -82,7 +82,7 @@ def backups(opts: GlobalOptions, /, **kw: Any) -> int:
     return 0
 
 
-@click.command()
+@command()
 @click.option("--from", "rev", metavar="REV", help="Restore the backup as it was at this git revision.")
 @click.option(
     "--file",
@@ -145,9 +145,11 @@ def restore(
         document = restoring.backup_document(session, rev=rev, file=file)
         restoring.check_source(session, rev=rev, file=file, allow_other=allow_other_source)
         result_plan = session.plan_document(document)
-        report_plan(result_plan, fmt, opts)
-        if result_plan.has_changes and not auto_approve:
-            confirm(result_plan)
+        asking = result_plan.has_changes and not auto_approve
+        if asking or not opts.quiet:
+            report_plan(result_plan, fmt, opts)
+        if asking:
+            confirm(result_plan, "Restore")
         result = apply_plan(session, result_plan, options)
     say_applied(result, opts)
     if result.applied and not opts.quiet:

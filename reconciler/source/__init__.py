@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -51,6 +51,16 @@ class Validation:
         """No errors (and with `strict`, no warnings)."""
         return not self.errors and not (strict and self.warnings)
 
+    def only(self, files: Collection[str]) -> Validation:
+        """The same state with only the problems in `files` (shown paths) and those of no state file.
+
+        The whole state was checked (the cross-file rules need it); this is what `validate FILE…` shows.
+        Problems located outside every state file (the state directory, reconciler.yaml) are kept.
+        """
+        named, read = set(files), set(self.state.files)
+        kept = tuple(p for p in self.problems if p.location.path in named or p.location.path not in read)
+        return Validation(self.state, kept)
+
 
 def validate_state(config: Config, *, strict: bool = False, progress: Progress = NULL) -> Validation:
     """Read every state file and check it; bad input becomes problems, never an exception."""
@@ -69,7 +79,7 @@ def _validate(config: Config, stage: Stage) -> Validation:
             Problem(
                 Location(config.relative(config.state_dir)),
                 "error",
-                "the state directory does not exist",
+                config.state_dir_missing(),
                 "state-dir",
             )
         )
