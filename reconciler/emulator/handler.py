@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from reconciler.emulator import entities, rules, workspaces
+from reconciler.emulator import access_routes, entities, rules, workspaces
 from reconciler.emulator.faults import Fault
 from reconciler.emulator.store import encode
 from reconciler.gcpause import paused_gc
@@ -26,7 +26,6 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/api/v1/layout/usersAndUserGroups": ("GET", "PUT"),
     "/api/v1/layout/users": ("GET", "PUT"),
     "/api/v1/layout/userGroups": ("GET", "PUT"),
-    "/api/v1/layout/organization/permissions": ("GET",),
     "/api/v1/profile": ("GET",),
 }
 NOT_FOUND_DETAIL = "The requested endpoint does not exist or you do not have permission to access it."
@@ -132,6 +131,8 @@ class Handler(BaseHTTPRequestHandler):
         user_id = emu.token_owner(self._bearer())
         if user_id is None:
             return self._unauthorized()
+        if access_routes.matches(path):
+            return self._access(emu, method, path, body, user_id)
         if path == workspaces.LIST_PATH or workspaces.permissions_path(path) is not None:
             return self._workspace(emu, method, path, body)
         where = entities.parse_path(path)
@@ -144,8 +145,6 @@ class Handler(BaseHTTPRequestHandler):
             return self._problem(405, f"Request method '{method}' is not supported", allow=", ".join(allowed))
         if path == "/api/v1/profile":
             return self._json(200, encode(emu.profile(user_id, self._base(emu))))
-        if path == "/api/v1/layout/organization/permissions":
-            return self._json(200, encode(emu.organization_permissions()))
         view = path[len(LAYOUT) :]
         if method == "GET":
             return self._json(200, emu.store.snapshot.body(view))
@@ -236,6 +235,23 @@ class Handler(BaseHTTPRequestHandler):
         self._start(204)
         self.end_headers()
         return 204
+
+    def _access(self, emu: Emulator, method: str, path: str, body: bytes, user_id: str) -> int | None:
+        base = self._base(emu)
+        request = access_routes.Request(
+            method, path, parse_qs(urlsplit(self.path).query), self.headers, body, user_id,
+            self._bearer() or "", base, base + self.path,
+        )  # fmt: skip
+        answer = access_routes.handle(emu, request)
+        if isinstance(answer, access_routes.Problem):
+            return self._problem(answer.status, answer.detail, allow=answer.allow)
+        if answer is None:
+            return self._problem(404, NOT_FOUND_DETAIL)
+        if answer.status == 204:
+            self._start(204, {"Content-Type": answer.content_type} if answer.content_type else None)
+            self.end_headers()
+            return 204
+        return self._send(answer.status, answer.body, answer.content_type)
 
     def _base(self, emu: Emulator) -> str:
         return f"{emu.scheme}://{self.headers.get('Host') or emu.url.split('//', 1)[-1]}"

@@ -14,15 +14,18 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from reconciler.emulator import rules, workspaces
+from reconciler.emulator import data_source_permissions, rules, workspaces
+from reconciler.emulator.api_tokens import ApiTokens
+from reconciler.emulator.data_source_permissions import DataSources
 from reconciler.emulator.faults import FaultQueue, RandomFailures
 from reconciler.emulator.handler import Handler
+from reconciler.emulator.invitations import Outbox
+from reconciler.emulator.org_permissions import OrganizationPermissions
 from reconciler.emulator.store import Store, encode
 from reconciler.emulator.workspaces import Workspaces
 
 DEFAULT_TOKEN = "YWRtaW46Ym9vdHN0cmFwOmFkbWluMTIz"  # GoodData.CN Community Edition: admin:bootstrap:admin123
 REQUEST_LOG_SIZE = 10_000
-ADMIN_PERMISSIONS = ("MANAGE", "SELF_CREATE_TOKEN")
 ORGANIZATION_ID = "default"
 ORGANIZATION_NAME = "Default Organization"
 
@@ -91,12 +94,16 @@ class Emulator:
         self.faults = FaultQueue()
         # Deleting a user or group deletes its workspace permissions, as on GoodData.
         self.workspaces = Workspaces()
+        self.data_sources = DataSources()
         self.store = Store(
             bootstrap_user=bootstrap_user,
             bootstrap_group=bootstrap_group,
             data_file=Path(data_file) if data_file is not None else None,
-            on_publish=self.workspaces.prune,
+            on_publish=self._prune,
         )
+        self.org_permissions = OrganizationPermissions(self.store, bootstrap_group)
+        self.api_tokens = ApiTokens(self.store)
+        self.invitations = Outbox()
         self._tokens: dict[str, str] = {token: bootstrap_user}
         self._tokens_lock = threading.Lock()
         self._log: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_SIZE)
@@ -189,15 +196,18 @@ class Emulator:
         if token is None:
             return None
         with self._tokens_lock:
-            return self._tokens.get(token)
+            owner = self._tokens.get(token)
+        return owner if owner is not None else self.api_tokens.owner(token)
+
+    def create_api_token(self, user_id: str, token_id: str) -> str:
+        """Create an API token for `user_id` (as POST .../apiTokens does) and return its bearer token."""
+        created = self.api_tokens.create(self.url, user_id, {"data": {"id": token_id, "type": "apiToken"}})
+        token: str = created["data"]["attributes"]["bearerToken"]
+        return token
 
     def permissions_of(self, user_id: str) -> list[str]:
-        """Organization permissions of a user: the bootstrap group's members manage the organization."""
-        user = next((u for u in self.store.snapshot.doc["users"] if u["id"] == user_id), None)
-        if user is None:
-            return []
-        groups = {r["id"] for r in user.get("userGroups", ())}
-        return list(ADMIN_PERMISSIONS) if self.bootstrap_group in groups else []
+        """Organization permissions of a user: its own and its groups' (with their parents)."""
+        return self.org_permissions.of_user(user_id)
 
     def profile(self, user_id: str, base: str) -> dict[str, Any]:
         """GET /api/v1/profile for the owner of the token, shaped like GoodData's Profile."""
@@ -237,9 +247,27 @@ class Emulator:
         self.workspaces.put(workspace_id, doc)
 
     def organization_permissions(self) -> list[dict[str, Any]]:
-        """GET /api/v1/layout/organization/permissions of a default organization."""
-        assignee = {"id": self.bootstrap_group, "type": "userGroup"}
-        return [{"assignee": assignee, "name": name} for name in ADMIN_PERMISSIONS]
+        """GET /api/v1/layout/organization/permissions: what was last put, else the bootstrap group's."""
+        return self.org_permissions.get()
+
+    def set_data_source_permissions(
+        self, data_source_id: str, permissions: list[dict[str, Any]], name: str | None = None
+    ) -> None:
+        """Create a data source (if needed) with these permissions; test setup (raises ValueError)."""
+        problems = data_source_permissions.check(permissions)
+        if problems:
+            raise rules.InvalidDocument(problems)
+        self.data_sources.put(data_source_id, name, permissions)
+
+    @property
+    def outbox(self) -> list[dict[str, Any]]:
+        """The invitations POST /api/v1/actions/invite accepted, oldest first (GET /_emulator/outbox)."""
+        return self.invitations.messages()
+
+    def _prune(self, doc: dict[str, Any]) -> None:
+        # Deleting a user or group deletes its workspace and data source permissions, as on GoodData.
+        self.workspaces.prune(doc)
+        self.data_sources.prune(doc)
 
     # -- the request log ---------------------------------------------------------------------------------
 
