@@ -426,3 +426,14 @@ def test_invitation_refusals(
 def test_the_outbox_is_for_the_bootstrap_token_only(baseline: Emulator) -> None:
     token = baseline.create_api_token("demo", "t")  # demo is an admin, but not the emulator's bootstrap token
     assert_problem(call(baseline, "GET", OUTBOX, token=token), 403, "bootstrap token only")
+
+
+def test_deleting_a_principal_deletes_its_data_source_permissions(baseline: Emulator) -> None:
+    assert call(baseline, "DELETE", "/api/v1/entities/users/demo2").status_code == 204
+    source = baseline.data_sources.get("demo-test-ds")
+    assert source is not None
+    assert source["permissions"] == [{"assignee": {"id": "demoGroup", "type": "userGroup"}, "name": "USE"}]
+    with pytest.raises(ValueError, match="must be one of MANAGE, USE"):
+        baseline.set_data_source_permissions(
+            "ds", [{"name": "OWN", "assignee": {"id": "demo", "type": "user"}}]
+        )

@@ -161,9 +161,10 @@ class OrganizationPermissions:
     def of_user(self, user_id: str) -> list[str]:
         """The organization permissions a user holds directly or through its groups (and their parents)."""
         doc = self.store.snapshot.doc
-        user = next((u for u in doc["users"] if u["id"] == user_id), None)
-        if user is None:
+        if not exists(doc, "user", user_id):
             return []
+        users: list[dict[str, Any]] = doc["users"]
+        user = users[bisect.bisect_left(users, user_id, key=lambda u: u["id"])]
         parents = {g["id"]: [p["id"] for p in g.get("parents", ())] for g in doc["userGroups"]}
         groups: set[str] = set()
         stack = [r["id"] for r in user.get("userGroups", ())]

@@ -201,7 +201,8 @@ class Emulator:
 
     def create_api_token(self, user_id: str, token_id: str) -> str:
         """Create an API token for `user_id` (as POST .../apiTokens does) and return its bearer token."""
-        created = self.api_tokens.create(self.url, user_id, {"data": {"id": token_id, "type": "apiToken"}})
+        body = {"data": {"id": token_id, "type": "apiToken"}}
+        created = self.api_tokens.create(self._url or "", user_id, body)
         token: str = created["data"]["attributes"]["bearerToken"]
         return token
 
