@@ -150,3 +150,54 @@ def test_process_killed_during_permission_writes_leaves_a_whole_file(tmp_path: P
         saved = json.loads(data.read_bytes())
         assert saved["organizationPermissions"] in bodies
         assert [u["id"] for u in saved["users"]] == ["admin", "jane"]
+
+
+def test_concurrent_layout_permission_and_token_writes_all_reach_the_file(tmp_path: Path) -> None:
+    data = tmp_path / "org.json"
+    with Emulator(data_file=data) as emu:
+        emu.replace_document(org_with(*(f"u{i}" for i in range(8))))
+        errors: list[str] = []
+
+        def worker(i: int) -> None:
+            with requests.Session() as s:
+                for j in range(5):
+                    body = [
+                        {
+                            "assigneeIdentifier": {"id": f"u{i}", "type": "user"},
+                            "permissions": ["BASE_UI_ACCESS"],
+                        }
+                    ]
+                    r1 = s.post(
+                        emu.url + "/api/v1/actions/organization/managePermissions", json=body, headers=AUTH
+                    )
+                    token = {"data": {"id": f"t{j}", "type": "apiToken"}}
+                    r2 = s.post(
+                        emu.url + f"/api/v1/entities/users/u{i}/apiTokens",
+                        json=token,
+                        headers=AUTH,
+                        timeout=10,
+                    )
+                    group = {"data": {"id": f"g{i}-{j}", "type": "userGroup", "attributes": {}}}
+                    r3 = s.post(
+                        emu.url + "/api/v1/entities/userGroups",
+                        json=group,
+                        headers={**AUTH, "Content-Type": "application/vnd.gooddata.api+json"},
+                        timeout=10,
+                    )
+                    errors.extend(f"{r.status_code} {r.text}" for r in (r1, r2, r3) if r.status_code >= 300)
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        saved = json.loads(data.read_bytes())
+        assert len(saved["apiTokens"]) == 40
+        assert sorted(p["assignee"]["id"] for p in saved["organizationPermissions"]) == ["adminGroup"] * 2 + [
+            f"u{i}" for i in range(8)
+        ]
+        assert (
+            len(saved["userGroups"]) == 41
+            and {k: saved[k] for k in ("users", "userGroups")} == emu.document()
+        )
