@@ -168,16 +168,7 @@ def _bulk(emu: Emulator, req: Request) -> Answer | Problem:
     if problems:
         return Problem(400, "; ".join(problems))
     doc = emu.store.snapshot.doc
-    raw = body.get("assignees")
-    alive = {
-        (a["type"], a["id"])
-        for a in (raw if isinstance(raw, list) else [])
-        if isinstance(a, dict)
-        and isinstance(a.get("id"), str)
-        and a.get("type") in ("user", "userGroup")
-        and exists(doc, a["type"], a["id"])
-    }
-    assignees = user_management.check_assignees(body, alive)
+    assignees = user_management.check_assignees(body, lambda kind, i: exists(doc, kind, i))
     revoke = req.path.endswith("/revokePermissions")
     user_management.write(emu.workspaces, emu.data_sources, assignees, body, revoke=revoke)
     return Answer(200)  # recorded: 200 with an empty body and no Content-Type

@@ -88,7 +88,7 @@ def check_assignments(body: Any, *, required: bool) -> list[str]:
     return problems
 
 
-def check_assignees(body: Any, alive: set[Assignee]) -> list[Assignee]:
+def check_assignees(body: Any, alive: Callable[[str, str], bool]) -> list[Assignee]:
     """The `assignees` of an assign/revoke body (raises EntityError 400 when missing or unknown)."""
     raw = body.get("assignees") if isinstance(body, dict) else None
     if not isinstance(raw, list) or not raw:
@@ -101,7 +101,7 @@ def check_assignees(body: Any, alive: set[Assignee]) -> list[Assignee]:
             or not isinstance(a.get("id"), str)
         ):
             raise EntityError(400, f"assignees[{i}] must be {{id, type: user|userGroup}}")
-        if (a["type"], a["id"]) not in alive:
+        if not alive(a["type"], a["id"]):
             raise EntityError(400, f"assignees[{i}]: {a['type']} {a['id']!r} does not exist")
         out.append((a["type"], a["id"]))
     return out
