@@ -8,16 +8,14 @@ import time
 import uuid
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from reconciler.emulator import entities, rules, workspaces
 from reconciler.emulator.faults import Fault
+from reconciler.emulator.state import EmulatorState
 from reconciler.emulator.store import encode
 from reconciler.gcpause import paused_gc
-
-if TYPE_CHECKING:
-    from reconciler.emulator.server import Emulator
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +64,8 @@ class Handler(BaseHTTPRequestHandler):
         log.debug("%s " + format, self.address_string(), *args)
 
     @property
-    def emulator(self) -> Emulator:
-        """The Emulator this server belongs to."""
+    def emulator(self) -> EmulatorState:
+        """The state of the emulator this server belongs to."""
         return self.server.emulator  # type: ignore[attr-defined,no-any-return]
 
     # -- the request ------------------------------------------------------------------------------------
@@ -100,7 +98,7 @@ class Handler(BaseHTTPRequestHandler):
         if not self._recorded:
             self._recorded = True
             body = self._body if self._method != "GET" else None
-            self.emulator._record(self._method, self._path, status, self._trace_id, body)
+            self.emulator.record(self._method, self._path, status, self._trace_id, body)
 
     def _read_body(self) -> bytes | None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
@@ -116,7 +114,7 @@ class Handler(BaseHTTPRequestHandler):
         # One read: a 30 MB layout must not be assembled from thousands of small reads.
         return self.rfile.read(length) if length > 0 else b""
 
-    def _handle(self, emu: Emulator, method: str, path: str, body: bytes) -> int | None:
+    def _handle(self, emu: EmulatorState, method: str, path: str, body: bytes) -> int | None:
         fault = emu.faults.take(method, path)
         if fault is not None and fault.kind == "drop":
             self.close_connection = True
@@ -165,7 +163,7 @@ class Handler(BaseHTTPRequestHandler):
             return None, self._problem(400, f"malformed JSON: {e}")
 
     def _entity(
-        self, emu: Emulator, method: str, where: entities.EntityPath, body: bytes, fault: Fault | None
+        self, emu: EmulatorState, method: str, where: entities.EntityPath, body: bytes, fault: Fault | None
     ) -> int | None:
         allowed = ("GET", "POST") if where.entity_id is None else ("GET", "PUT", "PATCH", "DELETE")
         if method not in allowed:
@@ -214,7 +212,7 @@ class Handler(BaseHTTPRequestHandler):
         payload = {"data": data, "links": {"self": data["links"]["self"]}}
         return self._send(201 if method == "POST" else 200, encode(payload), ENTITY_TYPES[-1])
 
-    def _workspace(self, emu: Emulator, method: str, path: str, body: bytes) -> int | None:
+    def _workspace(self, emu: EmulatorState, method: str, path: str, body: bytes) -> int | None:
         workspace_id = workspaces.permissions_path(path)
         allowed = ("GET",) if workspace_id is None else ("GET", "PUT")
         if method not in allowed:
@@ -237,10 +235,10 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         return 204
 
-    def _base(self, emu: Emulator) -> str:
+    def _base(self, emu: EmulatorState) -> str:
         return f"{emu.scheme}://{self.headers.get('Host') or emu.url.split('//', 1)[-1]}"
 
-    def _put(self, emu: Emulator, view: str, body: bytes, fault: Fault | None) -> int | None:
+    def _put(self, emu: EmulatorState, view: str, body: bytes, fault: Fault | None) -> int | None:
         raw, problem = self._parse(body, JSON_TYPES)
         if problem is not None:
             return problem
