@@ -15,6 +15,7 @@ from typing import Any
 
 from reconciler.emulator import rules
 from reconciler.emulator.normalize import normalize_group, normalize_user
+from reconciler.emulator.reply import hash_set_order
 
 PREFIX = "/api/v1/entities/"
 KINDS = {"users": ("user", "users", "userGroups"), "userGroups": ("userGroup", "userGroups", "parents")}
@@ -79,11 +80,23 @@ def resource(collection: str, entity: dict[str, Any], base: str) -> dict[str, An
     return out
 
 
+def written(collection: str, entity: dict[str, Any], base: str) -> dict[str, Any]:
+    """The answer to a POST/PUT/PATCH: the resource without links or relationships, links at the top."""
+    data = resource(collection, entity, base)
+    links = data.pop("links")
+    data.pop("relationships", None)
+    return {"data": data, "links": links}
+
+
 def _included(
     entities: list[dict[str, Any]], relation: str, groups: dict[str, dict[str, Any]], base: str
 ) -> list[dict[str, Any]]:
-    ids = sorted({r["id"] for e in entities for r in e.get(relation, ())})
-    return [resource("userGroups", groups[i], base) for i in ids if i in groups]
+    # Included resources carry no relationships (as recorded).
+    ids = hash_set_order(r["id"] for e in entities for r in e.get(relation, ()))
+    out = [resource("userGroups", groups[i], base) for i in ids if i in groups]
+    for r in out:
+        r.pop("relationships", None)
+    return out
 
 
 def _wants_include(query: dict[str, list[str]]) -> bool:
@@ -112,9 +125,12 @@ def read(
         entity = _find(entities, where.entity_id)
         if entity is None:
             raise EntityError(404, rules_not_found())
-        out: dict[str, Any] = {"data": resource(where.collection, entity, base), "links": {"self": self_url}}
-        if groups:
-            out["included"] = _included([entity], relation, groups, base)
+        data = resource(where.collection, entity, base)
+        del data["links"]  # a single resource has links at the top level only (as recorded)
+        out: dict[str, Any] = {"data": data, "links": {"self": self_url}}
+        included = _included([entity], relation, groups, base) if groups else []
+        if included:
+            out["included"] = included
         return out
     page = _int_param(query, "page", 0)
     size = min(_int_param(query, "size", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
@@ -128,8 +144,9 @@ def read(
             "next": f"{collection_url}?{include}page={page + 1}&size={size}",
         },
     }
-    if groups:
-        out["included"] = _included(chunk, relation, groups, base)
+    included = _included(chunk, relation, groups, base) if groups else []
+    if included:
+        out["included"] = included
     return out
 
 

@@ -11,8 +11,9 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from reconciler.emulator import entities, rules, workspaces
+from reconciler.emulator import entities, families, rules
 from reconciler.emulator.faults import Fault
+from reconciler.emulator.reply import NOT_FOUND_DETAIL, VND, Reply, Request, negotiate, no_content
 from reconciler.emulator.state import EmulatorState
 from reconciler.emulator.store import encode
 from reconciler.gcpause import paused_gc
@@ -27,12 +28,13 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/api/v1/layout/organization/permissions": ("GET",),
     "/api/v1/profile": ("GET",),
 }
-NOT_FOUND_DETAIL = "The requested endpoint does not exist or you do not have permission to access it."
+
 WWW_AUTHENTICATE = (
     'Bearer error="invalid_token", '
     'error_description="Unable to lookup user details for provided Bearer token"'
 )
 JSON_TYPES = ("application/json",)
+CACHE_HEADERS = (("Expires", "0"), ("Pragma", "no-cache"), ("X-Content-Type-Options", "nosniff"))  # recorded
 ENTITY_TYPES = ("application/json", "application/vnd.gooddata.api+json")
 
 
@@ -130,8 +132,9 @@ class Handler(BaseHTTPRequestHandler):
         user_id = emu.token_owner(self._bearer())
         if user_id is None:
             return self._unauthorized()
-        if path == workspaces.LIST_PATH or workspaces.permissions_path(path) is not None:
-            return self._workspace(emu, method, path, body)
+        reply = families.answer(emu, self._request(emu, user_id, body))
+        if reply is not None:
+            return self._reply(reply)
         where = entities.parse_path(path)
         if where is not None:
             return self._entity(emu, method, where, body, fault)
@@ -173,7 +176,7 @@ class Handler(BaseHTTPRequestHandler):
             if method == "GET":
                 self_url = base + self.path
                 payload = entities.read(emu.store.snapshot.doc, where, query, base, self_url)
-                return self._send(200, encode(payload), ENTITY_TYPES[-1])
+                return self._send(200, encode(payload), negotiate(self.headers.get("Accept", "")))
             raw: Any = None
             if method != "DELETE":
                 raw, problem = self._parse(body, ENTITY_TYPES)
@@ -205,35 +208,28 @@ class Handler(BaseHTTPRequestHandler):
             return None
         entity = written[0]
         if entity is None:
-            self._start(204)
+            return self._reply(no_content(VND))
+        payload = entities.written(where.collection, entity, base)
+        status = 201 if method == "POST" else 200
+        return self._send(status, encode(payload), negotiate(self.headers.get("Accept", "")))
+
+    def _request(self, emu: EmulatorState, user_id: str, body: bytes) -> Request:
+        split = urlsplit(self.path)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        query = parse_qs(split.query)
+        return Request(self._method, split.path, self.path, query, headers, body, self._base(emu), user_id)
+
+    def _reply(self, reply: Reply) -> int:
+        if reply.detail is not None:
+            allow = reply.headers.get("Allow")
+            return self._problem(reply.status, reply.detail, allow=allow)
+        if reply.status == 204:
+            self._start(204, dict(reply.headers))
+            if reply.content_type is not None:
+                self.send_header("Content-Type", reply.content_type)
             self.end_headers()
             return 204
-        data = entities.resource(where.collection, entity, base)
-        payload = {"data": data, "links": {"self": data["links"]["self"]}}
-        return self._send(201 if method == "POST" else 200, encode(payload), ENTITY_TYPES[-1])
-
-    def _workspace(self, emu: EmulatorState, method: str, path: str, body: bytes) -> int | None:
-        workspace_id = workspaces.permissions_path(path)
-        allowed = ("GET",) if workspace_id is None else ("GET", "PUT")
-        if method not in allowed:
-            return self._problem(405, f"Request method '{method}' is not supported", allow=", ".join(allowed))
-        if workspace_id is None:
-            query = parse_qs(urlsplit(self.path).query)
-            page = workspaces.list_page(emu.workspaces.ids(), query, self._base(emu))
-            return self._send(200, encode(page), ENTITY_TYPES[-1])
-        if method == "GET":
-            doc = emu.workspaces.get(workspace_id)
-            return self._problem(404, NOT_FOUND_DETAIL) if doc is None else self._json(200, encode(doc))
-        raw, problem = self._parse(body, JSON_TYPES)
-        if problem is not None:
-            return problem
-        problems = workspaces.check(raw)
-        if problems:
-            return self._problem(400, "; ".join(problems))
-        emu.workspaces.put(workspace_id, raw)
-        self._start(204)
-        self.end_headers()
-        return 204
+        return self._send(reply.status, reply.body, reply.content_type, dict(reply.headers))
 
     def _base(self, emu: EmulatorState) -> str:
         return f"{emu.scheme}://{self.headers.get('Host') or emu.url.split('//', 1)[-1]}"
@@ -277,6 +273,8 @@ class Handler(BaseHTTPRequestHandler):
         self._record(status)
         self.send_response(status)
         self.send_header("X-GDC-TRACE-ID", self._trace_id)
+        for key, value in CACHE_HEADERS:
+            self.send_header(key, value)
         for key, value in (headers or {}).items():
             self.send_header(key, value)
 

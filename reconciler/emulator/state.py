@@ -62,6 +62,7 @@ class EmulatorState:
             bootstrap_group=bootstrap_group,
             data_file=Path(data_file) if data_file is not None else None,
             on_publish=self.workspaces.prune,
+            sections={"workspaces": self.workspaces},
         )
         self._tokens: dict[str, str] = {token: bootstrap_user}
         self._tokens_lock = threading.Lock()
@@ -147,7 +148,14 @@ class EmulatorState:
         problems = workspaces.check(doc)
         if problems:
             raise rules.InvalidDocument(problems)
-        self.workspaces.put(workspace_id, doc)
+        self.store.save(lambda: self.workspaces.put(workspace_id, doc))
+
+    def add_workspace(self, workspace_id: str, *, name: str | None = None, parent: str | None = None) -> None:
+        """Create a workspace (its parent must exist); test setup (raises ValueError)."""
+        try:
+            self.store.save(lambda: self.workspaces.save(workspace_id, name, parent, create=True))
+        except workspaces.WorkspaceError as e:
+            raise rules.InvalidDocument([e.detail]) from e
 
     def organization_permissions(self) -> list[dict[str, Any]]:
         """GET /api/v1/layout/organization/permissions of a default organization."""
