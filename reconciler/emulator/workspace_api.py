@@ -67,7 +67,9 @@ def answer(emu: EmulatorState, request: Request) -> Reply | None:
             entity = emu.workspaces.entity(m.group(1))
             if entity is None:
                 return not_found()
-            payload: dict[str, Any] = {"data": resource(entity, request.base), "links": {"self": request.url}}
+            data = resource(entity, request.base)
+            del data["links"]  # a single resource has links at the top level only (as recorded)
+            payload: dict[str, Any] = {"data": data, "links": {"self": request.url}}
             if _wants_include(request) and "parent" in entity:
                 parent = emu.workspaces.entity(entity["parent"])
                 payload["included"] = [_bare(resource(parent, request.base))] if parent else []
