@@ -7,7 +7,7 @@ array of objects with an id) and accepted only when the array is empty, so nothi
 from __future__ import annotations
 
 from reconciler.emulator.reply import JSON, Reply, Request, document, no_content, parse, problem, wrong_method
-from reconciler.emulator.rules import ID_RE
+from reconciler.emulator.user_rules import ID_RE
 
 PATH = "/api/v1/layout/dataSources"
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from reconciler.emulator import datasources, organization, workspace_api
+from reconciler.emulator import datasources, entity_api, organization, workspace_api
 from reconciler.emulator.reply import Reply, Request
 from reconciler.emulator.state import EmulatorState
 
 
 def answer(emu: EmulatorState, request: Request) -> Reply | None:
     """The first family's answer to `request`; None when no family serves its path."""
-    return workspace_api.answer(emu, request) or organization.answer(request) or datasources.answer(request)
+    return (
+        entity_api.answer(emu, request)
+        or workspace_api.answer(emu, request)
+        or organization.answer(request)
+        or datasources.answer(request)
+    )

@@ -11,9 +11,9 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from reconciler.emulator import entities, families, rules
+from reconciler.emulator import families, rules
 from reconciler.emulator.faults import Fault
-from reconciler.emulator.reply import NOT_FOUND_DETAIL, VND, Reply, Request, negotiate, no_content
+from reconciler.emulator.reply import NOT_FOUND_DETAIL, Reply, Request
 from reconciler.emulator.state import EmulatorState
 from reconciler.emulator.store import encode
 from reconciler.gcpause import paused_gc
@@ -35,7 +35,6 @@ WWW_AUTHENTICATE = (
 )
 JSON_TYPES = ("application/json",)
 CACHE_HEADERS = (("Expires", "0"), ("Pragma", "no-cache"), ("X-Content-Type-Options", "nosniff"))  # recorded
-ENTITY_TYPES = ("application/json", "application/vnd.gooddata.api+json")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -132,12 +131,9 @@ class Handler(BaseHTTPRequestHandler):
         user_id = emu.token_owner(self._bearer())
         if user_id is None:
             return self._unauthorized()
-        reply = families.answer(emu, self._request(emu, user_id, body))
+        reply = families.answer(emu, self._request(emu, user_id, body, fault))
         if reply is not None:
             return self._reply(reply)
-        where = entities.parse_path(path)
-        if where is not None:
-            return self._entity(emu, method, where, body, fault)
         allowed = ROUTES.get(path)
         if allowed is None:
             return self._problem(404, NOT_FOUND_DETAIL)
@@ -165,61 +161,17 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError as e:
             return None, self._problem(400, f"malformed JSON: {e}")
 
-    def _entity(
-        self, emu: EmulatorState, method: str, where: entities.EntityPath, body: bytes, fault: Fault | None
-    ) -> int | None:
-        allowed = ("GET", "POST") if where.entity_id is None else ("GET", "PUT", "PATCH", "DELETE")
-        if method not in allowed:
-            return self._problem(405, f"Request method '{method}' is not supported", allow=", ".join(allowed))
-        base, query = self._base(emu), parse_qs(urlsplit(self.path).query)
-        try:
-            if method == "GET":
-                self_url = base + self.path
-                payload = entities.read(emu.store.snapshot.doc, where, query, base, self_url)
-                return self._send(200, encode(payload), negotiate(self.headers.get("Accept", "")))
-            raw: Any = None
-            if method != "DELETE":
-                raw, problem = self._parse(body, ENTITY_TYPES)
-                if problem is not None:
-                    return problem
-            written: list[dict[str, Any] | None] = []
-
-            def change(current: dict[str, Any]) -> dict[str, Any]:
-                new, entity = entities.write(
-                    current,
-                    method,
-                    where,
-                    raw,
-                    bootstrap_user=emu.bootstrap_user,
-                    bootstrap_group=emu.bootstrap_group,
-                    drop_field=fault.field_name
-                    if fault is not None and fault.kind == "ignore_field"
-                    else None,
-                )
-                written.append(entity)
-                return new
-
-            emu.store.commit(change)
-        except entities.EntityError as e:
-            allow = ", ".join(allowed) if e.status == 405 else None
-            return self._problem(e.status, e.detail, allow=allow)
-        if fault is not None and fault.kind == "drop_after_apply":
-            self.close_connection = True
-            return None
-        entity = written[0]
-        if entity is None:
-            return self._reply(no_content(VND))
-        payload = entities.written(where.collection, entity, base)
-        status = 201 if method == "POST" else 200
-        return self._send(status, encode(payload), negotiate(self.headers.get("Accept", "")))
-
-    def _request(self, emu: EmulatorState, user_id: str, body: bytes) -> Request:
+    def _request(self, emu: EmulatorState, user_id: str, body: bytes, fault: Fault | None) -> Request:
         split = urlsplit(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
         query = parse_qs(split.query)
-        return Request(self._method, split.path, self.path, query, headers, body, self._base(emu), user_id)
+        base = self._base(emu)
+        return Request(self._method, split.path, self.path, query, headers, body, base, user_id, fault)
 
-    def _reply(self, reply: Reply) -> int:
+    def _reply(self, reply: Reply) -> int | None:
+        if reply.drop:
+            self.close_connection = True
+            return None
         if reply.detail is not None:
             allow = reply.headers.get("Allow")
             return self._problem(reply.status, reply.detail, allow=allow)

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.emulator.faults import Fault
 from reconciler.emulator.store import encode
 
 JSON = "application/json"
@@ -30,6 +31,7 @@ class Request:
     body: bytes
     base: str  # scheme://host:port as the client addressed the server
     user_id: str
+    fault: Fault | None = None  # a scripted fault that the endpoint itself must act out (ignore_field, ...)
 
     @property
     def url(self) -> str:
@@ -56,6 +58,7 @@ class Reply:
     content_type: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     detail: str | None = None  # set: the handler answers application/problem+json with this detail
+    drop: bool = False  # close the connection without answering (the drop_after_apply fault)
 
 
 def hash_set_order(ids: Iterable[str]) -> list[str]:

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.emulator.rules import ID_RE, MAX_LEN
+from reconciler.emulator.user_rules import ID_RE, MAX_LEN
 
 PERMISSION_NAMES = frozenset(
     {
