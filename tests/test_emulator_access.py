@@ -1,14 +1,15 @@
 """Organization permissions, user-management actions, API tokens and invitations (issue 11, scope 4, 5, 7, 8):
-the recorded conversations replayed, one store behind two views, and every refusal as problem+json.
+one store behind two views, and every refusal as problem+json. The recorded conversations of these endpoints
+are replayed by tests/test_conformance_cassettes.py.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import cassettes
 import pytest
 import requests
-from access_cassettes import replay, seed_baseline
 
 from reconciler.emulator import DEFAULT_TOKEN, Emulator
 
@@ -20,24 +21,10 @@ INVITE = "/api/v1/actions/invite"
 OUTBOX = "/_emulator/outbox"
 ADMIN_MANAGE = {"assignee": {"id": "adminGroup", "type": "userGroup"}, "name": "MANAGE"}
 
-CASSETTES = [
-    "permissions/put_declarative_organization_permissions.yaml",
-    "permissions/manage_organization_permissions.yaml",
-    "permissions/get_declarative_permissions.yaml",
-    "permissions/put_declarative_permissions.yaml",
-    "users/test_get_user_permissions.yaml",
-    "users/test_get_user_group_permissions.yaml",
-    "users/test_manage_user_permissions.yaml",
-    "users/test_manage_user_group_permissions.yaml",
-    "users/test_assign_permissions_bulk.yaml",
-    "users/test_revoke_permissions_bulk.yaml",
-    "users/test_api_tokens.yaml",
-]
-
 
 @pytest.fixture
 def baseline(emulator: Emulator) -> Emulator:
-    seed_baseline(emulator)
+    cassettes.seed(emulator)
     return emulator
 
 
@@ -55,11 +42,6 @@ def assert_problem(r: requests.Response, status: int, fragment: str = "") -> Non
     assert set(problem) == {"detail", "status", "title", "traceId"}
     assert problem["status"] == status and problem["traceId"] == r.headers["X-GDC-TRACE-ID"]
     assert fragment in problem["detail"]
-
-
-@pytest.mark.parametrize("cassette", CASSETTES)
-def test_recorded_conversation_is_reproduced(baseline: Emulator, cassette: str) -> None:
-    assert replay(baseline, cassette) == []
 
 
 # -- organization permissions ------------------------------------------------------------------------------
@@ -285,7 +267,7 @@ def test_deleting_the_user_deletes_its_tokens(baseline: Emulator) -> None:
     assert call(baseline, "GET", "/api/v1/profile", token=bearer).status_code == 200
     assert call(baseline, "DELETE", "/api/v1/entities/users/demo2").status_code == 204
     assert call(baseline, "GET", "/api/v1/profile", token=bearer).status_code == 401
-    assert baseline.store.section("apiTokens") == []
+    assert baseline.api_tokens.dump() == []
 
 
 @pytest.mark.parametrize(
@@ -332,7 +314,7 @@ def test_api_token_refusals(
 ) -> None:
     baseline.create_api_token("demo", "dup")
     assert_problem(call(baseline, method, path, body), status, fragment)
-    assert [r["id"] for r in baseline.store.section("apiTokens")] == ["dup"]
+    assert [r["id"] for r in baseline.api_tokens.dump()] == ["dup"]
 
 
 def test_malformed_json_is_400_and_a_wrong_media_type_415(baseline: Emulator) -> None:

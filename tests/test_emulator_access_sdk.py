@@ -1,6 +1,7 @@
 """GoodData's official clients against the emulator's permission, user-management and token endpoints, with
 the outcomes the recordings show (issue 11, acceptance 2): gooddata-sdk's catalog_user and
-catalog_permission, and gooddata-pipelines' PermissionProvisioner (over TLS: it rewrites http:// hosts).
+catalog_permission, and gooddata-pipelines' PermissionProvisioner (over TLS: it rewrites http:// hosts;
+it checks each workspace through the entity API).
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import cassettes
 import pytest
 import requests
-from access_cassettes import seed_baseline
 from emulator_process import certificate as make_certificate
 
 from reconciler.emulator import DEFAULT_TOKEN, Emulator, tls_context
@@ -33,7 +34,7 @@ ADMIN_GROUP = CatalogAssigneeIdentifier(id="adminGroup", type="userGroup")
 
 @pytest.fixture
 def sdk(emulator: Emulator) -> Any:
-    seed_baseline(emulator)
+    cassettes.seed(emulator)
     return gooddata_sdk.GoodDataSdk.create(host_=emulator.url, token_=DEFAULT_TOKEN)
 
 
@@ -245,14 +246,7 @@ def tls_emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     emu = Emulator()
     emu.start(ssl_context=tls_context(cert, key))
     try:
-        seed_baseline(emu)
-        probe = requests.get(
-            emu.url + "/api/v1/entities/workspaces/demo",
-            headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"},
-            timeout=10,
-        )
-        if probe.status_code == 404:  # PermissionProvisioner checks each workspace through the entity API
-            pytest.skip("GET /api/v1/entities/workspaces/{id} is not served yet (issue 11, scope 6)")
+        cassettes.seed(emu)
         yield emu
     finally:
         emu.stop()

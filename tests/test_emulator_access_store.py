@@ -70,7 +70,7 @@ def test_layout_writes_keep_the_sections_and_prune_them(tmp_path: Path) -> None:
     data = tmp_path / "org.json"
     with Emulator(data_file=data) as emu:
         emu.replace_document(org_with("jane", "joe"))
-        emu.org_permissions.put(
+        emu.set_organization_permissions(
             [ADMIN_MANAGE, grant("jane", "SELF_CREATE_TOKEN"), grant("joe", "BASE_UI_ACCESS")]
         )
         emu.create_api_token("jane", "t1")
@@ -90,7 +90,7 @@ def test_layout_writes_keep_the_sections_and_prune_them(tmp_path: Path) -> None:
 def test_a_refused_write_leaves_the_file_alone(tmp_path: Path) -> None:
     data = tmp_path / "org.json"
     with Emulator(data_file=data) as emu:
-        emu.org_permissions.put([ADMIN_MANAGE])
+        emu.set_organization_permissions([ADMIN_MANAGE])
         before = data.read_bytes()
         r = requests.put(emu.url + ORG, json=[grant("ghost", "MANAGE")], headers=AUTH, timeout=10)
         assert r.status_code == 400
@@ -109,7 +109,7 @@ def test_a_file_without_sections_starts_with_the_defaults(tmp_path: Path) -> Non
     data.write_text(json.dumps(org_with("jane")))
     with Emulator(data_file=data) as emu:
         assert emu.organization_permissions() == [ADMIN_MANAGE, {**ADMIN_MANAGE, "name": "SELF_CREATE_TOKEN"}]
-        assert emu.api_tokens.ids("jane") == []
+        assert emu.api_tokens.dump() == []
     assert json.loads(data.read_bytes()) == org_with("jane")  # untouched until something is written
 
 

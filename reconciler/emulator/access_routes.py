@@ -1,27 +1,33 @@
-"""HTTP routes for who may do what: organization permissions, user-management actions, API tokens,
-invitations and the emulator-only outbox. The handler calls `handle` after authenticating the request and
-writes the answer (or problem) it returns, so faults, tracing and headers stay in one place.
+"""The endpoint family of who may do what: organization permissions, user-management actions, API tokens,
+invitations and the emulator-only outbox (reply.Request in, reply.Reply out; families.py asks it).
+
+Every write runs under the store's write lock (`Store.save`), so it is one step against the layout, the
+workspaces and the `--data` file.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from reconciler.emulator import api_tokens, invitations, org_permissions, user_management
-from reconciler.emulator.entities import EntityError, rules_not_found
+from reconciler.emulator.entities import EntityError
 from reconciler.emulator.org_permissions import exists
-from reconciler.emulator.store import encode
+from reconciler.emulator.reply import (
+    JSON,
+    NOT_FOUND_DETAIL,
+    VND,
+    Reply,
+    Request,
+    document,
+    no_content,
+    not_found,
+    parse,
+    problem,
+    wrong_method,
+)
+from reconciler.emulator.state import EmulatorState
 
-if TYPE_CHECKING:
-    from email.message import Message
-
-    from reconciler.emulator.server import Emulator
-
-JSON = "application/json"
-JSON_API = "application/vnd.gooddata.api+json"
 ORG_LAYOUT = "/api/v1/layout/organization/permissions"
 ORG_MANAGE = "/api/v1/actions/organization/managePermissions"
 INVITE = "/api/v1/actions/invite"
@@ -37,167 +43,134 @@ FIXED: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
-class Answer:
-    """A successful answer: status, body bytes and Content-Type (None: no Content-Type header)."""
-
-    status: int
-    body: bytes = b""
-    content_type: str | None = None
+class _Refused(Exception):
+    def __init__(self, reply: Reply) -> None:
+        self.reply = reply
 
 
-@dataclass(frozen=True)
-class Problem:
-    """A refusal, answered as application/problem+json."""
-
-    status: int
-    detail: str
-    allow: str | None = None
-
-
-@dataclass(frozen=True)
-class Request:
-    """What the routes need of a request that has passed authentication."""
-
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: Message
-    body: bytes
-    user_id: str
-    token: str
-    base: str
-    url: str  # the request's own URL (links.self of a list)
-
-
-def matches(path: str) -> bool:
-    """Whether `handle` serves this path."""
-    return path in FIXED or _UM_PRINCIPAL.match(path) is not None or api_tokens.parse_path(path) is not None
-
-
-def handle(emu: Emulator, req: Request) -> Answer | Problem | None:
-    """Serve the request, or None when the path is not one of these routes."""
+def answer(emu: EmulatorState, request: Request) -> Reply | None:
+    """The answer when `request` is for one of these endpoints, else None."""
     try:
-        return _route(emu, req)
+        return _route(emu, request)
     except org_permissions.Invalid as e:
-        return Problem(400, str(e))
+        return problem(400, str(e))
     except EntityError as e:
-        return Problem(e.status, e.detail)
+        return problem(e.status, e.detail)
+    except _Refused as e:
+        return e.reply
 
 
-def _allowed(req: Request, methods: tuple[str, ...]) -> Problem | None:
-    if req.method in methods:
-        return None
-    return Problem(405, f"Request method '{req.method}' is not supported", ", ".join(methods))
+def _body(request: Request, types: tuple[str, ...] = (JSON,)) -> Any:
+    raw, refused = parse(request, types)
+    if refused is not None:
+        raise _Refused(refused)
+    return raw
 
 
-def _parse(req: Request, types: tuple[str, ...] = (JSON,)) -> Any:
-    media = req.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    if media not in types:
-        raise EntityError(415, f"Content-Type '{media or '(none)'}' is not supported; use {types[-1]}")
-    try:
-        return json.loads(req.body)
-    except ValueError as e:
-        raise EntityError(400, f"malformed JSON: {e}") from e
-
-
-def _negotiated(req: Request) -> str:
-    """The JSON:API media type unless the client asks for application/json only."""
-    accept = req.headers.get("Accept", "")
-    return JSON if JSON in accept and JSON_API not in accept else JSON_API
-
-
-def _route(emu: Emulator, req: Request) -> Answer | Problem | None:
-    methods = FIXED.get(req.path)
+def _route(emu: EmulatorState, request: Request) -> Reply | None:
+    methods = FIXED.get(request.path)
     if methods is not None:
-        refused = _allowed(req, methods)
-        if refused is not None:
-            return refused
-        if req.path == ORG_LAYOUT:
-            if req.method == "GET":
-                return Answer(200, encode(emu.org_permissions.get()), JSON)
-            emu.org_permissions.put(_parse(req))
-            return Answer(204)
-        if req.path == ORG_MANAGE:
-            emu.org_permissions.manage(_parse(req))
-            return Answer(204)
-        if req.path == INVITE:
-            return _invite(emu, req)
-        if req.path == invitations.OUTBOX_PATH:
-            if req.user_id != emu.bootstrap_user or emu.api_tokens.owner(req.token) is not None:
-                return Problem(403, "the outbox is for the emulator's bootstrap token only")
-            return Answer(200, encode({"invitations": emu.outbox}), JSON)
-        return _bulk(emu, req)
-    m = _UM_PRINCIPAL.match(req.path)
+        if request.method not in methods:
+            return wrong_method(request.method, methods)
+        if request.path == ORG_LAYOUT:
+            if request.method == "GET":
+                return document(200, emu.org_permissions.get(), JSON)
+            raw = _body(request)
+            emu.store.save(lambda: emu.org_permissions.replace(raw, emu.store.snapshot.doc))
+            return no_content()
+        if request.path == ORG_MANAGE:
+            raw = _body(request)
+            emu.store.save(lambda: emu.org_permissions.manage(raw, emu.store.snapshot.doc))
+            return no_content()
+        if request.path == INVITE:
+            return _invite(emu, request)
+        if request.path == invitations.OUTBOX_PATH:
+            return _outbox(emu, request)
+        return _bulk(emu, request)
+    m = _UM_PRINCIPAL.match(request.path)
     if m is not None:
-        return _principal_permissions(emu, req, "user" if m.group(1) == "users" else "userGroup", m.group(2))
-    where = api_tokens.parse_path(req.path)
+        kind = "user" if m.group(1) == "users" else "userGroup"
+        return _principal_permissions(emu, request, kind, m.group(2))
+    where = api_tokens.parse_path(request.path)
     if where is not None:
-        return _tokens(emu, req, where)
+        return _tokens(emu, request, where)
     return None
 
 
-def _workspace_name(emu: Emulator, workspace_id: str) -> str:
-    # Workspaces may carry names (the workspace entities); without one the id stands in.
-    named = getattr(emu.workspaces, "name", None)
-    found = named(workspace_id) if callable(named) else None
-    return found if isinstance(found, str) else workspace_id
+def _workspace_name(emu: EmulatorState, workspace_id: str) -> str:
+    entity = emu.workspaces.entity(workspace_id) or {}
+    name = entity.get("name")
+    return name if isinstance(name, str) else workspace_id
 
 
-def _principal_permissions(emu: Emulator, req: Request, kind: str, principal_id: str) -> Answer | Problem:
-    refused = _allowed(req, ("GET", "POST"))
-    if refused is not None:
-        return refused
+def _principal_permissions(emu: EmulatorState, request: Request, kind: str, principal_id: str) -> Reply:
+    if request.method not in ("GET", "POST"):
+        return wrong_method(request.method, ("GET", "POST"))
     if not exists(emu.store.snapshot.doc, kind, principal_id):
-        return Problem(404, rules_not_found())
+        return not_found()
     who = (kind, principal_id)
-    if req.method == "GET":
+    if request.method == "GET":
         view = user_management.view(emu.workspaces, emu.data_sources, who, lambda w: _workspace_name(emu, w))
-        return Answer(200, encode(view), JSON)
-    body = _parse(req)
+        return document(200, view, JSON)
+    body = _body(request)
     problems = user_management.check_assignments(body, required=True)
     if problems:
-        return Problem(400, "; ".join(problems))
-    user_management.write(emu.workspaces, emu.data_sources, [who], body, revoke=False)
-    return Answer(204)
+        return problem(400, "; ".join(problems))
+    emu.store.save(lambda: user_management.write(emu.workspaces, emu.data_sources, [who], body, revoke=False))
+    return no_content()
 
 
-def _bulk(emu: Emulator, req: Request) -> Answer | Problem:
-    body = _parse(req)
+def _bulk(emu: EmulatorState, request: Request) -> Reply:
+    body = _body(request)
     problems = user_management.check_assignments(body, required=False)
     if problems:
-        return Problem(400, "; ".join(problems))
+        return problem(400, "; ".join(problems))
     doc = emu.store.snapshot.doc
     assignees = user_management.check_assignees(body, lambda kind, i: exists(doc, kind, i))
-    revoke = req.path.endswith("/revokePermissions")
-    user_management.write(emu.workspaces, emu.data_sources, assignees, body, revoke=revoke)
-    return Answer(200)  # recorded: 200 with an empty body and no Content-Type
+    revoke = request.path.endswith("/revokePermissions")
+    emu.store.save(
+        lambda: user_management.write(emu.workspaces, emu.data_sources, assignees, body, revoke=revoke)
+    )
+    return Reply(200)  # recorded: 200 with an empty body and no Content-Type
 
 
-def _invite(emu: Emulator, req: Request) -> Answer | Problem:
-    body = _parse(req)
+def _invite(emu: EmulatorState, request: Request) -> Reply:
+    body = _body(request)
     problems = invitations.check(body)
     if problems:
-        return Problem(400, "; ".join(problems))
+        return problem(400, "; ".join(problems))
     if not exists(emu.store.snapshot.doc, "user", body["userId"]):
-        return Problem(404, f"user {body['userId']!r}: {rules_not_found()}")
-    emu.invitations.add(body, req.user_id)
-    return Answer(204)
+        return problem(404, f"user {body['userId']!r}: {NOT_FOUND_DETAIL}")
+    emu.invitations.add(body, request.user_id)
+    return no_content()
 
 
-def _tokens(emu: Emulator, req: Request, where: api_tokens.TokenPath) -> Answer | Problem:
+def _outbox(emu: EmulatorState, request: Request) -> Reply:
+    _scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if request.user_id != emu.bootstrap_user or emu.api_tokens.owner(token.strip()) is not None:
+        return problem(403, "the outbox is for the emulator's bootstrap token only")
+    return document(200, {"invitations": emu.outbox}, JSON)
+
+
+def _tokens(emu: EmulatorState, request: Request, where: api_tokens.TokenPath) -> Reply:
     methods = ("GET", "POST") if where.token_id is None else ("GET", "DELETE")
-    refused = _allowed(req, methods)
-    if refused is not None:
-        return refused
-    media = _negotiated(req)
-    tokens = emu.api_tokens
+    if request.method not in methods:
+        return wrong_method(request.method, methods)
+    media, tokens, user_id = request.entity_type(), emu.api_tokens, where.user_id
+    doc = emu.store.snapshot.doc
     if where.token_id is None:
-        if req.method == "GET":
-            return Answer(200, encode(tokens.listing(req.base, where.user_id, req.query, req.url)), media)
-        created = tokens.create(req.base, where.user_id, _parse(req, (JSON, JSON_API)))
-        return Answer(201, encode(created), media)
-    if req.method == "GET":
-        return Answer(200, encode(tokens.get(req.base, where.user_id, where.token_id)), media)
-    tokens.delete(where.user_id, where.token_id)
-    return Answer(204, b"", JSON_API)
+        if request.method == "GET":
+            return document(
+                200, tokens.listing(doc, request.base, user_id, request.query, request.url), media
+            )
+        raw = _body(request, (JSON, VND))
+        created: list[dict[str, Any]] = []
+        emu.store.save(
+            lambda: created.append(tokens.create(emu.store.snapshot.doc, request.base, user_id, raw))
+        )
+        return document(201, created[0], media)
+    token_id = where.token_id
+    if request.method == "GET":
+        return document(200, tokens.get(doc, request.base, user_id, token_id), media)
+    emu.store.save(lambda: tokens.delete(emu.store.snapshot.doc, user_id, token_id))
+    return no_content(VND)

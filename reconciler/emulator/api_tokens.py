@@ -12,13 +12,14 @@ import base64
 import hashlib
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.emulator.entities import PREFIX, EntityError, rules_not_found
+from reconciler.emulator.entities import PREFIX, EntityError
 from reconciler.emulator.org_permissions import exists
-from reconciler.emulator.rules import ID_RE
-from reconciler.emulator.store import Store
+from reconciler.emulator.reply import NOT_FOUND_DETAIL
+from reconciler.emulator.user_rules import ID_RE
 
 SECTION = "apiTokens"
 _PATH = re.compile(r"^/api/v1/entities/users/([^/]+)/apiTokens(?:/([^/]*))?$")
@@ -57,7 +58,7 @@ def resource(base: str, user_id: str, token_id: str, *, links: bool) -> dict[str
     return out
 
 
-def _page(query: dict[str, list[str]], name: str, default: int) -> int:
+def _page(query: Mapping[str, list[str]], name: str, default: int) -> int:
     try:
         value = int(query.get(name, [str(default)])[0])
     except ValueError as e:
@@ -68,22 +69,18 @@ def _page(query: dict[str, list[str]], name: str, default: int) -> int:
 
 
 class ApiTokens:
-    """Token hashes, held as a section of the emulator's Store: `[{id, userId, sha256}]`."""
+    """Token hashes `[{id, userId, sha256}]`; a section of the `--data` file (store.Section).
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        store.add_pruner(SECTION, self._prune)
+    Writers (`create`, `delete`, `prune`) run under the store's write lock (`Store.save`, `on_publish`) with
+    the current layout document; readers take the reference of the current list.
+    """
 
-    def _rows(self) -> list[dict[str, str]]:
-        rows: list[dict[str, str]] | None = self.store.section(SECTION)
-        return rows or []
-
-    def _user_exists(self, user_id: str) -> bool:
-        return exists(self.store.snapshot.doc, "user", user_id)
+    def __init__(self) -> None:
+        self._rows: list[dict[str, str]] = []
 
     def owner(self, token: str) -> str | None:
         """The user a created token authenticates as, or None."""
-        rows = self._rows()
+        rows = self._rows
         if not rows:
             return None
         wanted = digest(token)
@@ -92,31 +89,33 @@ class ApiTokens:
                 return row["userId"]
         return None
 
-    def ids(self, user_id: str) -> list[str]:
+    def ids(self, user_id: str, doc: dict[str, Any]) -> list[str]:
         """The ids of a user's tokens (raises EntityError 404 for an unknown user)."""
-        if not self._user_exists(user_id):
-            raise EntityError(404, rules_not_found())
-        return sorted(r["id"] for r in self._rows() if r["userId"] == user_id)
+        if not exists(doc, "user", user_id):
+            raise EntityError(404, NOT_FOUND_DETAIL)
+        return sorted(r["id"] for r in self._rows if r["userId"] == user_id)
 
-    def listing(self, base: str, user_id: str, query: dict[str, list[str]], self_url: str) -> dict[str, Any]:
+    def listing(
+        self, doc: dict[str, Any], base: str, user_id: str, query: Mapping[str, list[str]], self_url: str
+    ) -> dict[str, Any]:
         """The JSON:API list page, with `links.next` always present, as recorded."""
         page, size = _page(query, "page", 0), min(_page(query, "size", 20), 1000)
-        chunk = self.ids(user_id)[page * size : (page + 1) * size]
+        chunk = self.ids(user_id, doc)[page * size : (page + 1) * size]
         collection = f"{base}{PREFIX}users/{user_id}/apiTokens"
         return {
             "data": [resource(base, user_id, t, links=True) for t in chunk],
             "links": {"next": f"{collection}?page={page + 1}&size={size}", "self": self_url},
         }
 
-    def get(self, base: str, user_id: str, token_id: str) -> dict[str, Any]:
-        if token_id not in self.ids(user_id):
-            raise EntityError(404, rules_not_found())
+    def get(self, doc: dict[str, Any], base: str, user_id: str, token_id: str) -> dict[str, Any]:
+        if token_id not in self.ids(user_id, doc):
+            raise EntityError(404, NOT_FOUND_DETAIL)
         return {
             "data": resource(base, user_id, token_id, links=False),
             "links": {"self": self_link(base, user_id, token_id)},
         }
 
-    def create(self, base: str, user_id: str, body: Any) -> dict[str, Any]:
+    def create(self, doc: dict[str, Any], base: str, user_id: str, body: Any) -> dict[str, Any]:
         """POST: a new token for the user; the answer carries its bearerToken, the only time it is shown."""
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict):
@@ -128,33 +127,37 @@ class ApiTokens:
             raise EntityError(
                 400, "data.id must be an id (1-255 of A-Z a-z 0-9 . _ -, not starting with a dot)"
             )
+        if token_id in self.ids(user_id, doc):
+            raise EntityError(409, f"apiToken '{token_id}' already exists for user '{user_id}'")
         token = base64.b64encode(f"{user_id}:{token_id}:{secrets.token_urlsafe(24)}".encode()).decode()
-
-        def change(current: Any, doc: dict[str, Any]) -> list[dict[str, str]]:
-            if not exists(doc, "user", user_id):
-                raise EntityError(404, rules_not_found())
-            rows: list[dict[str, str]] = list(current or [])
-            if any(r["userId"] == user_id and r["id"] == token_id for r in rows):
-                raise EntityError(409, f"apiToken '{token_id}' already exists for user '{user_id}'")
-            rows.append({"id": token_id, "sha256": digest(token), "userId": user_id})
-            return sorted(rows, key=lambda r: (r["userId"], r["id"]))
-
-        self.store.set_section(SECTION, change)
+        row = {"id": token_id, "sha256": digest(token), "userId": user_id}
+        self._rows = sorted([*self._rows, row], key=lambda r: (r["userId"], r["id"]))
         return {
             "data": {"attributes": {"bearerToken": token}, "id": token_id, "type": "apiToken"},
             "links": {"self": self_link(base, user_id, token_id)},
         }
 
-    def delete(self, user_id: str, token_id: str) -> None:
-        def change(current: Any, doc: dict[str, Any]) -> list[dict[str, str]]:
-            rows: list[dict[str, str]] = list(current or [])
-            kept = [r for r in rows if not (r["userId"] == user_id and r["id"] == token_id)]
-            if len(kept) == len(rows):
-                raise EntityError(404, rules_not_found())
-            return kept
+    def delete(self, doc: dict[str, Any], user_id: str, token_id: str) -> None:
+        if token_id not in self.ids(user_id, doc):
+            raise EntityError(404, NOT_FOUND_DETAIL)
+        self._rows = [r for r in self._rows if not (r["userId"] == user_id and r["id"] == token_id)]
 
-        self.store.set_section(SECTION, change)
+    def prune(self, doc: dict[str, Any]) -> None:
+        """Delete the tokens of users that `doc` no longer has."""
+        if self._rows:
+            self._rows = [r for r in self._rows if exists(doc, "user", r["userId"])]
 
-    @staticmethod
-    def _prune(value: Any, doc: dict[str, Any]) -> Any:
-        return [r for r in value if exists(doc, "user", r["userId"])]
+    # -- store.Section ---------------------------------------------------------------------------------
+
+    def dump(self) -> list[dict[str, str]]:
+        return list(self._rows)
+
+    def load(self, raw: Any) -> list[str]:
+        """Take the data file's `apiTokens`; the problems (nothing loaded then)."""
+        keys = {"id", "sha256", "userId"}
+        if not isinstance(raw, list) or not all(
+            isinstance(r, dict) and set(r) == keys and all(isinstance(r[k], str) for k in keys) for r in raw
+        ):
+            return [f"{SECTION}: expected an array of {{id, sha256, userId}}"]
+        self._rows = sorted((dict(r) for r in raw), key=lambda r: (r["userId"], r["id"]))
+        return []

@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Any
 
-from reconciler.emulator.rules import ID_RE, MAX_LEN
+from reconciler.emulator.user_rules import ID_RE, MAX_LEN
 
 OUTBOX_PATH = "/_emulator/outbox"
 FIELDS = {"email": str, "userId": str, "firstName": str, "lastName": str, "forceSend": bool}

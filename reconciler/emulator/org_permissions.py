@@ -13,8 +13,7 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
-from reconciler.emulator import rules
-from reconciler.emulator.store import Store
+from reconciler.emulator import rules, user_rules
 
 NAMES = ("MANAGE", "SELF_CREATE_TOKEN", "BASE_UI_ACCESS")
 DEFAULT_NAMES = ("MANAGE", "SELF_CREATE_TOKEN")
@@ -51,7 +50,7 @@ def exists(doc: dict[str, Any], kind: str, principal_id: str) -> bool:
 
 
 def _check_assignee(where: str, assignee: Any, doc: dict[str, Any]) -> list[str]:
-    problems = list(rules._check_ref(where, assignee, ASSIGNEE_TYPES))
+    problems = list(user_rules._check_ref(where, assignee, ASSIGNEE_TYPES))
     if not problems and not exists(doc, assignee["type"], assignee["id"]):
         problems.append(f"{where}: {assignee['type']} {assignee['id']!r} does not exist")
     return problems
@@ -105,12 +104,15 @@ def _keeps_bootstrap(entries: list[dict[str, Any]], bootstrap_group: str) -> lis
 
 
 class OrganizationPermissions:
-    """The organization's permissions, held as a section of the emulator's Store (one lock, one file)."""
+    """The organization's permissions; a section of the `--data` file (store.Section).
 
-    def __init__(self, store: Store, bootstrap_group: str) -> None:
-        self.store = store
+    Writers call `replace`/`manage`/`prune` under the store's write lock (`Store.save`, `on_publish`), with
+    the current layout document; readers take the reference of the current list.
+    """
+
+    def __init__(self, bootstrap_group: str) -> None:
         self.bootstrap_group = bootstrap_group
-        store.add_pruner(SECTION, self._prune)
+        self._entries: list[dict[str, Any]] | None = None  # None: a new organization's defaults
 
     def _default(self) -> list[dict[str, Any]]:
         assignee = {"id": self.bootstrap_group, "type": "userGroup"}
@@ -118,49 +120,39 @@ class OrganizationPermissions:
 
     def get(self) -> list[dict[str, Any]]:
         """The layout GET: what was last put (a new organization's defaults until then)."""
-        value = self.store.section(SECTION)
-        entries = self._default() if value is None else value
+        entries = self._default() if self._entries is None else self._entries
         return [{"assignee": dict(p["assignee"]), "name": p["name"]} for p in entries]
 
-    def put(self, raw: Any) -> None:
+    def replace(self, raw: Any, doc: dict[str, Any]) -> None:
         """Replace every organization permission (raises Invalid; nothing changes then)."""
+        problems = check_layout(raw, doc)
+        if problems:
+            raise Invalid(problems)
+        entries = normalized(raw)
+        problems = _keeps_bootstrap(entries, self.bootstrap_group)
+        if problems:
+            raise Invalid(problems)
+        self._entries = entries
 
-        def change(_current: Any, doc: dict[str, Any]) -> list[dict[str, Any]]:
-            problems = check_layout(raw, doc)
-            if problems:
-                raise Invalid(problems)
-            entries = normalized(raw)
-            problems = _keeps_bootstrap(entries, self.bootstrap_group)
-            if problems:
-                raise Invalid(problems)
-            return entries
-
-        self.store.set_section(SECTION, change)
-
-    def manage(self, raw: Any) -> None:
+    def manage(self, raw: Any, doc: dict[str, Any]) -> None:
         """managePermissions: each named assignee gets exactly the listed permissions; others keep theirs."""
+        problems = check_manage(raw, doc)
+        if problems:
+            raise Invalid(problems)
+        entries = self.get()
+        for a in raw:
+            who = a["assigneeIdentifier"]
+            assignee = {"id": who["id"], "type": who["type"]}
+            entries = [p for p in entries if p["assignee"] != assignee]
+            entries += [{"assignee": assignee, "name": n} for n in a["permissions"]]
+        entries = normalized(entries)
+        problems = _keeps_bootstrap(entries, self.bootstrap_group)
+        if problems:
+            raise Invalid(problems)
+        self._entries = entries
 
-        def change(current: Any, doc: dict[str, Any]) -> list[dict[str, Any]]:
-            problems = check_manage(raw, doc)
-            if problems:
-                raise Invalid(problems)
-            entries = self._default() if current is None else list(current)
-            for a in raw:
-                who = a["assigneeIdentifier"]
-                assignee = {"id": who["id"], "type": who["type"]}
-                entries = [p for p in entries if p["assignee"] != assignee]
-                entries += [{"assignee": assignee, "name": n} for n in a["permissions"]]
-            entries = normalized(entries)
-            problems = _keeps_bootstrap(entries, self.bootstrap_group)
-            if problems:
-                raise Invalid(problems)
-            return entries
-
-        self.store.set_section(SECTION, change)
-
-    def of_user(self, user_id: str) -> list[str]:
+    def of_user(self, user_id: str, doc: dict[str, Any]) -> list[str]:
         """The organization permissions a user holds directly or through its groups (and their parents)."""
-        doc = self.store.snapshot.doc
         if not exists(doc, "user", user_id):
             return []
         users: list[dict[str, Any]] = doc["users"]
@@ -181,6 +173,34 @@ class OrganizationPermissions:
         }
         return [name for name in NAMES if name in held]
 
-    @staticmethod
-    def _prune(value: Any, doc: dict[str, Any]) -> Any:
-        return [p for p in value if exists(doc, p["assignee"]["type"], p["assignee"]["id"])]
+    def prune(self, doc: dict[str, Any]) -> None:
+        """Drop the permissions of users and groups that `doc` no longer has."""
+        if self._entries is not None:
+            self._entries = [
+                p for p in self._entries if exists(doc, p["assignee"]["type"], p["assignee"]["id"])
+            ]
+
+    # -- store.Section ---------------------------------------------------------------------------------
+
+    def dump(self) -> list[dict[str, Any]] | None:
+        """What the data file keeps: nothing until something was put (a new organization's defaults)."""
+        return self._entries
+
+    def load(self, raw: Any) -> list[str]:
+        """Take the data file's `organizationPermissions` (absent: the defaults); the problems."""
+        if raw is None or raw == []:
+            self._entries = None
+            return []
+        if not isinstance(raw, list):
+            return [f"{SECTION}: expected an array"]
+        problems = []
+        for i, p in enumerate(raw):
+            at = f"{SECTION}[{i}]"
+            if not isinstance(p, dict) or p.get("name") not in NAMES:
+                problems.append(f"{at}.name must be one of {list(NAMES)}")
+            else:
+                problems += list(user_rules._check_ref(f"{at}.assignee", p.get("assignee"), ASSIGNEE_TYPES))
+        if problems:
+            return problems
+        self._entries = normalized(raw)
+        return []

@@ -14,17 +14,16 @@ What a write does (the recordings show the first two; the rest is inferred and d
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from reconciler.emulator import data_source_permissions, workspaces
 from reconciler.emulator.data_source_permissions import DataSources
-from reconciler.emulator.entities import EntityError, rules_not_found
+from reconciler.emulator.entities import EntityError
+from reconciler.emulator.reply import NOT_FOUND_DETAIL
 from reconciler.emulator.workspaces import Workspaces
 
 Assignee = tuple[str, str]  # (type, id)
-_WRITE_LOCK = threading.Lock()  # read-modify-write of several workspaces is one step
 
 
 def _mine(entries: list[dict[str, Any]], who: Assignee) -> list[str]:
@@ -123,39 +122,39 @@ def _rewrite(
 def write(
     spaces: Workspaces, sources: DataSources, assignees: list[Assignee], body: dict[str, Any], *, revoke: bool
 ) -> None:
-    """Apply manage/assign (revoke=False) or revoke to every assignee (raises EntityError 404 for an
-    unknown workspace or data source; nothing changes then)."""
+    """Apply manage/assign (revoke=False) or revoke to every assignee; run it under the store's write lock
+    (`Store.save`) so that it is one step. Raises EntityError 404 for an unknown workspace or data source
+    (nothing changes then)."""
     ws_entries = body.get("workspaces", [])
     ds_entries = body.get("dataSources", [])
-    with _WRITE_LOCK:
-        docs = {}
-        for e in ws_entries:
-            doc = spaces.get(e["id"])
-            if doc is None:
-                raise EntityError(404, f"workspace {e['id']!r}: {rules_not_found()}")
-            docs[e["id"]] = doc
-        known = set(sources.ids())
+    docs: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for e in ws_entries:
+        doc = docs.get(e["id"]) or spaces.get(e["id"])
+        if doc is None:
+            raise EntityError(404, f"workspace {e['id']!r}: {NOT_FOUND_DETAIL}")
+        docs[e["id"]] = doc
+    known = set(sources.ids())
+    for e in ds_entries:
+        if e["id"] not in known:
+            raise EntityError(404, f"data source {e['id']!r}: {NOT_FOUND_DETAIL}")
+    for e in ws_entries:
+        doc = docs[e["id"]]
+        for who in assignees:
+            doc["permissions"] = _rewrite(doc["permissions"], who, e["permissions"], revoke)
+            doc["hierarchyPermissions"] = _rewrite(
+                doc["hierarchyPermissions"], who, e["hierarchyPermissions"], revoke
+            )
+    for wid, doc in docs.items():
+        spaces.put_permissions(wid, doc)
+
+    def change(current: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
         for e in ds_entries:
-            if e["id"] not in known:
-                raise EntityError(404, f"data source {e['id']!r}: {rules_not_found()}")
-        for e in ws_entries:
-            doc = docs[e["id"]]
+            entries = out.get(e["id"], current[e["id"]])
             for who in assignees:
-                doc["permissions"] = _rewrite(doc["permissions"], who, e["permissions"], revoke)
-                doc["hierarchyPermissions"] = _rewrite(
-                    doc["hierarchyPermissions"], who, e["hierarchyPermissions"], revoke
-                )
-        for wid, doc in docs.items():
-            spaces.put(wid, doc)
+                entries = _rewrite(entries, who, e["permissions"], revoke)
+            out[e["id"]] = entries
+        return out
 
-        def change(current: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-            out: dict[str, list[dict[str, Any]]] = {}
-            for e in ds_entries:
-                entries = out.get(e["id"], current[e["id"]])
-                for who in assignees:
-                    entries = _rewrite(entries, who, e["permissions"], revoke)
-                out[e["id"]] = entries
-            return out
-
-        if ds_entries:
-            sources.update(change)
+    if ds_entries:
+        sources.update(change)
