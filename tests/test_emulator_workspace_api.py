@@ -110,6 +110,7 @@ def test_workspace_rules(emulator: Emulator) -> None:
         ("POST", WORKSPACES, {"data": {"id": "x", "type": "user"}}, 400),
         ("POST", WORKSPACES, "not an object", 400),
         ("PUT", f"{WORKSPACES}/demo", workspace("other"), 400),
+        ("POST", WORKSPACES, {"data": {"id": "x", "type": "workspace", "attributes": {"prefix": "p"}}}, 400),
         ("GET", f"{WORKSPACES}?size=many", None, 400),
         ("PUT", "/api/v1/layout/dataSources", {"dataSources": "x"}, 400),
         ("PUT", "/api/v1/layout/dataSources", {"dataSources": [{"id": "pg", "type": "POSTGRESQL"}]}, 400),
