@@ -138,9 +138,25 @@ def test_refusals_are_problem_json(
 
 
 def test_malformed_json_is_400_and_a_bad_token_is_401(emulator: Emulator) -> None:
-    r = requests.post(emulator.url + WORKSPACES, data=b"{", headers={**AUTH, "Content-Type": VND}, timeout=10)
-    assert r.status_code == 400 and r.headers["Content-Type"] == "application/problem+json"
-    for path in (WORKSPACES, "/api/v1/entities/organization", "/api/v1/layout/dataSources"):
+    emulator.add_workspace("demo")
+    for method, path, media in (
+        ("POST", WORKSPACES, VND),
+        ("PATCH", f"{WORKSPACES}/demo", VND),
+        ("PUT", "/api/v1/layout/workspaces/demo/permissions", "application/json"),
+        ("PUT", "/api/v1/layout/dataSources", "application/json"),
+    ):
+        sent = {**AUTH, "Content-Type": media}
+        r = requests.request(method, emulator.url + path, data=b"{", headers=sent, timeout=10)
+        assert r.status_code == 400 and r.headers["Content-Type"] == "application/problem+json", path
+        assert "malformed JSON" in r.json()["detail"]
+    for path in (
+        WORKSPACES,
+        f"{WORKSPACES}/demo",
+        "/api/v1/layout/workspaces/demo",
+        "/api/v1/entities/organization",
+        "/api/v1/entities/admin/organizations/default",
+        "/api/v1/layout/dataSources",
+    ):
         bad = requests.get(emulator.url + path, headers={"Authorization": "Bearer nope"}, timeout=10)
         assert bad.status_code == 401 and "invalid_token" in bad.headers["WWW-Authenticate"]
 
