@@ -2,7 +2,7 @@
 
 Each cassette in ../shared/gooddata/cassettes starts from the baseline organization (tests/cassettes.py);
 every request is sent as recorded (method, path and query, Accept, Content-Type, body) and the answer is
-compared with the recorded one: status, media type, the Location of a redirect, and the parsed JSON body
+compared with the recorded one: status, media type, Location and the cache headers, and the parsed JSON body
 after the recorder's normalization. A mismatch fails unless ALLOWED lists it with a reason; an ALLOWED entry
 that now matches fails too, so the list stays exactly as small as it can be.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import cassettes
@@ -29,7 +30,19 @@ ALLOWED: dict[str, str] = {
 }
 
 
-def _answer(emu: Emulator, interaction: Interaction) -> tuple[int, str | None, str | None, Any]:
+# Headers compared where the recording has them (DATE and the trace id are the recorder's placeholders).
+HEADERS = ("Location", "Expires", "Pragma", "X-Content-Type-Options")
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    media_type: str | None
+    headers: dict[str, str]
+    body: Any
+
+
+def _answer(emu: Emulator, interaction: Interaction) -> Answer:
     base = emu.url.replace("127.0.0.1", "localhost")  # the organization's hostname is the Host's, as recorded
     headers = {**interaction.headers, "Authorization": f"Bearer {DEFAULT_TOKEN}"}
     data = None if interaction.body is None else json.dumps(interaction.body).encode()
@@ -42,7 +55,6 @@ def _answer(emu: Emulator, interaction: Interaction) -> tuple[int, str | None, s
         timeout=30,
     )
     media = r.headers.get("Content-Type")
-    location = r.headers.get("Location")
     if not r.content:
         body: Any = None
     else:
@@ -50,27 +62,27 @@ def _answer(emu: Emulator, interaction: Interaction) -> tuple[int, str | None, s
             body = json.loads(r.content)
         except ValueError:
             body = r.text
-    return (
+    return Answer(
         r.status_code,
         media.split(";")[0].strip() if media else None,
-        cassettes.normalize(location, base) if location else None,
+        {name: cassettes.normalize(r.headers[name], base) for name in HEADERS if name in r.headers},
         cassettes.normalize(body, base),
     )
 
 
-def _differences(interaction: Interaction, got: tuple[int, str | None, str | None, Any]) -> list[str]:
-    status, media, location, body = got
+def _differences(interaction: Interaction, got: Answer) -> list[str]:
     out = []
-    if status != interaction.status:
-        out.append(f"status {status}, recorded {interaction.status}")
-    if media != interaction.media_type:
-        out.append(f"media type {media}, recorded {interaction.media_type}")
-    recorded_location = interaction.response_headers.get("Location")
-    if recorded_location is not None and location != recorded_location:
-        out.append(f"Location {location}, recorded {recorded_location}")
+    if got.status != interaction.status:
+        out.append(f"status {got.status}, recorded {interaction.status}")
+    if got.media_type != interaction.media_type:
+        out.append(f"media type {got.media_type}, recorded {interaction.media_type}")
+    for name in HEADERS:
+        recorded_header = interaction.response_headers.get(name)
+        if recorded_header is not None and got.headers.get(name) != recorded_header:
+            out.append(f"{name} {got.headers.get(name)}, recorded {recorded_header}")
     recorded_body = cassettes.normalize(interaction.response)
-    if body != recorded_body:
-        shown, recorded = (json.dumps(b, sort_keys=True)[:600] for b in (body, recorded_body))
+    if got.body != recorded_body:
+        shown, recorded = (json.dumps(b, sort_keys=True)[:600] for b in (got.body, recorded_body))
         out.append(f"body {shown}, recorded {recorded}")
     return out
 

@@ -38,6 +38,18 @@ def test_list_workspaces_has_the_recorded_names_and_parents(baseline: Emulator) 
     ]
 
 
+def test_workspaces_created_renamed_and_deleted_through_the_sdk(baseline: Emulator) -> None:
+    workspaces = sdk_for(baseline).catalog_workspace
+    workspaces.create_or_update(gooddata_sdk.CatalogWorkspace("east", "East", parent_id="demo"))
+    workspaces.create_or_update(gooddata_sdk.CatalogWorkspace("east", "Demo East", parent_id="demo"))
+    got = workspaces.get_workspace("east")
+    assert (got.name, got.parent_id) == ("Demo East", "demo")
+    with pytest.raises(ValueError, match="parent"):  # the SDK itself refuses to delete a parent
+        workspaces.delete_workspace("demo")
+    workspaces.delete_workspace("east")
+    assert baseline.workspaces.ids() == ["demo", "demo_west", "demo_west_california"]
+
+
 def test_store_writes_the_recorded_folder_and_load_reads_it_back(baseline: Emulator, tmp_path: Path) -> None:
     catalog = sdk_for(baseline).catalog_user
     catalog.store_declarative_users_user_groups(tmp_path)

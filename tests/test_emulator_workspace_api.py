@@ -110,6 +110,7 @@ def test_workspace_rules(emulator: Emulator) -> None:
         ("POST", WORKSPACES, {"data": {"id": "x", "type": "user"}}, 400),
         ("POST", WORKSPACES, "not an object", 400),
         ("PUT", f"{WORKSPACES}/demo", workspace("other"), 400),
+        ("POST", WORKSPACES, {"data": {"id": "x", "type": "workspace", "attributes": {"prefix": "p"}}}, 400),
         ("GET", f"{WORKSPACES}?size=many", None, 400),
         ("PUT", "/api/v1/layout/dataSources", {"dataSources": "x"}, 400),
         ("PUT", "/api/v1/layout/dataSources", {"dataSources": [{"id": "pg", "type": "POSTGRESQL"}]}, 400),
@@ -137,9 +138,25 @@ def test_refusals_are_problem_json(
 
 
 def test_malformed_json_is_400_and_a_bad_token_is_401(emulator: Emulator) -> None:
-    r = requests.post(emulator.url + WORKSPACES, data=b"{", headers={**AUTH, "Content-Type": VND}, timeout=10)
-    assert r.status_code == 400 and r.headers["Content-Type"] == "application/problem+json"
-    for path in (WORKSPACES, "/api/v1/entities/organization", "/api/v1/layout/dataSources"):
+    emulator.add_workspace("demo")
+    for method, path, media in (
+        ("POST", WORKSPACES, VND),
+        ("PATCH", f"{WORKSPACES}/demo", VND),
+        ("PUT", "/api/v1/layout/workspaces/demo/permissions", "application/json"),
+        ("PUT", "/api/v1/layout/dataSources", "application/json"),
+    ):
+        sent = {**AUTH, "Content-Type": media}
+        r = requests.request(method, emulator.url + path, data=b"{", headers=sent, timeout=10)
+        assert r.status_code == 400 and r.headers["Content-Type"] == "application/problem+json", path
+        assert "malformed JSON" in r.json()["detail"]
+    for path in (
+        WORKSPACES,
+        f"{WORKSPACES}/demo",
+        "/api/v1/layout/workspaces/demo",
+        "/api/v1/entities/organization",
+        "/api/v1/entities/admin/organizations/default",
+        "/api/v1/layout/dataSources",
+    ):
         bad = requests.get(emulator.url + path, headers={"Authorization": "Bearer nope"}, timeout=10)
         assert bad.status_code == 401 and "invalid_token" in bad.headers["WWW-Authenticate"]
 

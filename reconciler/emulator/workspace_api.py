@@ -184,6 +184,9 @@ def _write(emu: EmulatorState, request: Request, workspace_id: str | None) -> Re
     attributes, relationships = data.get("attributes") or {}, data.get("relationships") or {}
     if not isinstance(attributes, dict) or not isinstance(relationships, dict):
         return problem(400, "data.attributes and data.relationships must be objects")
+    unknown = sorted(set(attributes) - {"name"})
+    if unknown:  # refused rather than silently dropped: a later GET would not show them
+        return problem(400, f"data.attributes {unknown}: the emulator keeps only a workspace's name")
     before = emu.workspaces.entity(workspace_id) if workspace_id is not None else None
     if workspace_id is not None and before is None:
         return not_found()
