@@ -381,7 +381,7 @@ def test_invitations_land_in_the_outbox(baseline: Emulator) -> None:
     listed = call(baseline, "GET", OUTBOX)
     assert listed.status_code == 200 and listed.headers["Content-Type"] == "application/json"
     assert listed.json() == {"invitations": baseline.outbox}
-    baseline.invitations.clear()
+    baseline.clear_outbox()
     assert call(baseline, "GET", OUTBOX).json() == {"invitations": []}
 
 

@@ -199,6 +199,10 @@ class EmulatorState:
         """The invitations POST /api/v1/actions/invite accepted, oldest first (GET /_emulator/outbox)."""
         return self.invitations.messages()
 
+    def clear_outbox(self) -> None:
+        """Forget the invitations accepted so far."""
+        self.invitations.clear()
+
     def _prune(self, doc: dict[str, Any]) -> None:
         # Deleting a user or group deletes its workspace, data source and organization permissions and
         # its API tokens, as on GoodData (runs under the store's write lock, before the file is saved).
