@@ -36,3 +36,14 @@ def emulator() -> Any:
         yield emu
     finally:
         emu.stop()
+
+
+@pytest.fixture
+def baseline(emulator: Any) -> Any:
+    """The started emulator, seeded with the organization and workspaces GoodData's SDK tests start from
+    (tests/cassettes.py; skips when ../shared is absent)."""
+    import cassettes
+
+    cassettes.require()
+    cassettes.seed(emulator)
+    return emulator

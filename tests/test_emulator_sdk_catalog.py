@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import cassettes
 import pytest
 
 from reconciler.emulator import DEFAULT_TOKEN, Emulator
@@ -16,13 +15,6 @@ gooddata_sdk = pytest.importorskip(
     "gooddata_sdk",
     reason="gooddata-sdk is not installed (pip install -e '.[test]'); SDK conformance not checked",
 )
-
-
-@pytest.fixture
-def baseline(emulator: Emulator) -> Emulator:
-    cassettes.require()
-    cassettes.seed(emulator)
-    return emulator
 
 
 def sdk_for(emu: Emulator) -> Any:

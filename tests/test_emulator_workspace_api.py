@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from reconciler.emulator import DEFAULT_TOKEN, Emulator, rules
+from reconciler.emulator.reply import hash_set_order
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
 VND = "application/vnd.gooddata.api+json"
@@ -220,3 +221,12 @@ def test_a_data_file_with_bad_workspaces_does_not_load(tmp_path: Path) -> None:
     data.write_text(json.dumps(doc))
     with pytest.raises(rules.InvalidDocument, match="missing"):
         Emulator(data_file=data)
+
+
+def test_included_resources_come_in_the_servers_hash_set_order() -> None:
+    # As recorded: [adminGroup, demoGroup], [visitorsGroup, demoGroup], [demo, demo_west] (Java hashes).
+    assert hash_set_order(["demoGroup", "adminGroup"]) == ["adminGroup", "demoGroup"]
+    assert hash_set_order(["demoGroup", "visitorsGroup", "demoGroup"]) == ["visitorsGroup", "demoGroup"]
+    assert hash_set_order(["demo_west", "demo"]) == ["demo", "demo_west"]
+    many = [f"g{i}" for i in range(40)]
+    assert sorted(hash_set_order(many)) == sorted(many)  # a bigger table, every id once

@@ -1,4 +1,7 @@
-"""The HTTP side of the emulator: routing, auth, faults and GoodData-shaped answers."""
+"""The HTTP side of the emulator: auth, faults, the layout and profile routes, and writing the answers.
+
+The other endpoints are families (families.py) that take a reply.Request and give a reply.Reply.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +30,6 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/api/v1/layout/userGroups": ("GET", "PUT"),
     "/api/v1/profile": ("GET",),
 }
-
 WWW_AUTHENTICATE = (
     'Bearer error="invalid_token", '
     'error_description="Unable to lookup user details for provided Bearer token"'
