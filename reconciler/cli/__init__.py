@@ -149,9 +149,9 @@ def _log_to_stderr(level: int) -> Callable[[], None]:
 
 
 def _register() -> None:
-    from reconciler.cli import emulator, reconcile, recovery, validate
+    from reconciler.cli import emulator, load, reconcile, recovery, validate
 
-    for module in (validate, reconcile, recovery, emulator):
+    for module in (validate, reconcile, recovery, load, emulator):
         for command in module.COMMANDS:
             cli.add_command(command)
 
