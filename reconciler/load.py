@@ -78,7 +78,7 @@ class LoadResult:
         return ", ".join(parts)
 
 
-def _state_fields(record: Record, kind: RecordKind) -> dict[str, Any]:
+def state_fields(record: Record, kind: RecordKind) -> dict[str, Any]:
     """The state fields a record sets (REMOVE for a field given empty), in the state files' order."""
     out: dict[str, Any] = {}
     for name, state_name in FIELDS[kind].items():
@@ -183,7 +183,7 @@ def plan_load(
                 edits.section(config.root / entry.location.path, section)[1].add(record.id)
                 deleted.append(record.id)
             continue
-        wanted = _state_fields(record, kind)
+        wanted = state_fields(record, kind)
         if entry is None:
             new = {"id": record.id, **{k: v for k, v in wanted.items() if v is not REMOVE and v != []}}
             new_entries.append(new)

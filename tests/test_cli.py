@@ -15,7 +15,17 @@ COMMANDS = sorted(cli.commands)
 
 
 def test_the_commands_the_spec_names_exist() -> None:
-    assert COMMANDS == ["apply", "backups", "emulator", "import", "load", "plan", "render", "restore", "validate"]
+    assert COMMANDS == [
+        "apply",
+        "backups",
+        "emulator",
+        "import",
+        "load",
+        "plan",
+        "render",
+        "restore",
+        "validate",
+    ]
 
 
 @pytest.mark.parametrize("name", COMMANDS)

@@ -6,12 +6,14 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from click.testing import CliRunner, Result
 
 from reconciler.cli import cli
+from reconciler.emulator import DEFAULT_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "user_id,firstname,lastname,email,auth_id,user_groups,is_active\n"
@@ -300,3 +302,30 @@ def test_a_full_load_of_an_export_of_the_organization_plans_nothing(tmp_path: Pa
     assert "0 to add, 0 to change, 0 to remove" in result.output
     assert diff(root) == ""
     assert sum(_plan_counts(root).values()) == 0
+
+
+def test_load_apply_writes_the_records_to_the_organization_not_the_state_files(
+    emulator: Any, tmp_path: Path
+) -> None:
+    from reconcile_helpers import Repo
+
+    repo = Repo(tmp_path / "r", emulator, "").setup()
+    repo.token = emulator.token if hasattr(emulator, "token") else DEFAULT_TOKEN
+    csv = tmp_path / "hr.csv"
+    csv.write_text(HEADER + "jane.doe,Jane,Doe,jane@acme.com,,sales,true\n")
+    result = repo.run(
+        "load", str(csv), "--kind", "users", "--mode", "incremental", "--apply", "--auto-approve"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Plan: 2 to add, 0 to change, 0 to destroy." in result.output
+    assert "warning: group 'sales' does not exist: the load creates it (a record names it)" in result.output
+    assert "Apply complete: 2 added" in result.output
+    users = {u["id"]: u for u in emulator.document()["users"]}
+    assert users["jane.doe"]["userGroups"] == [{"id": "sales", "type": "userGroup"}]
+    assert repo.backup_file.is_file() and len(repo.backup_commits()) == 1
+    assert "jane.doe" not in (repo.root / "state" / "users.yaml").read_text()
+    other = tmp_path / "other.csv"
+    other.write_text(HEADER + "john.roe,John,Roe,john@acme.com,,sales,true\n")
+    denied = repo.run("load", str(other), "--kind", "users", "--mode", "full", "--apply")
+    assert denied.exit_code == 64  # it would delete jane.doe, and there is no terminal to confirm on
+    assert "- destroy user jane.doe" in denied.output

@@ -10,13 +10,17 @@ from typing import Any
 
 import click
 
+from reconciler import engine
+from reconciler.apply import ApplyOptions, apply_plan
 from reconciler.atomic import write_atomically
 from reconciler.cli.options import GlobalOptions, pass_globals
+from reconciler.cli.target import confirm, report_plan, say_applied, setup, target_options
 from reconciler.config import Config, load_config
 from reconciler.errors import ExitCode, StateError
 from reconciler.load import LoadOptions, plan_load
-from reconciler.records import CsvOptions, read_records
+from reconciler.records import CsvOptions, Record, read_records
 from reconciler.source import load_state, validate_state
+from reconciler.sync import desired_from_records
 
 
 @click.command("load")
@@ -48,6 +52,16 @@ from reconciler.source import load_state, validate_state
 )
 @click.option("--quotechar", default='"', show_default=True, help="CSV quote character.")
 @click.option("--dry-run", is_flag=True, help="Print the diff of the state files; write nothing.")
+@click.option(
+    "--apply",
+    "apply_now",
+    is_flag=True,
+    help="Instead of editing the state files, plan the records against the target and apply them "
+    "(guards, backup, verification as for apply); the state files are not used.",
+)
+@click.option("--auto-approve", is_flag=True, help="With --apply: do not ask for confirmation.")
+@click.option("--allow-deletions", type=int, metavar="N", help="With --apply: accept exactly N deletions.")
+@target_options
 @pass_globals
 def load(opts: GlobalOptions, /, files: tuple[Path, ...], **kw: Any) -> int:
     """Write provisioning records (CSV, JSON or YAML) into the state files, so the change is reviewed.
@@ -63,9 +77,8 @@ def load(opts: GlobalOptions, /, files: tuple[Path, ...], **kw: Any) -> int:
       reconciler load hr/users.csv --kind users --mode full --into state/users/hr.yaml
       reconciler load changes.json --kind users --mode incremental --dry-run
       reconciler load groups.csv --kind groups --mode full -d ';'
+      reconciler --target prod load hr/users.csv --kind users --mode full --apply --auto-approve
     """
-    config = load_config(opts.config_path, cwd=Path.cwd())
-    state = load_state(config)
     csv_options = CsvOptions(
         delimiter=kw["delimiter"], inner_delimiter=kw["inner"], quotechar=kw["quotechar"]
     )
@@ -77,6 +90,10 @@ def load(opts: GlobalOptions, /, files: tuple[Path, ...], **kw: Any) -> int:
         into=(Path.cwd() / into) if into is not None else None,
         create_missing_groups=not kw["no_create_groups"],
     )
+    if kw["apply_now"]:
+        return _apply_records(opts, records, options, kw)
+    config = load_config(opts.config_path, cwd=Path.cwd())
+    state = load_state(config)
     result = plan_load(config, state, records, options)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -95,6 +112,28 @@ def load(opts: GlobalOptions, /, files: tuple[Path, ...], **kw: Any) -> int:
     for path in result.files:
         click.echo(config.relative(path))
     click.echo(f"Load complete: {result.summary()}. Review with `reconciler plan`, then commit.")
+    return int(ExitCode.OK)
+
+
+def _apply_records(
+    opts: GlobalOptions, records: list[Record], options: LoadOptions, kw: dict[str, Any]
+) -> int:
+    """`load --apply`: the records against the live organization, through the guards, backup and verify."""
+    config, choice = setup(opts, kw)
+    with engine.open_session(config, choice) as session:
+        desired = desired_from_records(
+            session.live(), records, options, bootstrap_group=config.bootstrap.group
+        )
+        for gid in desired.groups_created:
+            click.echo(
+                f"warning: group {gid!r} does not exist: the load creates it (a record names it)", err=True
+            )
+        plan = session.plan_state(desired.state)
+        report_plan(plan, "text", opts)
+        if plan.has_changes and not kw["auto_approve"]:
+            confirm(plan)
+        result = apply_plan(session, plan, ApplyOptions(allow_deletions=kw["allow_deletions"]))
+    say_applied(result, opts)
     return int(ExitCode.OK)
 
 
