@@ -8,10 +8,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from reconciler import backup
+from reconciler.backup_source import BackupSource
 from reconciler.engine import Session, backups_dir, deletion_limits
 from reconciler.errors import (
     ApiError,
@@ -35,6 +37,7 @@ class ApplyOptions:
     commit: bool = True
     rollback_on_mismatch: bool = False
     lock_wait: float = DEFAULT_WAIT  # seconds to wait for another apply to the same target to finish
+    restore_of: str | None = None  # the backup being restored (its revision or file), for the commit message
 
 
 @dataclass(frozen=True)
@@ -48,13 +51,15 @@ class ApplyResult:
     rolled_back: bool = False
 
 
-def commit_message(plan: Plan) -> str:
-    """The backup commit's message: target, fingerprint and counts."""
+def commit_message(plan: Plan, source: BackupSource | None = None, restore_of: str | None = None) -> str:
+    """The backup commit's message: target, what it precedes, fingerprint, counts; then where it was read."""
     c = plan.counts
-    return (
-        f"reconciler: backup of {plan.target} before apply {plan.fingerprint[:12]} "
+    before = f"restore of {restore_of}, plan" if restore_of else "apply"
+    subject = (
+        f"reconciler: backup of {plan.target} before {before} {plan.fingerprint[:12]} "
         f"({c['add']} to add, {c['change']} to change, {c['destroy']} to destroy)"
     )
+    return f"{subject}\n\n{source.trailers()}\n" if source else subject
 
 
 def check(session: Session, plan: Plan, options: ApplyOptions) -> None:
@@ -74,7 +79,7 @@ def apply_plan(session: Session, plan: Plan, options: ApplyOptions) -> ApplyResu
     if not plan.has_changes:
         log.info("no changes: nothing written")
         return ApplyResult(plan, applied=False)
-    with target_lock(session.config.root, plan.target, wait=options.lock_wait):
+    with target_lock(session.config.root, plan.target, wait=options.lock_wait, progress=session.progress):
         return _apply_locked(session, plan, options)
 
 
@@ -91,12 +96,18 @@ def _check_fresh(session: Session, plan: Plan, when: str) -> dict[str, Any]:
 
 
 def _apply_locked(session: Session, plan: Plan, options: ApplyOptions) -> ApplyResult:
+    # Where and when the backup is read from (asking the organization's id outside the GET-to-PUT window).
+    source = session.source(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     live = _check_fresh(session, plan, "before the backup")
-    path = backup.backup_path(backups_dir(session.config, session.target), plan.target)
+    root = backups_dir(session.config, session.target)
+    path = backup.backup_path(root, plan.target)
     backup.write_backup(path, live)
+    backup.write_source(path, source)
     rev = None
-    if options.commit and not session.target.is_local and backup.in_git_work_tree(path):
-        rev = backup.commit_backup(path, commit_message(plan))
+    if options.commit and session.target.is_local:
+        backup.ensure_repository(root)  # the sandbox's own history: nothing is committed to the user's clone
+    if options.commit and backup.in_git_work_tree(path):
+        rev = backup.commit_backup(path, commit_message(plan, source, options.restore_of))
     log.info("backup of the live organization written to %s%s", path, f" (commit {rev[:12]})" if rev else "")
 
     # Writing and committing the backup takes time: the last GET before the PUT is the one compared, so the
@@ -107,8 +118,10 @@ def _apply_locked(session: Session, plan: Plan, options: ApplyOptions) -> ApplyR
     except (TransportError, ApiError) as e:
         raise _with_note(e, f"nothing was written, the backup is {path}") from e
     _put(session, plan.desired, live, path)
-    after = session.live()
-    difference = verify(plan.desired, after)
+    with session.progress.stage("verifying the organization", done="verified the organization") as stage:
+        difference = verify(plan.desired, session.live())
+        if difference:
+            stage.done(f"verification found {len(difference)} differing users or groups")
     if not difference:
         return ApplyResult(plan, applied=True, backup_file=path, backup_rev=rev)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.atomic import write_atomically
+from reconciler.backup_source import BackupSource, parse_source, source_path
 from reconciler.errors import BackupError
 from reconciler.layout import canonical
 
@@ -33,6 +34,7 @@ class BackupEntry:
     rev: str
     date: str
     message: str
+    source_host: str | None = None  # the Source-Host trailer (older backups have none)
 
 
 def backup_path(backups_dir: Path, target: str) -> Path:
@@ -77,16 +79,83 @@ def in_git_work_tree(path: Path) -> bool:
     return out.strip() == "true"
 
 
+_CHANGES = {
+    "?": "untracked",
+    "!": "ignored by git",
+    "D": "deleted",
+    "A": "added",
+    "R": "renamed",
+    "C": "copied",
+}
+
+
+def uncommitted_changes(directory: Path) -> list[tuple[Path, str]] | None:
+    """(path, change) of every file under `directory` that differs from the last commit, untracked and
+    git-ignored files included (`modified`, `added`, `deleted`, `untracked`, …); None when `directory` is not
+    in a git work tree or git cannot tell."""
+    if not in_git_work_tree(directory):
+        return None
+    try:
+        top = Path(_git(directory, "rev-parse", "--show-toplevel").strip())
+        out = _git(
+            directory, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored", "--", "."
+        )
+    except BackupError:
+        return None
+    fields = out.split("\0")
+    changes: list[tuple[Path, str]] = []
+    i = 0
+    while i < len(fields):
+        entry = fields[i]
+        i += 1
+        if len(entry) < 4:
+            continue
+        code = entry[:2]
+        change = next((_CHANGES[c] for c in code if c in _CHANGES), "modified")
+        changes.append((top / entry[3:], change))
+        if code[0] in "RC" and i < len(fields):
+            if code[0] == "R":  # the original path follows: gone from the work tree
+                changes.append((top / fields[i], "deleted"))
+            i += 1
+    return changes
+
+
+def write_source(path: Path, source: BackupSource) -> None:
+    """Write the sidecar that says where the backup `path` was read from, atomically, next to it."""
+    sidecar = source_path(path)
+    try:
+        write_atomically(sidecar, source.text().encode("utf-8"))
+    except OSError as e:
+        raise BackupError(f"backup error: cannot write {sidecar}: {e.strerror or e}") from e
+
+
+def ensure_repository(root: Path) -> bool:
+    """Make `root` a git repository of its own (the local sandbox's backup history); True when created."""
+    if (root / ".git").exists():
+        return False
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BackupError(f"backup error: cannot create {root}: {e.strerror or e}") from e
+    _git(root, "init", "--quiet", ".")
+    # A sandbox: never ask for a signing key or a passphrase, whatever the user's global settings are.
+    _git(root, "config", "commit.gpgsign", "false")
+    log.info("created the local backup history in %s", root)
+    return True
+
+
 def commit_backup(path: Path, message: str) -> str | None:
-    """`git add` + `git commit` of the backup file alone; the new revision, or None when nothing changed."""
+    """`git add` + `git commit` of the backup file (and its source sidecar) alone; the new revision, or None
+    when nothing changed."""
     repo = path.parent
-    _git(repo, "add", "--", path.name)
-    if not _git(repo, "status", "--porcelain", "--", path.name).strip():
+    names = [path.name] + ([source_path(path).name] if source_path(path).exists() else [])
+    _git(repo, "add", "--", *names)
+    if not _git(repo, "status", "--porcelain", "--", *names).strip():
         log.info("backup %s unchanged since its last commit; nothing to commit", path)
         return None
     identity = () if _git(repo, "config", "user.email", check=False).strip() else _FALLBACK_IDENTITY
     # `--only` semantics (pathspec after --): whatever else the user has staged stays out of this commit.
-    _git(repo, *identity, "commit", "--quiet", "--no-verify", "-m", message, "--", path.name)
+    _git(repo, *identity, "commit", "--quiet", "--no-verify", "-m", message, "--", *names)
     return _git(repo, "rev-parse", "HEAD").strip()
 
 
@@ -94,28 +163,52 @@ def list_backups(path: Path) -> list[BackupEntry]:
     """The backups of one target, newest first, from the git history of its backup file."""
     if not in_git_work_tree(path):
         return []
-    out = _git(path.parent, "log", "--format=%H%x1f%aI%x1f%s", "--", path.name, check=False)
+    names = (path.name, source_path(path).name)
+    fmt = "--format=%H%x1f%aI%x1f%s%x1f%(trailers:key=Source-Host,valueonly,separator=%x20)"
+    out = _git(path.parent, "log", fmt, "--", *names, check=False)
     entries = []
     for line in out.splitlines():
-        rev, date, message = line.split("\x1f", 2)
-        entries.append(BackupEntry(rev, date, message))
+        rev, date, message, host = line.split("\x1f", 3)
+        entries.append(BackupEntry(rev, date, message, host.strip() or None))
     return entries
 
 
 def read_backup_rev(path: Path, rev: str) -> dict[str, Any]:
     """The backup file as it was at git revision `rev`."""
-    rel = _git(path.parent, "ls-files", "--full-name", "--", path.name, check=False).strip()
-    if not rel:
-        rel = _git(path.parent, "rev-parse", "--show-prefix").strip() + path.name
+    rel = _repo_path(path)
+    proc = _run(path.parent, "show", f"{rev}:{rel}")
+    if proc.returncode != 0:
+        raise BackupError(f"backup error: no backup at revision {rev!r} ({rel}): {_detail(proc)}")
     try:
-        text = _git(path.parent, "show", f"{rev}:{rel}")
-    except BackupError as e:
-        raise BackupError(f"backup error: no backup at revision {rev!r} ({rel}): {e}") from e
-    try:
-        data = json.loads(text)
+        data = json.loads(proc.stdout)
     except ValueError as e:
         raise BackupError(f"backup error: {rel} at {rev} is not JSON: {e}") from e
     return _as_layout(data, f"{rel}@{rev}")
+
+
+def read_source_rev(path: Path, rev: str) -> BackupSource | None:
+    """Where the backup at revision `rev` was read from; None for a backup committed without a sidecar."""
+    rel = _repo_path(source_path(path))
+    proc = _run(path.parent, "show", f"{rev}:{rel}")
+    return parse_source(proc.stdout, f"{rel}@{rev}") if proc.returncode == 0 else None
+
+
+def read_source_file(backup_file: Path) -> BackupSource | None:
+    """Where the backup file `backup_file` was read from, from the sidecar next to it; None without one."""
+    sidecar = source_path(backup_file)
+    try:
+        text = sidecar.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as e:
+        raise BackupError(f"backup error: cannot read {sidecar}: {e}") from e
+    return parse_source(text, str(sidecar))
+
+
+def _repo_path(path: Path) -> str:
+    """`path` relative to the top of its git repository, as `git show REV:PATH` takes it."""
+    rel = _git(path.parent, "ls-files", "--full-name", "--", path.name, check=False).strip()
+    return rel or _git(path.parent, "rev-parse", "--show-prefix").strip() + path.name
 
 
 def _as_layout(data: Any, where: str) -> dict[str, Any]:
@@ -128,9 +221,9 @@ def _as_layout(data: Any, where: str) -> dict[str, Any]:
     return data
 
 
-def _git(cwd: Path, *args: str, check: bool = True) -> str:
+def _run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     try:
-        proc = subprocess.run(
+        return subprocess.run(
             ["git", *args],
             cwd=cwd,
             capture_output=True,
@@ -141,7 +234,17 @@ def _git(cwd: Path, *args: str, check: bool = True) -> str:
         )
     except OSError as e:
         raise BackupError(f"backup error: cannot run git: {e}") from e
+
+
+def _detail(proc: subprocess.CompletedProcess[str]) -> str:
+    """git's own last line of complaint (never prefixed: the caller's message says what failed)."""
+    err = proc.stderr.strip()
+    return err.splitlines()[-1] if err else f"exit {proc.returncode}"
+
+
+def _git(cwd: Path, *args: str, check: bool = True) -> str:
+    proc = _run(cwd, *args)
     if check and proc.returncode != 0:
-        detail = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"
-        raise BackupError(f"backup error: git {args[-1] if args else ''}: {detail}")
+        command = next((a for a in args if not a.startswith("-") and "=" not in a), "")
+        raise BackupError(f"backup error: git {command}: {_detail(proc)}")
     return proc.stdout

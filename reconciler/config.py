@@ -45,6 +45,22 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class Search:
+    """How `find_config` looked for reconciler.yaml: what it found, the directories, where it ended."""
+
+    config: Path | None  # the reconciler.yaml found
+    root: Path | None  # the directory found: that of `config`, or one holding a state/ directory
+    searched: tuple[Path, ...]
+    stop: str  # why the search ended where it did
+
+    def describe(self) -> str:
+        """`no reconciler.yaml in A, B or C (…)`, for messages."""
+        dirs = [str(d) for d in self.searched]
+        listed = dirs[0] if len(dirs) == 1 else f"{', '.join(dirs[:-1])} or {dirs[-1]}"
+        return f"no {CONFIG_FILE} in {listed} ({self.stop})"
+
+
+@dataclass(frozen=True)
 class Config:
     """reconciler.yaml as read, with every path made absolute."""
 
@@ -56,6 +72,24 @@ class Config:
     targets: Mapping[str, TargetSpec] = field(default_factory=lambda: {"local": TargetSpec("local")})
     bootstrap: Bootstrap = Bootstrap()
     policy: Policy = Policy()
+    search: Search | None = field(default=None, compare=False)  # how reconciler.yaml was looked for
+
+    def describe_search(self) -> str:
+        """Which reconciler.yaml this is, or where none was found (and so the defaults apply)."""
+        if self.path is not None:
+            return str(self.path)
+        if self.search is None:
+            return f"no {CONFIG_FILE} (the defaults apply in {self.root})"
+        return self.search.describe()
+
+    def state_dir_missing(self) -> str:
+        """The message for a state directory that does not exist, naming the paths looked at."""
+        if self.path is not None:
+            return f"the state directory {self.state_dir} does not exist (the state directory of {self.path})"
+        return (
+            f"the state directory {self.state_dir} does not exist, and there is {self.describe_search()}: "
+            "run reconciler inside the repository that holds reconciler.yaml, or give --config PATH"
+        )
 
     def relative(self, path: Path) -> str:
         """`path` relative to the config root when it is inside it (POSIX form), else as given."""
@@ -65,16 +99,46 @@ class Config:
             return path.as_posix()
 
 
+def find_config(cwd: Path) -> Search:
+    """The nearest directory, from `cwd` upward, that holds reconciler.yaml or a state/ directory.
+
+    Like git finding `.git`: upward from `cwd`, stopping at the root of the git work tree `cwd` is in (a
+    directory holding `.git`), or at the filesystem root outside a work tree; a reconciler.yaml above the
+    repository belongs to something else and is never used. A directory with state/ and no reconciler.yaml
+    is a project with the default configuration, as it is when the command runs in it.
+    """
+    searched: list[Path] = []
+    here = cwd.resolve()
+    for directory in (here, *here.parents):
+        searched.append(directory)
+        if (directory / CONFIG_FILE).is_file():
+            return Search(directory / CONFIG_FILE, directory, tuple(searched), "found")
+        if (directory / "state").is_dir():
+            stop = f"the defaults apply: {directory} holds a state directory"
+            return Search(None, directory, tuple(searched), stop)
+        if (directory / ".git").exists():
+            return Search(None, None, tuple(searched), "the search stops at the repository root")
+    return Search(None, None, tuple(searched), "the search stops at the filesystem root")
+
+
 def load_config(path: Path | None = None, *, cwd: Path) -> Config:
-    """Read reconciler.yaml (`path`, or ./reconciler.yaml when present, else defaults); raise ConfigError."""
+    """Read reconciler.yaml (`path`, else the nearest, see `find_config`, else defaults); raise ConfigError.
+
+    Without a reconciler.yaml the defaults apply in the directory found (else `cwd`). Paths in the file are
+    relative to its directory, wherever the command runs.
+    """
     if path is None:
-        candidate = cwd / CONFIG_FILE
-        if not candidate.is_file():
-            root = cwd.resolve()
+        search = find_config(cwd)
+        if search.config is None:
+            root = search.root or cwd.resolve()
             return Config(
-                path=None, root=root, state_dir=root / "state", backups_dir=root / "state" / "backups"
+                path=None,
+                root=root,
+                state_dir=root / "state",
+                backups_dir=root / "state" / "backups",
+                search=search,
             )
-        path = candidate
+        path = search.config
     path = path if path.is_absolute() else cwd / path
     try:
         shown = path.resolve().relative_to(cwd.resolve()).as_posix()
@@ -83,7 +147,8 @@ def load_config(path: Path | None = None, *, cwd: Path) -> Config:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise ConfigError(f"invalid config: {shown}: cannot read: {e.strerror or e}") from e
+        looked = "" if Path(shown).is_absolute() else f" {path.resolve()}"
+        raise ConfigError(f"invalid config: {shown}: cannot read{looked}: {e.strerror or e}") from e
     try:
         doc = load_marked(raw)
     except YamlSyntaxError as e:

@@ -16,12 +16,14 @@ from typing import Any
 
 from reconciler import backup
 from reconciler.atomic import write_atomically
+from reconciler.backup_source import EMBEDDED, BackupSource
 from reconciler.client import ClientOptions, GoodDataClient
 from reconciler.config import Config
 from reconciler.errors import ConfigError, ReconcilerError, StalePlanError, StateError
 from reconciler.graph import iter_cycles
 from reconciler.layout import RenderOptions, canonical, render, render_with_notes, to_state
 from reconciler.plan import DeletionLimits, Plan, PlanContext, make_plan
+from reconciler.progress import NULL, Progress
 from reconciler.source import load_state
 from reconciler.source.model import DesiredState
 from reconciler.targets import LocalOrganization, ResolvedTarget, resolve_target
@@ -42,6 +44,7 @@ class TargetChoice:
     profiles_path: Path | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     client: ClientOptions = field(default_factory=ClientOptions)
+    progress: Progress = NULL  # where long operations report (the CLI's stderr display)
 
 
 def target_name(config: Config, choice: TargetChoice) -> str:
@@ -55,7 +58,8 @@ def local_dir(config: Config) -> Path:
 
 
 def backups_dir(config: Config, target: ResolvedTarget) -> Path:
-    """The local organization is a sandbox: its backups stay in .reconciler/local/backups (SPEC §8)."""
+    """The local organization is a sandbox: its backups stay in .reconciler/local/backups (SPEC §8), a git
+    repository of its own, so it has a history to restore from without committing to the user's clone."""
     return local_dir(config) / "backups" if target.is_local else config.backups_dir
 
 
@@ -68,11 +72,15 @@ def deletion_limits(config: Config) -> DeletionLimits:
 class Session:
     """One open connection to one target: read live state, plan, and (in `apply`) write."""
 
-    def __init__(self, config: Config, target: ResolvedTarget, client: GoodDataClient) -> None:
+    def __init__(
+        self, config: Config, target: ResolvedTarget, client: GoodDataClient, progress: Progress = NULL
+    ) -> None:
         self.config = config
         self.target = target
         self.client = client
+        self.progress = progress
         self._owner: str | None = None
+        self._organization: tuple[str | None] | None = None
 
     @property
     def token_owner(self) -> str:
@@ -80,6 +88,18 @@ class Session:
         if self._owner is None:
             self._owner = self.client.token_owner()
         return self._owner
+
+    @property
+    def organization_id(self) -> str | None:
+        """The organization's id when the server names it (GET /api/v1/entities/organization)."""
+        if self._organization is None:
+            self._organization = (self.client.organization_id(),)
+        return self._organization[0]
+
+    def source(self, read_at: str) -> BackupSource:
+        """Where a backup read now from this target comes from (the local target: its port changes)."""
+        host = EMBEDDED if self.target.is_local else (self.target.host or "")
+        return BackupSource(self.target.name, host, read_at, self.organization_id)
 
     @property
     def protected_users(self) -> frozenset[str]:
@@ -134,19 +154,19 @@ class Session:
 
     def _plan(self, live: Mapping[str, Any], desired: Mapping[str, Any], notes: tuple[str, ...]) -> Plan:
         context = self.plan_context(notes)
-        plan = make_plan(live, desired, target=self.target.name, context=context)
+        plan = self._make_plan(live, desired, context)
         if not any(plan.deletions.values()):
             return plan
         # Only a plan that deletes needs to know who holds workspace permissions (one request per workspace).
         context = replace(context, workspace_assignees=self.client.get_workspace_assignees())
-        return make_plan(live, desired, target=self.target.name, context=context)
+        return self._make_plan(live, desired, context)
 
-    def backup_document(self, *, rev: str | None = None, file: Path | None = None) -> dict[str, Any]:
-        """A backup to restore: this target's backup at git revision `rev`, or a layout document file."""
-        if file is not None:
-            return backup.read_backup_file(file)
-        path = backup.backup_path(backups_dir(self.config, self.target), self.target.name)
-        return backup.read_backup_rev(path, rev or "HEAD")
+    def _make_plan(self, live: Mapping[str, Any], desired: Mapping[str, Any], context: PlanContext) -> Plan:
+        # The plan names where it was made (every report and the apply prompt show it); the embedded
+        # organization's loopback port means nothing to the user.
+        local = self.target.is_local
+        host = "" if local else self.target.host or ""
+        return make_plan(live, desired, target=self.target.name, context=context, host=host, embedded=local)
 
     def render_live(self, state: DesiredState) -> dict[str, Any]:
         """The desired document with live fields carried over."""
@@ -176,7 +196,7 @@ def _refuse_carried_cycle(state: DesiredState, document: Mapping[str, Any]) -> N
 
 
 def resolve(config: Config, choice: TargetChoice) -> ResolvedTarget:
-    """The chosen target with its host and token (flags > environment > reconciler.yaml); no connection."""
+    """The chosen target with its host and token (flags > reconciler.yaml > environment); no connection."""
     return resolve_target(
         config.targets,
         target_name(config, choice),
@@ -199,6 +219,8 @@ def open_session(config: Config, choice: TargetChoice) -> Iterator[Session]:
     """Resolve the target, start the embedded organization if it is the local one, and connect."""
     name = target_name(config, choice)
     resolved = resolve(config, choice)
+    for note in resolved.notes:  # a flag or the environment chose the host: say so, at any verbosity
+        log.warning("target %s: %s", name, note)
     with ExitStack() as stack:
         if resolved.is_local:
             resolved = stack.enter_context(
@@ -215,14 +237,20 @@ def open_session(config: Config, choice: TargetChoice) -> Iterator[Session]:
         if resolved.ca_bundle and not options.ca_bundle:
             options = replace(options, ca_bundle=resolved.ca_bundle)
         client = stack.enter_context(
-            GoodDataClient(resolved.host, resolved.token, options=options, target_name=resolved.name)
+            GoodDataClient(
+                resolved.host,
+                resolved.token,
+                options=options,
+                target_name=resolved.name,
+                progress=choice.progress,
+            )
         )
-        yield Session(config, resolved, client)
+        yield Session(config, resolved, client, choice.progress)
 
 
-def load_desired(config: Config, *, strict: bool = False) -> DesiredState:
+def load_desired(config: Config, *, strict: bool = False, progress: Progress = NULL) -> DesiredState:
     """Load and validate the state files (StateError with every problem when invalid)."""
-    return load_state(config, strict=strict)
+    return load_state(config, strict=strict, progress=progress)
 
 
 def render_offline(config: Config, state: DesiredState) -> dict[str, Any]:

@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     INVALID = 3  # invalid state or config
     REFUSED = 4  # refused by a guard, or a stale plan
     VERIFY = 5  # verification after apply failed
+    CANCELLED = 6  # the confirmation prompt was declined: nothing was written
     USAGE = 64  # usage error (bad flags or arguments)
 
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from reconciler.errors import GuardError
-
-if TYPE_CHECKING:
-    from reconciler.plan import Plan
+from reconciler.plan_model import Plan
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from reconciler.errors import GuardError, ReconcilerError
+from reconciler.progress import NULL, Progress
 
 LOCKS_DIR = Path(".reconciler") / "locks"
 DEFAULT_WAIT = 5.0
@@ -32,8 +33,13 @@ def lock_path(root: Path, target: str) -> Path:
 
 
 @contextmanager
-def target_lock(root: Path, target: str, *, wait: float = DEFAULT_WAIT) -> Iterator[Path]:
-    """Hold the target's lock for the duration of the block; LockedError when it stays taken for `wait` s."""
+def target_lock(
+    root: Path, target: str, *, wait: float = DEFAULT_WAIT, progress: Progress = NULL
+) -> Iterator[Path]:
+    """Hold the target's lock for the duration of the block; LockedError when it stays taken for `wait` s.
+
+    While it waits for another process, the wait is a stage of `progress`.
+    """
     path = lock_path(root, target)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,22 +47,7 @@ def target_lock(root: Path, target: str, *, wait: float = DEFAULT_WAIT) -> Itera
     except OSError as e:
         raise ReconcilerError(f"i/o error: cannot open the lock file {path}: {e.strerror or e}") from e
     try:
-        deadline = time.monotonic() + max(wait, 0.0)
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as e:
-                if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                    raise ReconcilerError(f"i/o error: cannot lock {path}: {e.strerror or e}") from e
-                if time.monotonic() >= deadline:
-                    holder = _holder(fd)
-                    raise LockedError(
-                        f"refused: another apply to {target} is running"
-                        + (f" (pid {holder})" if holder else "")
-                        + f"; lock {path}"
-                    ) from e
-                time.sleep(_POLL)
+        _acquire(fd, path, target, max(wait, 0.0), progress)
         # Say who holds it, for the message the next process shows.
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
@@ -67,6 +58,33 @@ def target_lock(root: Path, target: str, *, wait: float = DEFAULT_WAIT) -> Itera
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _acquire(fd: int, path: Path, target: str, wait: float, progress: Progress) -> None:
+    if _try_lock(fd, path):
+        return
+    holder = _holder(fd)
+    who = f" (pid {holder})" if holder else ""
+    deadline = time.monotonic() + wait
+    with progress.stage(
+        f"waiting for another apply to {target} to finish{who}",
+        done=f"waited for another apply to {target} to finish{who}",
+    ):
+        while time.monotonic() < deadline:
+            time.sleep(_POLL)
+            if _try_lock(fd, path):
+                return
+        raise LockedError(f"refused: another apply to {target} is running{who}; lock {path}")
+
+
+def _try_lock(fd: int, path: Path) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as e:
+        if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            raise ReconcilerError(f"i/o error: cannot lock {path}: {e.strerror or e}") from e
+        return False
+    return True
 
 
 def _holder(fd: int) -> str | None:

@@ -1,12 +1,15 @@
-"""The warnings that ride along with a plan (SPEC §5): consequences a reviewer must not miss."""
+"""The warnings that ride along with a plan (SPEC §5): consequences a reviewer must not miss.
+
+Each is a PlanWarning with a kind and a severity: `security` (bootstrap group membership, organization MANAGE,
+workspace permissions cascaded away, undeclared principals kept) or `info` (no authId, policy.ignore).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from reconciler.plan import Change, PlanContext
+from reconciler.plan_model import Change, PlanContext, PlanWarning, Severity, by_consequence
 
 _MEMBERSHIP = {"user": "userGroups", "group": "parents"}
 _ASSIGNEE = {"user": "user", "group": "userGroup"}
@@ -37,54 +40,81 @@ class _Manage:
         return found
 
 
-def _grant(kind: str, who: str, gid: str, manage: _Manage) -> str | None:
+def _grant(kind: str, who: str, gid: str, manage: _Manage) -> PlanWarning | None:
     source = manage.source(gid)
     if source is None:
         return None
     via = f"group {gid}" if source == gid else f"group {gid} (a descendant of {source})"
     members = "and all its members gain" if kind == "group" else "gains"
-    return f"{kind} {who} {members} organization MANAGE through {via}"
+    message = f"{kind} {who} {members} organization MANAGE through {via}"
+    return PlanWarning("manage-grant", "security", message, kind, who)
+
+
+# The notes render writes (reconciler.layout), by a phrase each holds; an unknown note counts as security.
+_NOTE_KINDS: tuple[tuple[str, str, Severity], ...] = (
+    ("is not declared but is kept", "kept", "security"),
+    ("matches policy.ignore", "ignored", "info"),
+)
+
+
+def note_warning(note: str) -> PlanWarning:
+    """A note from render as a warning: `group legacy is not declared but is kept: …` is kind `kept`."""
+    kind, severity = next(((k, s) for phrase, k, s in _NOTE_KINDS if phrase in note), ("note", "security"))
+    subject, _, rest = note.partition(" ")
+    if subject not in ("user", "group"):
+        return PlanWarning(kind, severity, note)
+    return PlanWarning(kind, severity, note, subject, rest.partition(" ")[0])
 
 
 def plan_warnings(
     changes: tuple[Change, ...], live: Mapping[str, Any], desired: Mapping[str, Any], context: PlanContext
-) -> tuple[str, ...]:
-    """Warnings for `changes` between the canonical `live` and `desired` documents, then context.notes."""
+) -> tuple[PlanWarning, ...]:
+    """Warnings for `changes` between the canonical `live` and `desired` documents, then context.notes.
+
+    Security warnings first; within a severity, destroys' warnings, then updates', then creates'.
+    """
     users = {u["id"]: u for u in desired["users"]}
     live_users = {u["id"]: u for u in live["users"]}
     live_groups = {g["id"]: g for g in live["userGroups"]}
     manage = _Manage(desired, context)
     boot = context.bootstrap_group
-    out: list[str] = []
-    for change in changes:
+    out: list[PlanWarning] = []
+    for change in by_consequence(changes):
         kind, who = change.kind, change.id
         if change.op == "delete":
             workspaces = context.workspace_assignees.get((_ASSIGNEE[kind], who), ())
             if workspaces:
-                out.append(
+                message = (
                     f"deleting {kind} {who} also removes its permissions in workspace(s) "
                     f"{', '.join(sorted(workspaces))} (the server cascades them away; re-creating it "
                     "does not bring them back)"
                 )
+                out.append(PlanWarning("workspace-cascade", "security", message, kind, who))
             old = live_users.get(who) if kind == "user" else live_groups.get(who)
             refs = {r["id"] for r in (old or {}).get(_MEMBERSHIP[kind]) or ()}
             if boot in refs:
-                out.append(f"{kind} {who}, a member of the bootstrap group {boot}, is deleted")
+                message = f"{kind} {who}, a member of the bootstrap group {boot}, is deleted"
+                out.append(PlanWarning("bootstrap-member-deleted", "security", message, kind, who))
             continue
         if kind == "user" and who != context.bootstrap_user:
             user = users[who]
             if "authId" not in user and user.get("systemAccount") is not True:
-                out.append(f"user {who} has no authId: it cannot log in")
+                message = f"user {who} has no authId: it cannot log in"
+                out.append(PlanWarning("no-auth-id", "info", message, "user", who))
         for fc in change.fields:
             if fc.field != _MEMBERSHIP[kind]:
                 continue
             if boot in fc.added:
-                out.append(f"{kind} {who} joins the bootstrap group {boot}")
+                message = f"{kind} {who} joins the bootstrap group {boot}"
+                out.append(PlanWarning("bootstrap-join", "security", message, kind, who))
             if boot in fc.removed:
-                out.append(f"{kind} {who} leaves the bootstrap group {boot}")
+                message = f"{kind} {who} leaves the bootstrap group {boot}"
+                out.append(PlanWarning("bootstrap-leave", "security", message, kind, who))
             for gid in fc.added:
                 grant = _grant(kind, who, gid, manage)
                 if grant:
                     out.append(grant)
-    out.extend(context.notes)
-    return tuple(out)
+    out.extend(note_warning(n) for n in context.notes)
+    return tuple(w for w in out if w.severity == "security") + tuple(
+        w for w in out if w.severity != "security"
+    )

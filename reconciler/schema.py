@@ -51,6 +51,7 @@ class SchemaViolation:
     path: tuple[str | int, ...]
     message: str
     validator: str
+    expected: Any = None  # the schema keyword's value, e.g. the regular expression of a `pattern`
 
     @property
     def pointer(self) -> str:
@@ -71,7 +72,9 @@ def iter_violations(name: str, instance: Any) -> Iterator[SchemaViolation]:
         ),
     )
     for error in errors:
-        yield SchemaViolation(tuple(error.absolute_path), shorten(error.message), str(error.validator))
+        yield SchemaViolation(
+            tuple(error.absolute_path), shorten(error.message), str(error.validator), error.validator_value
+        )
 
 
 def shorten(text: str, limit: int = 600) -> str:

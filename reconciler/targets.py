@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 from reconciler.errors import ConfigError, ReconcilerError
-from reconciler.yamlio import YamlSyntaxError, load_plain
+from reconciler.profiles import env_reference, load_profile_entry, read_env
+from reconciler.profiles import load_profile as load_profile  # re-exported: targets read profiles
 
 HOST_ENV = "GOODDATA_HOST"
 TOKEN_ENV = "GOODDATA_TOKEN"
 LOCAL_TARGET = "local"
-_ENV_REF = re.compile(r"^\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))$")
 
 
 @dataclass(frozen=True)
@@ -44,64 +44,26 @@ class ResolvedTarget:
     is_local: bool
     source: str
     ca_bundle: str | None = None  # from a profile's ssl_ca_cert
+    notes: tuple[str, ...] = ()  # what the user should be told about where the host came from
 
     def __str__(self) -> str:
         return f"{self.name} ({self.host or 'embedded organization'})"
 
 
-def env_reference(value: str) -> str | None:
-    """The variable name in a `$NAME` / `${NAME}` reference, or None when the value is a literal."""
-    match = _ENV_REF.match(value.strip())
-    return (match.group("braced") or match.group("bare")) if match else None
+def same_host(a: str, b: str) -> bool:
+    """True when two host URLs name the same server (scheme, host name and port; case and `/` ignored)."""
+    return _host_key(a) == _host_key(b)
 
 
-def _read_env(env: Mapping[str, str], name: str, what: str) -> str:
-    value = env.get(name, "").strip()
-    if not value:
-        raise ConfigError(f"invalid config: {what} reads the environment variable {name}, which is not set")
-    return value
-
-
-def load_profile(path: Path, name: str, *, env: Mapping[str, str]) -> tuple[str, str]:
-    """(host, token) of profile `name` in GoodData's profiles.yaml, new or legacy format."""
-    host, token, _ = load_profile_entry(path, name, env=env)
-    return host, token
-
-
-def load_profile_entry(path: Path, name: str, *, env: Mapping[str, str]) -> tuple[str, str, str | None]:
-    """(host, token, ssl_ca_cert) of profile `name`; a `$NAME` token is read from `env`."""
-    if not path.is_file():
-        raise ConfigError(f"invalid config: profile {name!r}: GoodData profiles file {path} not found")
+def _host_key(url: str) -> tuple[object, ...]:
     try:
-        data = load_plain(path)
-    except YamlSyntaxError as e:
-        raise ConfigError(f"invalid config: {path}:{e.line}:{e.column}: {e}") from e
-    except OSError as e:
-        raise ConfigError(f"invalid config: cannot read {path}: {e.strerror or e}") from e
-    if not isinstance(data, dict):
-        raise ConfigError(f"invalid config: {path} is not a mapping of profiles")
-    profiles: Any = data.get("profiles")
-    if isinstance(profiles, dict):  # the new format: {profiles: {NAME: …}, default_profile: NAME}
-        entry = profiles.get(name)
-        if entry is None and name == "default" and isinstance(data.get("default_profile"), str):
-            entry = profiles.get(data["default_profile"])
-    else:  # the legacy format: profile names at the top level
-        profiles = data
-        entry = data.get(name)
-    if not isinstance(entry, dict):
-        known = ", ".join(sorted(str(k) for k, v in profiles.items() if isinstance(v, dict))) or "none"
-        raise ConfigError(f"invalid config: profile {name!r} not found in {path} (profiles: {known})")
-    host, token = entry.get("host"), entry.get("token")
-    if not isinstance(host, str) or not host.strip():
-        raise ConfigError(f"invalid config: profile {name!r} in {path} has no host")
-    if not isinstance(token, str) or not token.strip():
-        raise ConfigError(f"invalid config: profile {name!r} in {path} has no token")
-    variable = env_reference(token)
-    if variable is not None:
-        token = _read_env(env, variable, f"the token of profile {name!r} in {path}")
-    ca = entry.get("ssl_ca_cert")
-    ca_bundle = str(Path(ca).expanduser()) if isinstance(ca, str) and ca.strip() else None
-    return host.strip(), token.strip(), ca_bundle
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return (url.strip().rstrip("/"),)
+    scheme = parts.scheme.lower()
+    default_port = {"http": 80, "https": 443}.get(scheme)
+    return (scheme, (parts.hostname or "").lower(), port or default_port, parts.path.rstrip("/"))
 
 
 def resolve_target(
@@ -114,18 +76,24 @@ def resolve_target(
     profile: str | None = None,
     profiles_path: Path | None = None,
 ) -> ResolvedTarget:
-    """Resolve target `name` into a host and token.
+    """Resolve target `name` into a host and token: flags > the target in reconciler.yaml > environment.
 
-    Host and token are each taken from the first layer that supplies them:
+    Host, first that applies:
 
-    1. flags: `--host URL`; `--token-env NAME` (the token is read from that variable); `--profile NAME`
-       (host and token from that profile in profiles.yaml; `--host`/`--token-env` still win over it);
-    2. the environment: `GOODDATA_HOST`, `GOODDATA_TOKEN`;
-    3. the target in reconciler.yaml: `host` with `token: $NAME` (read from the variable NAME; a literal
-       token is refused), or `profile: NAME` (host and token from profiles.yaml).
+    1. `--host URL`, then `--profile NAME` (that profile's host in profiles.yaml);
+    2. the target's own `host`, or the host of its `profile`;
+    3. `GOODDATA_HOST`, only for a target that names neither host nor profile (it fills in what the target
+       leaves open and never redirects a target with a host of its own);
+    4. none: the embedded local organization (`is_local`, no host, no token).
 
-    A target with neither host nor profile, when no flag or GOODDATA_HOST gives a host, is the embedded
-    local organization (`is_local`, no host, no token). The target `local` exists even when not declared.
+    Token, first that applies: `--token-env NAME`; `--profile NAME`; the target's own `token: $NAME` (a
+    literal token is refused) or its profile's token; `GOODDATA_TOKEN`, only for a target that leaves its
+    token open, and only when `GOODDATA_HOST` is unset or names the same host (a token exported for another
+    organization is never sent to this one: that conflict is refused, naming both hosts).
+
+    `notes` says what would surprise: a flag that overrides the target's configured host, a `GOODDATA_HOST`
+    that was ignored because the target names its own host, a host taken from `GOODDATA_HOST`.
+    The target `local` exists even when not declared.
     """
     spec = targets.get(name)
     if spec is None:
@@ -150,25 +118,51 @@ def resolve_target(
 
     flag_profile = from_profile(profile) if profile else None
     spec_profile = from_profile(spec.profile) if spec.profile else None
+    env_host = env.get(HOST_ENV, "").strip() or None
+    env_token = env.get(TOKEN_ENV, "").strip() or None
+    target_desc = f"reconciler.yaml target {spec.name!r}"
     ca_bundle: str | None = None
+    notes: list[str] = []
 
-    # Host: --host > --profile > GOODDATA_HOST > target host > target profile.
+    def spec_profile_host() -> str | None:
+        """The host of the target's profile; None when it cannot be read (a flag made it unnecessary)."""
+        try:
+            return spec_profile()[0] if spec_profile is not None else None
+        except ConfigError:
+            return None
+
+    def note_override(flag: str, new_host: str) -> None:
+        configured = spec.host or spec_profile_host()
+        if configured is not None and same_host(configured, new_host):
+            return
+        what = spec.host or f"{configured or 'the host'} of profile {spec.profile!r}"
+        notes.append(f"{flag} overrides the host of target {spec.name!r}: using {new_host}, not {what}")
+
+    own_host = False  # whether the host is the target's own (then GOODDATA_HOST, if set, is ignored)
     resolved_host: str | None
     if host:
         resolved_host, host_source = host, "--host"
+        if spec.host or spec_profile is not None:
+            note_override("--host", host)
     elif flag_profile is not None:
         resolved_host, _, ca_bundle = flag_profile()
         host_source = f"--profile {profile}"
-    elif env.get(HOST_ENV, "").strip():
-        resolved_host, host_source = env[HOST_ENV].strip(), f"${HOST_ENV}"
+        if spec.host or spec_profile is not None:
+            note_override(f"--profile {profile}", resolved_host)
     elif spec.host:
-        resolved_host, host_source = spec.host, f"reconciler.yaml target {spec.name!r}"
+        resolved_host, host_source, own_host = spec.host, target_desc, True
     elif spec_profile is not None:
         resolved_host, _, ca_bundle = spec_profile()
-        host_source = f"profile {spec.profile!r} of reconciler.yaml target {spec.name!r}"
+        host_source, own_host = f"profile {spec.profile!r} of {target_desc}", True
+    elif env_host:
+        resolved_host, host_source = env_host, f"${HOST_ENV}"
+        notes.append(f"target {spec.name!r} names no host of its own: using ${HOST_ENV} ({env_host})")
     else:
-        resolved_host = None
-        host_source = ""
+        resolved_host, host_source = None, ""
+    if own_host and env_host and resolved_host and not same_host(env_host, resolved_host):
+        notes.append(
+            f"${HOST_ENV} ({env_host}) is ignored: target {spec.name!r} names its own host ({resolved_host})"
+        )
 
     if resolved_host is None:
         if token_env:
@@ -182,15 +176,13 @@ def resolve_target(
             name=spec.name, host=None, token=None, is_local=True, source="embedded organization"
         )
 
-    # Token: --token-env > --profile > GOODDATA_TOKEN > target token ($NAME) > target profile.
+    # Token: --token-env > --profile > the target's own token ($NAME, or its profile's) > GOODDATA_TOKEN.
     if token_env:
-        token = _read_env(env, token_env, "--token-env")
+        token = read_env(env, token_env, "--token-env")
         token_source = f"${token_env} (--token-env)"
     elif flag_profile is not None:
         token = flag_profile()[1]
         token_source = f"--profile {profile}"
-    elif env.get(TOKEN_ENV, "").strip():
-        token, token_source = env[TOKEN_ENV].strip(), f"${TOKEN_ENV}"
     elif spec.token:
         variable = env_reference(spec.token)
         if variable is None:
@@ -198,11 +190,19 @@ def resolve_target(
                 f"invalid config: target {spec.name!r}: a literal token in reconciler.yaml is refused; "
                 "write `token: $ENV_VAR` and put the token in that environment variable"
             )
-        token = _read_env(env, variable, f"the token of target {spec.name!r}")
-        token_source = f"${variable} (reconciler.yaml target {spec.name!r})"
+        token = read_env(env, variable, f"the token of target {spec.name!r}")
+        token_source = f"${variable} ({target_desc})"
     elif spec_profile is not None:
         token = spec_profile()[1]
-        token_source = f"profile {spec.profile!r} of reconciler.yaml target {spec.name!r}"
+        token_source = f"profile {spec.profile!r} of {target_desc}"
+    elif env_token:
+        if env_host and not same_host(env_host, resolved_host):
+            raise ConfigError(
+                f"invalid config: target {spec.name!r} connects to {resolved_host} but names no token of its "
+                f"own, and ${TOKEN_ENV} belongs to ${HOST_ENV} ({env_host}), another host: refusing to send "
+                f"it there; give the target `token: $NAME` or pass --token-env NAME (or unset {HOST_ENV})"
+            )
+        token, token_source = env_token, f"${TOKEN_ENV}"
     else:
         raise ConfigError(
             f"invalid config: no token for target {spec.name!r} ({resolved_host}): set {TOKEN_ENV}, "
@@ -215,6 +215,7 @@ def resolve_target(
         is_local=False,
         source=f"host from {host_source}; token from {token_source}",
         ca_bundle=ca_bundle,
+        notes=tuple(notes),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,9 +67,21 @@ class Repo:
         )
         (state / "users.yaml").write_text(yaml.safe_dump({"users": users}, sort_keys=False), encoding="utf-8")
 
-    def run(self, *args: str, token: str | None = None, input: str | None = None) -> Result:
+    def run(
+        self,
+        *args: str,
+        token: str | None = None,
+        input: str | None = None,
+        env: dict[str, str | None] | None = None,
+    ) -> Result:
         runner = CliRunner()
-        env = {TOKEN_VAR: token or self.token, "GOODDATA_HOST": None, "GOODDATA_TOKEN": None, "NO_COLOR": "1"}
+        env = {
+            TOKEN_VAR: token or self.token,
+            "GOODDATA_HOST": None,
+            "GOODDATA_TOKEN": None,
+            "NO_COLOR": "1",
+            **(env or {}),
+        }
         return runner.invoke(
             cli,
             ["--config", str(self.root / "reconciler.yaml"), *args],
@@ -113,3 +126,16 @@ def seeded(*extra_users: dict[str, Any], groups: list[dict[str, Any]] | None = N
 
 def dumps(doc: Any) -> str:
     return json.dumps(doc, indent=2, sort_keys=True)
+
+
+def fresh_clone(dest: Path, source: Path | None = None) -> Path:
+    """The tracked files of `source` (default: this repository) as they are in its work tree: what a clone
+    of this commit would hold."""
+    source = source or Path(__file__).resolve().parent.parent
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=source, capture_output=True, check=True).stdout
+    for name in filter(None, files.decode().split("\0")):
+        src = source / name
+        if src.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+    return dest

@@ -325,7 +325,7 @@ def test_apply_asks_without_auto_approve(repo: Repo) -> None:
     assert repo.puts() == 0
 
 
-@pytest.mark.parametrize(("answer", "code", "puts"), [("y", 0, 1), ("n", 1, 0)])
+@pytest.mark.parametrize(("answer", "code", "puts"), [("y", 0, 1), ("n", 6, 0)])
 def test_interactive_confirmation_on_a_terminal(repo: Repo, answer: str, code: int, puts: int) -> None:
     import os
     import pty
@@ -349,8 +349,29 @@ def test_interactive_confirmation_on_a_terminal(repo: Repo, answer: str, code: i
         os.close(primary)
         os.close(secondary)
     assert proc.returncode == code, proc.stdout + proc.stderr
-    assert "Apply these changes to test?" in proc.stderr
+    assert f"Apply these changes to test ({repo.emulator.url})? [y/N]" in proc.stderr
+    assert proc.stdout.startswith(f"Target: test ({repo.emulator.url})\n")
     assert repo.puts() == puts
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_every_plan_format_names_the_target_and_its_host(repo: Repo, fmt: str) -> None:
+    repo.write_state(groups=GROUPS, users=USERS)
+    result = repo.run("plan", "--format", fmt)
+    assert result.exit_code == 0, result.output
+    if fmt == "json":
+        data = json.loads(result.stdout)
+        assert (data["target"], data["host"], data["embedded"]) == ("test", repo.emulator.url, False)
+    else:
+        assert f"\nTarget: test ({repo.emulator.url})\n" in "\n" + result.stdout
+    local = repo.run("--target", "local", "plan", "--format", fmt)
+    assert local.exit_code == 0, local.output
+    if fmt == "json":
+        data = json.loads(local.stdout)
+        assert (data["target"], data["host"], data["embedded"]) == ("local", "", True)
+    else:
+        assert "Target: local (embedded emulator)\n" in local.stdout
+        assert "127.0.0.1" not in local.stdout  # the embedded server's port means nothing to the user
 
 
 def test_policy_ignore_wins_over_a_declaration(repo: Repo) -> None:

@@ -20,6 +20,7 @@ def test_the_commands_the_spec_names_exist() -> None:
         "backups",
         "emulator",
         "import",
+        "init",
         "load",
         "plan",
         "render",

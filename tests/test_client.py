@@ -151,8 +151,9 @@ def test_503_twice_then_success(
     assert statuses(emu, "GET", 3) == [503, 503, 200]
     retries = [r.getMessage() for r in caplog.records if r.name == "reconciler.client"]
     assert len(retries) == 2
-    assert retries[0].startswith(
-        f"GET {LAYOUT_PATH}: attempt 1 of 4 failed (503 service unavailable); retrying in"
+    assert (
+        retries[0]
+        == "reading the users and groups: retrying in 0.0 s (503 service unavailable, attempt 2 of 4)"
     )
 
 
@@ -251,6 +252,36 @@ def test_unreachable_server_is_a_clean_transport_error() -> None:
     )
 
 
+def test_retries_are_told_to_the_progress_and_a_missing_host_name_is_not_retried() -> None:
+    import io
+
+    from reconciler.progress import LineProgress
+
+    emu = Emulator(token=TOKEN)
+    url = emu.start()
+    emu.stop()
+    shown = io.StringIO()
+    with (
+        GoodDataClient(url, TOKEN, options=OPTIONS, progress=LineProgress(shown)) as c,
+        pytest.raises(TransportError),
+    ):
+        c.get_profile()
+    notices = [line for line in shown.getvalue().splitlines() if "retrying" in line]
+    assert [n.split("(")[-1] for n in notices] == [
+        f"connection refused, attempt {i} of 4)" for i in (2, 3, 4)
+    ]
+
+    shown = io.StringIO()
+    missing = "https://no-such-host.reconciler-test.invalid"
+    with (
+        GoodDataClient(missing, TOKEN, options=OPTIONS, progress=LineProgress(shown)) as c,
+        pytest.raises(TransportError) as info,
+    ):
+        c.get_profile()
+    assert "(host name not found)" in str(info.value) and "attempts" not in str(info.value)
+    assert shown.getvalue() == ""  # no retry, and a failed stage prints no line
+
+
 # -- hosts and tokens --------------------------------------------------------------------------------
 
 
@@ -328,7 +359,7 @@ def test_token_never_reaches_logs_or_messages(emu: Emulator, caplog: pytest.LogC
         bad.get_layout()
     messages += [str(unauthorized.value), repr(unauthorized.value)]
     assert caplog.records  # the DEBUG capture really saw the traffic
-    assert "attempt 1 of 4 failed" in caplog.text
+    assert "retrying in 0.0 s (503 service unavailable, attempt 2 of 4)" in caplog.text
     assert_no_token(caplog.text, *messages, *(repr(r.args) for r in caplog.records))
     assert "Authorization" not in caplog.text and "Bearer" not in caplog.text
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.config import Bootstrap, Config, MaxDeletions, Policy, load_config
+from reconciler.config import Bootstrap, Config, MaxDeletions, Policy, find_config, load_config
 from reconciler.errors import ConfigError, ExitCode
 from reconciler.targets import TargetSpec
 
@@ -136,3 +136,44 @@ def test_relative_is_posix_and_relative_to_root(tmp_path: Path) -> None:
     config = load_config(cwd=tmp_path)
     assert config.relative(tmp_path / "state" / "a" / "b.yaml") == "state/a/b.yaml"
     assert config.relative(Path("/elsewhere/x.yaml")) == "/elsewhere/x.yaml"
+
+
+def test_find_config_walks_up_to_the_repository_root(tmp_path: Path) -> None:
+    repo = tmp_path.resolve() / "repo"
+    deep = repo / "docs" / "a" / "b"
+    deep.mkdir(parents=True)
+    (repo / ".git").mkdir()
+    write(tmp_path, "state: above\n")  # above the repository: never used
+    nothing = find_config(deep)
+    assert (nothing.config, nothing.root) == (None, None)
+    assert nothing.searched == (deep, deep.parent, repo / "docs", repo)
+    assert nothing.describe() == (
+        f"no reconciler.yaml in {deep}, {deep.parent}, {repo / 'docs'} or {repo} "
+        "(the search stops at the repository root)"
+    )
+    write(repo, "state: state\n")
+    found = find_config(deep)
+    assert (found.config, found.root, found.searched) == (repo / "reconciler.yaml", repo, nothing.searched)
+    config = load_config(cwd=deep)
+    assert (config.path, config.root, config.state_dir) == (repo / "reconciler.yaml", repo, repo / "state")
+
+
+def test_a_directory_with_a_state_directory_ends_the_search_with_the_defaults(tmp_path: Path) -> None:
+    repo = tmp_path.resolve()
+    write(repo, "state: elsewhere\n")
+    project = repo / "nested" / "project"
+    (project / "state" / "users").mkdir(parents=True)
+    config = load_config(cwd=project / "state" / "users")
+    assert (config.path, config.root, config.state_dir) == (None, project, project / "state")
+    assert config.describe_search() == (
+        f"no reconciler.yaml in {project / 'state' / 'users'}, {project / 'state'} or {project} "
+        f"(the defaults apply: {project} holds a state directory)"
+    )
+
+
+def test_find_config_outside_a_repository_walks_to_the_filesystem_root(tmp_path: Path) -> None:
+    search = find_config(tmp_path)
+    if search.root is None:  # a stray reconciler.yaml or state/ above would end the search early: right
+        assert search.searched[0] == tmp_path.resolve()
+        assert search.searched[-1] == Path(tmp_path.resolve().anchor)
+        assert search.stop == "the search stops at the filesystem root"

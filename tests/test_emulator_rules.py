@@ -15,7 +15,8 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.emulator import DEFAULT_TOKEN, Emulator, rules
+from reconciler.emulator import DEFAULT_TOKEN, Emulator, rules, user_rules
+from reconciler.emulator.normalize import normalize_user
 from reconciler.schema import check_schema, iter_violations
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
@@ -274,7 +275,7 @@ def test_many_problems_are_reported_with_a_bound(seeded: Emulator) -> None:
 
 # Property: on any document, the fast structural check and the schema agree on valid/invalid.
 # Ids never contain a newline here: Python's `$` (used by jsonschema) also matches before a final "\n",
-# which GoodData's whole-string match (and rules.ID_RE.fullmatch) does not accept.
+# which GoodData's whole-string match (and user_rules.ID_RE.fullmatch) does not accept.
 _texts = st.text(alphabet="aZ9._- ", max_size=4) | st.just("x" * 256) | st.integers(0, 2) | st.none()
 _ids = st.text(alphabet="aZ9._-", min_size=1, max_size=4) | _texts
 _ref = st.fixed_dictionaries({}, optional={"id": _ids, "type": st.sampled_from(["userGroup", "user", 1])})
@@ -330,11 +331,11 @@ def test_fast_check_agrees_with_the_schema_on_generated_documents(users: Any, gr
 @given(user=_user)
 def test_the_one_pass_normalization_of_plain_users_matches_check_and_normalize(user: Any) -> None:
     # build_document's fast path (issue 7) must accept only users the full check passes, normalized the same
-    fast = rules._plain_normalized(user)
+    fast = user_rules.plain_normalized(user)
     if fast is not None:
-        assert rules._plain_user(user)
-        assert list(rules.check_user("users[0]", user)) == []
-        assert fast == rules.normalize_user(user)
+        assert user_rules.plain_user(user)
+        assert list(user_rules.check_user("users[0]", user)) == []
+        assert fast == normalize_user(user)
         assert list(fast) == sorted(fast)
 
 

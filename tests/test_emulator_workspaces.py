@@ -28,9 +28,10 @@ def org(*users: str) -> dict:
 
 def test_list_and_permissions_round_trip(emulator: Emulator) -> None:
     emulator.replace_document(org("demo"))
+    emulator.add_workspace("demo", name="Demo")
     assert put(emulator, "/api/v1/layout/workspaces/demo/permissions", PERMS).status_code == 204
     emulator.set_workspace_permissions("sales", permissions=[])
-    url = emulator.url + "/api/v1/entities/workspaces?size=1"
+    url = emulator.url + "/api/v1/entities/workspaces?size=1&metaInclude=page"
     listing = requests.get(url, headers=AUTH, timeout=10).json()
     assert [w["id"] for w in listing["data"]] == ["demo"]
     assert listing["meta"]["page"]["totalElements"] == 2 and "next" in listing["links"]

@@ -283,7 +283,12 @@ def test_rehearsal_pr_merge_apply_revert_drift(
     head = git(tmp_path / "origin.git", "log", "-1", "--format=%H %an %s", "main")
     assert "github-actions[bot]" in head and "prod" in head
     changed = git(tmp_path / "origin.git", "show", "--name-only", "--format=", "main").split()
-    assert changed == ["state/backups/prod/usersAndUserGroups.json"]
+    assert changed == [
+        "state/backups/prod/usersAndUserGroups.json",
+        "state/backups/prod/usersAndUserGroups.source.json",  # where it was read from
+    ]
+    source = git(tmp_path / "origin.git", "show", "main:state/backups/prod/usersAndUserGroups.source.json")
+    assert json.loads(source)["host"] == emu.url
     backup = git(tmp_path / "origin.git", "show", "main:state/backups/prod/usersAndUserGroups.json")
     assert json.loads(backup) == canonical(before)
 
@@ -523,12 +528,14 @@ def test_markdown_plan_renders_table_and_details() -> None:
         re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row) for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
     ]
     assert rows == [["", "Users", "Groups"], ["add", "1", "1"], ["change", "0", "0"], ["destroy", "1", "1"]]
-    assert "<details><summary>Changes (" in html and "</details>" in html
+    assert "<details><summary>Creates (" in html and "</details>" in html
     details = html[html.index("<details>") : html.index("</details>")]
-    assert "+ create user jane" in details and "- destroy user old" in details
+    assert "+ create user jane" in details
+    # destroys are never folded away: they come before any <details>, saying who
+    assert html.index("- destroy user old (groups: sales)") < html.index("<details>")
     # GitHub (CommonMark) ends the raw-HTML block at the blank line after <summary>, so the ```diff block
     # inside is rendered as code (a name cannot become markup there); python-markdown passes it through raw.
-    assert re.search(r"^<details><summary>Changes \(4 objects\)</summary>\n\n```diff\n", out.getvalue(), re.M)
+    assert re.search(r"^<details><summary>Creates \(2 objects\)</summary>\n\n```diff\n", out.getvalue(), re.M)
     assert "Plan: 2 to add, 0 to change, 2 to destroy." in html
     assert "user jane has no authId" in html  # the warning list
 

@@ -9,17 +9,19 @@ from typing import Any
 import pytest
 
 from reconciler.errors import GuardError, StateError
-from reconciler.layout import canonical, digest
+from reconciler.layout import RenderOptions, canonical, digest, render_with_notes
 from reconciler.plan import (
     Change,
     DeletionLimits,
     FieldChange,
     Plan,
     PlanContext,
+    PlanWarning,
     check_guards,
     make_plan,
     verify,
 )
+from reconciler.source.model import DesiredState, Entry, Location
 
 
 def ref(*ids: str) -> list[dict[str, str]]:
@@ -49,6 +51,10 @@ def plan(live: dict[str, Any], desired: dict[str, Any], **context: Any) -> Plan:
 
 def ops(p: Plan) -> list[tuple[str, str, str]]:
     return [(c.op, c.kind, c.id) for c in p.changes]
+
+
+def messages(p: Plan) -> tuple[str, ...]:
+    return tuple(w.message for w in p.warnings)
 
 
 def test_no_changes_for_equal_documents_in_any_order() -> None:
@@ -112,9 +118,10 @@ def test_warning_user_without_auth_id_on_create_and_update() -> None:
         BASE_GROUPS, [u("admin", "adminGroup"), u("jane", "everyone", email="x@acme.com"), u("new")]
     )
     p = plan(LIVE, desired)
-    assert "user jane has no authId: it cannot log in" in p.warnings
-    assert "user new has no authId: it cannot log in" in p.warnings
-    assert not any("admin " in w for w in p.warnings)  # the bootstrap admin never has one
+    assert p.warnings == (
+        PlanWarning("no-auth-id", "info", "user jane has no authId: it cannot log in", "user", "jane"),
+        PlanWarning("no-auth-id", "info", "user new has no authId: it cannot log in", "user", "new"),
+    )  # the bootstrap admin never has one; an update's warning before a create's
 
 
 def test_no_auth_id_warning_for_system_accounts() -> None:
@@ -126,7 +133,11 @@ def test_warning_deletes_with_workspace_permissions() -> None:
     live = doc([*BASE_GROUPS, g("sales")], [*BASE_USERS, u("bob", authId="a|bob")])
     workspaces = {("user", "bob"): ("demo", "acme"), ("userGroup", "sales"): ("demo",)}
     p = plan(live, LIVE, workspace_assignees=workspaces)
-    assert p.warnings == (
+    assert [(w.kind, w.severity, w.subject, w.id) for w in p.warnings] == [
+        ("workspace-cascade", "security", "user", "bob"),
+        ("workspace-cascade", "security", "group", "sales"),
+    ]
+    assert messages(p) == (
         "deleting user bob also removes its permissions in workspace(s) acme, demo (the server cascades "
         "them away; re-creating it does not bring them back)",
         "deleting group sales also removes its permissions in workspace(s) demo (the server cascades "
@@ -144,13 +155,22 @@ def test_warning_bootstrap_group_members_and_manage() -> None:
         ],
     )
     p = plan(live, desired)
-    assert p.warnings == (
-        "group ops joins the bootstrap group adminGroup",
-        "group ops and all its members gain organization MANAGE through group adminGroup",
+    # by consequence: the delete's warning first, then the update's, then the create's
+    assert messages(p) == (
+        "user root, a member of the bootstrap group adminGroup, is deleted",
         "user jane joins the bootstrap group adminGroup",
         "user jane gains organization MANAGE through group adminGroup",
-        "user root, a member of the bootstrap group adminGroup, is deleted",
+        "group ops joins the bootstrap group adminGroup",
+        "group ops and all its members gain organization MANAGE through group adminGroup",
     )
+    assert [w.kind for w in p.warnings] == [
+        "bootstrap-member-deleted",
+        "bootstrap-join",
+        "manage-grant",
+        "bootstrap-join",
+        "manage-grant",
+    ]
+    assert {w.severity for w in p.warnings} == {"security"}
 
 
 def test_warning_manage_from_context_and_through_ancestors() -> None:
@@ -160,16 +180,33 @@ def test_warning_manage_from_context_and_through_ancestors() -> None:
         [u("admin", "adminGroup"), u("jane", "everyone", "leads", authId="a|jane", email="jane@acme.com")],
     )
     p = plan(live, desired, manage_groups=frozenset({"admins"}))
-    assert p.warnings == ("user jane gains organization MANAGE through group leads (a descendant of admins)",)
+    assert messages(p) == (
+        "user jane gains organization MANAGE through group leads (a descendant of admins)",
+    )
     # leaving the bootstrap group is a change to its members
     p = plan(live, doc(live["userGroups"], [u("admin"), BASE_USERS[1]]), manage_groups=frozenset({"admins"}))
-    assert p.warnings == ("user admin leaves the bootstrap group adminGroup",)
+    assert messages(p) == ("user admin leaves the bootstrap group adminGroup",)
 
 
 def test_context_notes_become_warnings() -> None:
     p = plan(LIVE, LIVE, notes=("group legacy is kept",))
-    assert p.warnings == ("group legacy is kept",)
+    assert p.warnings == (PlanWarning("note", "security", "group legacy is kept", "group", "legacy"),)
     assert not p.has_changes
+
+
+def test_render_notes_are_classified_security_before_info() -> None:
+    live = doc([*BASE_GROUPS, g("legacy")], [*BASE_USERS, u("owner", "legacy", authId="a|o")])
+    options = RenderOptions(protected_users=frozenset({"owner"}), ignore_users=("jane",))
+    jane = Entry("user", "jane", {"email": "j@x"}, Location("f.yaml", 1))
+    state = DesiredState(users={"jane": jane}, groups={})
+    notes = render_with_notes(state, live, options).notes
+    assert notes[0].startswith("user jane is declared but matches policy.ignore")
+    p = plan(live, live, notes=notes)
+    assert [(w.kind, w.severity, w.subject, w.id) for w in p.warnings] == [
+        ("kept", "security", "group", "everyone"),  # jane, ignored and so kept, is a member
+        ("kept", "security", "group", "legacy"),
+        ("ignored", "info", "user", "jane"),
+    ]
 
 
 def test_fingerprint_stable_and_sensitive() -> None:
@@ -201,10 +238,61 @@ def test_to_dict_from_dict_round_trip_through_json() -> None:
     )
     p = plan(LIVE, desired)
     data = json.loads(json.dumps(p.to_dict()))
-    assert data["format_version"] == 1
+    assert data["format_version"] == 2
     assert data["counts"] == {"add": 1, "change": 1, "destroy": 0}
     assert data["summary"] == p.summary
     assert Plan.from_dict(data) == p
+
+
+def test_to_dict_lists_changes_by_consequence_and_from_dict_restores_apply_order() -> None:
+    live = doc([*BASE_GROUPS, g("old")], [*BASE_USERS, u("bob", "adminGroup", authId="a|b", email="b@x")])
+    desired = doc([*BASE_GROUPS, g("new")], [BASE_USERS[0], {**BASE_USERS[1], "email": "j2@acme.com"}])
+    p = make_plan(live, desired, target="prod", context=PlanContext(), host="https://acme.example")
+    assert ops(p) == [
+        ("create", "group", "new"),
+        ("update", "user", "jane"),
+        ("delete", "user", "bob"),
+        ("delete", "group", "old"),
+    ]
+    # a delete says what the object was
+    assert p.changes[2].fields == (
+        FieldChange("authId", old="a|b"),
+        FieldChange("email", old="b@x"),
+        FieldChange("userGroups", removed=("adminGroup",)),
+    )
+    data = json.loads(json.dumps(p.to_dict()))
+    assert [c["id"] for c in data["changes"]] == ["bob", "old", "jane", "new"]
+    assert (data["host"], data["embedded"]) == ("https://acme.example", False)
+    assert data["warnings"][0] == {
+        "kind": "bootstrap-member-deleted",
+        "severity": "security",
+        "subject": "user",
+        "id": "bob",
+        "message": "user bob, a member of the bootstrap group adminGroup, is deleted",
+    }
+    assert Plan.from_dict(data) == p
+    assert p.where == "prod (https://acme.example)"
+    local = make_plan(live, desired, target="local", context=PlanContext(), embedded=True)
+    assert local.where == "local (embedded emulator)"
+    assert Plan.from_dict(json.loads(json.dumps(local.to_dict()))).where == "local (embedded emulator)"
+
+
+def test_a_format_version_1_plan_still_loads() -> None:
+    live = doc([*BASE_GROUPS, g("old")], [*BASE_USERS, u("bob", "adminGroup", authId="a|b")])
+    p = plan(live, doc(BASE_GROUPS, [BASE_USERS[0], u("jane", "everyone", email="x@y")]))
+    v1 = p.to_dict()
+    # what version 1 wrote: apply order, no fields on deletes, warnings as text, no host
+    v1.update(format_version=1, warnings=[w.message for w in p.warnings])
+    v1["changes"] = [
+        {**c, "fields": [] if c["op"] == "delete" else c["fields"]}
+        for c in sorted(v1["changes"], key=lambda c: ["create", "update", "delete"].index(c["op"]))
+    ]
+    del v1["host"], v1["embedded"]
+    old = Plan.from_dict(json.loads(json.dumps(v1)))
+    assert ops(old) == ops(p) and old.fingerprint == p.fingerprint and old.where == "prod"
+    # unclassified, so never cut from a report
+    assert [(w.kind, w.severity) for w in old.warnings] == [("note", "security")] * len(p.warnings)
+    assert messages(old) == messages(p)
 
 
 @pytest.mark.parametrize(
@@ -212,6 +300,8 @@ def test_to_dict_from_dict_round_trip_through_json() -> None:
     [
         (lambda d: d.pop("desired"), "missing key 'desired'"),
         (lambda d: d.update(format_version=99), "format_version 99"),
+        (lambda d: d.update(warnings=[{"kind": "x", "severity": "loud", "message": "m"}]), "severity 'loud'"),
+        (lambda d: d.update(host=3), "host is not a string"),
         (lambda d: d.update(changes="x"), "changes is not a list"),
         (lambda d: d["changes"].append({"op": "explode", "kind": "user", "id": "x"}), "unknown change"),
         (lambda d: d["desired"]["users"].pop(), "does not match desired_digest"),

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
+from reconcile_helpers import fresh_clone
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,17 +18,6 @@ def quick_start_commands() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     return [block.strip() for block in re.findall(r"```sh\n(.*?)```", section, flags=re.S)]
-
-
-def fresh_clone(dest: Path) -> Path:
-    """The tracked files as they are in the work tree (what a clone of this commit would hold)."""
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
-    for name in filter(None, files.decode().split("\0")):
-        src = ROOT / name
-        if src.is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / name)
-    return dest
 
 
 def test_quick_start_has_exactly_two_commands() -> None:
@@ -92,3 +81,32 @@ def test_the_scheduled_job_tries_the_newest_releases() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     latest = ci.split('"--latest"', 1)[1].split("\nfi\n", 1)[0]
     assert "constraints.txt -e" not in latest and "--upgrade -e '.[test]'" in latest
+
+
+def test_quick_start_claims_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the quick start's text says its output shows, in-process (the slow test runs the commands)."""
+    from click.testing import CliRunner
+
+    from reconciler.cli import cli
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8").split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    clone = fresh_clone(tmp_path / "clone")
+    monkeypatch.chdir(clone)
+    env = {"GOODDATA_HOST": None, "GOODDATA_TOKEN": None, "NO_COLOR": "1"}
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    applied = run("apply", "--auto-approve", "--no-commit")
+    summary = re.search(r"`(Plan: \d+ to add, \d+ to change, \d+ to destroy\.)`", " ".join(text.split()))
+    assert summary and summary.group(1) in applied
+    assert "joins the bootstrap group adminGroup" in applied and "organization MANAGE" in applied
+    assert "No changes" in run("plan")
+    # svc-ci is live, undeclared, and kept by policy.ignore: without the glob the plan deletes it.
+    assert "svc-ci" in text and '`users: ["svc-*"]`' in text
+    assert "svc-ci" in (clone / ".reconciler" / "local" / "org.json").read_text(encoding="utf-8")
+    config = clone / "reconciler.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace('users: ["svc-*"]', "users: []"), "utf-8")
+    assert "- destroy user svc-ci" in text and "- destroy user svc-ci" in run("plan")

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 from reconciler.plan import Plan, PlanContext, make_plan
+from reconciler.report.markdown import COMMENT_LIMIT, MARKDOWN_BUDGET
 from reconciler.report.plan import (
-    MARKDOWN_MAX_CHANGES,
     REPORTERS,
     JsonPlanReporter,
     MarkdownPlanReporter,
@@ -44,7 +44,8 @@ def load_case(folder: Path) -> Plan:
         },
         notes=tuple(ctx.get("notes", ())),
     )
-    return make_plan(live, desired, target=ctx.get("target", "prod"), context=context)
+    host = ctx.get("host", "https://acme.cloud.gooddata.com")
+    return make_plan(live, desired, target=ctx.get("target", "prod"), context=context, host=host)
 
 
 def rendered(name: str, plan: Plan, color: bool = False) -> str:
@@ -71,7 +72,7 @@ def test_every_kind_case_really_has_every_kind() -> None:
     fields = {f.field for c in plan.changes for f in c.fields}
     assert {"email", "lastname", "userGroups", "parents", "permissions", "name"} <= fields
     assert any(f.startswith("settings[") for f in fields)
-    text = " | ".join(plan.warnings)
+    text = " | ".join(w.message for w in plan.warnings)
     needles = ("has no authId", "cascades them away", "joins the bootstrap group", "organization MANAGE")
     for needle in (*needles, "is not declared but is kept", "a member of the bootstrap group"):
         assert needle in text
@@ -89,7 +90,10 @@ def test_text_colors_only_when_asked() -> None:
     plain, colored = rendered("text", plan), rendered("text", plan, color=True)
     assert "\033[" not in plain
     assert "\033[32m+ create group platform\033[0m" in colored
-    assert "\033[31m- destroy user bob.old\033[0m" in colored
+    assert (
+        "\033[31m- destroy user bob.old (bob@acme.com, Bob Old; groups: adminGroup, sales)\033[0m" in colored
+    )
+    assert "\033[31mSecurity warnings:\033[0m" in colored
     assert (
         colored.replace("\033[32m", "")
         .replace("\033[33m", "")
@@ -102,10 +106,13 @@ def test_text_colors_only_when_asked() -> None:
 
 def test_no_changes_reports() -> None:
     live = json.loads((CASES / "every-kind" / "live.json").read_text(encoding="utf-8"))
-    plan = make_plan(live, live, target="prod", context=PlanContext())
-    assert rendered("text", plan) == "No changes. The organization matches the state.\n"
+    plan = make_plan(live, live, target="prod", context=PlanContext(), host="https://acme.example")
+    assert rendered("text", plan) == (
+        "Target: prod (https://acme.example)\n\nNo changes. The organization matches the state.\n"
+    )
     md = rendered("markdown", plan)
     assert "<details>" not in md and "| Users |" not in md
+    assert "Target: prod (https://acme.example)\n" in md
     assert md.endswith("**No changes. The organization matches the state.**\n")
 
 
@@ -115,7 +122,7 @@ SMALL: dict[str, Any] = {
 }
 
 
-def test_markdown_stays_readable_with_10000_changes() -> None:
+def test_markdown_cuts_creates_and_says_what_and_where() -> None:
     live = SMALL
     desired = {
         "userGroups": live["userGroups"],
@@ -123,10 +130,20 @@ def test_markdown_stays_readable_with_10000_changes() -> None:
     }
     plan = make_plan(live, desired, target="big", context=PlanContext())
     md = rendered("markdown", plan)
-    assert f"… and {10_000 - MARKDOWN_MAX_CHANGES} more changes (the full plan is in plan.json" in md
-    assert f"… and {10_000 - 50} more warnings" in md
+    shown = md.count("\n+ create user ")
+    assert 100 < shown < 10_000
+    assert f"<summary>Creates (10000 objects, {shown} shown)</summary>" in md
+    assert (
+        f"… {10_000 - shown} more creates not shown here (cut to fit GitHub's comment limit): "
+        "every change is in plan.json" in md
+    )
+    # 10,000 "no authId" warnings are one line naming the first three
+    assert (
+        "- ⚠️ 10000 users have no authId and cannot log in: user00000, user00001, user00002 … "
+        "(plan.json lists all)\n" in md
+    )
     assert "| add | 10000 | 0 |" in md
-    assert len(md) < 65_536  # GitHub's limit for a comment
+    assert len(md) <= MARKDOWN_BUDGET + 100 < COMMENT_LIMIT
     assert md.endswith("**Plan: 10000 to add, 0 to change, 0 to destroy.**\n")
 
 

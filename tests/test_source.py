@@ -121,7 +121,8 @@ def test_problem_str_and_ordering(tmp_path: Path) -> None:
     )
     result = validate_state(config)
     assert [str(p) for p in result.problems] == [
-        "state/a.yaml:2:9: error: users[0].id: 'bad id' does not match '^(?!\\\\.)[.A-Za-z0-9_-]{1,255}$'",
+        "state/a.yaml:2:9: error: users[0].id: 'bad id' is not a valid GoodData id: use letters, digits, "
+        "'.', '_' or '-', no spaces, not starting with '.'",
         "state/b.yaml:3:18: error: user 'x': userGroups names unknown group 'nope' (not declared, not the "
         "bootstrap group, not matched by policy.ignore.groups)",
     ]

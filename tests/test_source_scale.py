@@ -46,7 +46,8 @@ def test_problems_in_a_file_of_10000_users_have_the_right_lines(tmp_path: Path) 
         f"state/users.yaml:{email_line}:12: error: users[7777].email: ['user7777@acme.com'] is not of type "
         "'string', 'null'",
         f"state/users.yaml:{groups_line}:35: error: user 'user9001': userGroups names unknown group "
-        "'tema1' (not declared, not the bootstrap group, not matched by policy.ignore.groups)",
+        "'tema1' (not declared, not the bootstrap group, not matched by policy.ignore.groups); "
+        "did you mean 'team1'?",
     ]
     assert len(result.state.users) == 10_000
 

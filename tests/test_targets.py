@@ -8,13 +8,21 @@ import pytest
 
 from reconciler.client import ClientOptions, GoodDataClient, RetryPolicy
 from reconciler.errors import ConfigError, ReconcilerError, TransportError
-from reconciler.targets import LocalOrganization, ResolvedTarget, TargetSpec, load_profile, resolve_target
+from reconciler.targets import (
+    LocalOrganization,
+    ResolvedTarget,
+    TargetSpec,
+    load_profile,
+    resolve_target,
+    same_host,
+)
 
 SECRET = "s3cr3t-token-value-9f8e"
 TARGETS = {
     "local": TargetSpec(name="local"),
     "prod": TargetSpec(name="prod", host="https://prod.example.com", token="$PROD_TOKEN"),
     "dev": TargetSpec(name="dev", profile="dev"),
+    "bare": TargetSpec(name="bare", host="https://bare.example.com"),  # leaves its token open
 }
 NEW_FORMAT = """\
 profiles:
@@ -61,20 +69,23 @@ NO_GD_ENV = {k: v for k, v in ENV.items() if not k.startswith("GOODDATA_")}
         # reconciler.yaml alone
         ("prod", NO_GD_ENV, {}, "https://prod.example.com", "prod-tok"),
         ("dev", NO_GD_ENV, {}, "https://dev.example.com", "dev-tok"),
-        # the environment beats reconciler.yaml, field by field
-        ("prod", ENV, {}, "https://env.example.com", "env-tok"),
-        ("prod", {**NO_GD_ENV, "GOODDATA_TOKEN": "env-tok"}, {}, "https://prod.example.com", "env-tok"),
-        (
-            "dev",
-            {**NO_GD_ENV, "GOODDATA_HOST": "https://env.example.com"},
-            {},
-            "https://env.example.com",
-            "dev-tok",
-        ),
+        # the environment never redirects a target that names its own host (or profile), nor its token
+        ("prod", ENV, {}, "https://prod.example.com", "prod-tok"),
+        ("prod", {**NO_GD_ENV, "GOODDATA_TOKEN": "env-tok"}, {}, "https://prod.example.com", "prod-tok"),
+        ("dev", ENV, {}, "https://dev.example.com", "dev-tok"),
+        # it fills in only what the target leaves open
         ("local", ENV, {}, "https://env.example.com", "env-tok"),
-        # flags beat the environment
-        ("prod", ENV, {"host": "https://flag.example.com"}, "https://flag.example.com", "env-tok"),
-        ("prod", ENV, {"token_env": "FLAG_TOKEN"}, "https://env.example.com", "flag-tok"),
+        ("bare", {**NO_GD_ENV, "GOODDATA_TOKEN": "env-tok"}, {}, "https://bare.example.com", "env-tok"),
+        (
+            "bare",
+            {**ENV, "GOODDATA_HOST": "HTTPS://Bare.Example.com:443/"},
+            {},
+            "https://bare.example.com",
+            "env-tok",
+        ),
+        # flags beat the target
+        ("prod", ENV, {"host": "https://flag.example.com"}, "https://flag.example.com", "prod-tok"),
+        ("prod", ENV, {"token_env": "FLAG_TOKEN"}, "https://prod.example.com", "flag-tok"),
         ("prod", ENV, {"profile": "cli"}, "https://cli.example.com", "literal-cli-token"),
         # --host / --token-env beat --profile
         (
@@ -109,8 +120,78 @@ def test_precedence(
 
 
 def test_source_says_where_host_and_token_came_from() -> None:
-    resolved = resolve_target(TARGETS, "prod", env={**NO_GD_ENV, "GOODDATA_TOKEN": "env-tok"})
-    assert resolved.source == "host from reconciler.yaml target 'prod'; token from $GOODDATA_TOKEN"
+    resolved = resolve_target(TARGETS, "bare", env={**NO_GD_ENV, "GOODDATA_TOKEN": "env-tok"})
+    assert resolved.source == "host from reconciler.yaml target 'bare'; token from $GOODDATA_TOKEN"
+    assert resolved.notes == ()
+
+
+def test_an_ignored_goodata_host_is_stated(profiles: Path) -> None:
+    prod = resolve_target(TARGETS, "prod", env=ENV)
+    assert prod.notes == (
+        "$GOODDATA_HOST (https://env.example.com) is ignored: target 'prod' names its own host "
+        "(https://prod.example.com)",
+    )
+    dev = resolve_target(TARGETS, "dev", env=ENV, profiles_path=profiles)
+    assert dev.notes == (
+        "$GOODDATA_HOST (https://env.example.com) is ignored: target 'dev' names its own host "
+        "(https://dev.example.com)",
+    )
+    same = resolve_target(TARGETS, "prod", env={**ENV, "GOODDATA_HOST": "https://prod.example.com/"})
+    assert same.notes == ()
+
+
+def test_a_host_taken_from_the_environment_is_stated() -> None:
+    resolved = resolve_target(TARGETS, "local", env=ENV)
+    assert resolved.notes == (
+        "target 'local' names no host of its own: using $GOODDATA_HOST (https://env.example.com)",
+    )
+
+
+def test_a_flag_that_overrides_the_configured_host_is_stated(profiles: Path) -> None:
+    by_host = resolve_target(TARGETS, "prod", env=NO_GD_ENV, host="https://flag.example.com")
+    assert by_host.notes == (
+        "--host overrides the host of target 'prod': using https://flag.example.com, "
+        "not https://prod.example.com",
+    )
+    by_profile = resolve_target(TARGETS, "dev", env=NO_GD_ENV, profile="cli", profiles_path=profiles)
+    assert by_profile.notes == (
+        "--profile cli overrides the host of target 'dev': using https://cli.example.com, "
+        "not https://dev.example.com of profile 'dev'",
+    )
+    # The target's profile need not be readable when flags replace it entirely.
+    flags = {"host": "https://f.example.com", "token_env": "FLAG_TOKEN"}
+    unread = resolve_target(TARGETS, "dev", env=NO_GD_ENV, profiles_path=profiles.parent / "absent", **flags)
+    assert unread.notes == (
+        "--host overrides the host of target 'dev': using https://f.example.com, "
+        "not the host of profile 'dev'",
+    )
+    # The same host given again overrides nothing; a target without a host has nothing to override.
+    assert resolve_target(TARGETS, "prod", env=NO_GD_ENV, host="https://PROD.example.com/").notes == ()
+    flagged = resolve_target(
+        TARGETS, "local", env=NO_GD_ENV, host="https://f.example.com", token_env="FLAG_TOKEN"
+    )
+    assert flagged.notes == ()
+
+
+@pytest.mark.parametrize("flags", [{}, {"host": "https://flag.example.com"}])
+def test_a_goodata_token_meant_for_another_host_is_refused(flags: dict[str, str]) -> None:
+    env = {**NO_GD_ENV, "GOODDATA_HOST": "https://env.example.com", "GOODDATA_TOKEN": SECRET}
+    with pytest.raises(ConfigError) as info:
+        resolve_target(TARGETS, "bare", env=env, **flags)
+    message = str(info.value)
+    assert message.startswith("invalid config: target 'bare' connects to ")
+    assert flags.get("host", "https://bare.example.com") in message
+    assert "https://env.example.com" in message
+    assert SECRET not in message
+    assert info.value.exit_code == 3
+
+
+def test_same_host_ignores_case_default_port_and_trailing_slash() -> None:
+    assert same_host("https://a.example.com", "HTTPS://A.example.com:443/")
+    assert same_host("http://127.0.0.1:3000/", "http://127.0.0.1:3000")
+    assert not same_host("http://127.0.0.1:3000", "http://127.0.0.1:3001")
+    assert not same_host("https://a.example.com", "http://a.example.com")
+    assert not same_host("https://a.example.com", "https://b.example.com")
 
 
 def test_local_target_is_the_embedded_organization() -> None:
@@ -164,7 +245,7 @@ def test_host_without_a_token_is_refused() -> None:
 def test_unknown_target_lists_the_known_ones() -> None:
     with pytest.raises(ConfigError) as info:
         resolve_target(TARGETS, "staging", env={})
-    assert str(info.value) == "invalid config: unknown target 'staging' (targets: dev, local, prod)"
+    assert str(info.value) == "invalid config: unknown target 'staging' (targets: bare, dev, local, prod)"
 
 
 def test_profile_target_without_a_profiles_file_is_refused() -> None:

@@ -27,7 +27,7 @@ def run_case(case: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     out = f"exit: {result.exit_code}\n{result.stdout}"
     if result.stderr:
         out += f"--- stderr\n{result.stderr}"
-    return out
+    return out.replace(f"{case.resolve()}/", "")  # absolute paths in messages, as if relative
 
 
 def all_cases() -> list[Path]:

@@ -228,10 +228,14 @@ def test_codeowners_routes_state_to_admins() -> None:
 
 
 def test_pre_commit_hook() -> None:
-    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
-    assert hook["id"] == "reconciler-validate"
-    assert hook["entry"] == "reconciler validate" and hook["language"] == "python"
-    assert hook["pass_filenames"] is False
+    hooks = {
+        h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    }
+    assert sorted(hooks) == ["reconciler-validate", "reconciler-validate-files"]
+    hook, files_hook = hooks["reconciler-validate"], hooks["reconciler-validate-files"]
+    assert hook["entry"] == files_hook["entry"] == "reconciler validate" and hook["language"] == "python"
+    assert hook["pass_filenames"] is False and files_hook["pass_filenames"] is True
+    assert hook["files"] == files_hook["files"]
     files = re.compile(hook["files"])
     for path in ("reconciler.yaml", "state/groups.yaml", "state/users/eng.yml"):
         assert files.search(path), path
@@ -240,10 +244,19 @@ def test_pre_commit_hook() -> None:
 
 
 def test_pre_commit_hook_runs_validate_in_the_repository() -> None:
-    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    hook, _ = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     entry = hook["entry"].split()
     assert entry[0] == "reconciler"
     out = subprocess.run(
         [sys.executable, "-m", "reconciler", *entry[1:]], cwd=ROOT, capture_output=True, text=True
     )
     assert out.returncode == 0, out.stdout + out.stderr
+    # reconciler-validate-files: pre-commit appends the staged files that match `files`
+    staged = [
+        "reconciler.yaml",
+        *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "state").glob("*.yaml")),
+    ]
+    out = subprocess.run(
+        [sys.executable, "-m", "reconciler", *entry[1:], *staged], cwd=ROOT, capture_output=True, text=True
+    )
+    assert out.returncode == 0 and out.stdout.startswith("ok: "), out.stdout + out.stderr

@@ -5,18 +5,23 @@ Only this package prints, reads the environment, or exits.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import click
 
-from reconciler import __version__
-from reconciler.cli.options import GlobalOptions
+from reconciler.cli.options import (
+    GLOBALS,
+    VERBOSITY,
+    Cancelled,
+    GlobalOptions,
+    add_global_options,
+    iter_globals_given,
+    merge,
+)
 from reconciler.errors import ExitCode, ReconcilerError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -46,7 +51,7 @@ def _run(
     complete_var: str | None,
     **extra: Any,
 ) -> int:
-    verbose = _verbosity(args)
+    token = VERBOSITY.set(0)
     try:
         rv = click.Group.main(group, args, prog_name, complete_var, standalone_mode=False, **extra)
     except click.UsageError as e:
@@ -55,29 +60,21 @@ def _run(
     except click.ClickException as e:
         e.show()
         return e.exit_code
+    except Cancelled as e:
+        click.echo(str(e), err=True)
+        return int(ExitCode.CANCELLED)
     except click.Abort:
         click.echo("aborted", err=True)
         return int(ExitCode.RUNTIME)
     except ReconcilerError as e:
-        _report_error(e, verbose)
+        _report_error(e, VERBOSITY.get())
         return int(e.exit_code)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130
+    finally:
+        VERBOSITY.reset(token)
     return rv if isinstance(rv, int) else int(ExitCode.OK)
-
-
-def _verbosity(args: Sequence[str] | None) -> int:
-    argv = list(sys.argv[1:] if args is None else args)
-    count = 0
-    for a in argv:
-        if a == "--":
-            break
-        if a == "--verbose":
-            count += 1
-        elif a.startswith("-") and not a.startswith("--") and set(a[1:]) == {"v"}:
-            count += len(a) - 1
-    return count
 
 
 def _report_error(e: ReconcilerError, verbose: int) -> None:
@@ -86,32 +83,18 @@ def _report_error(e: ReconcilerError, verbose: int) -> None:
     for line in getattr(e, "difference", None) or ():
         click.echo(f"  {line}", err=True)
     click.echo(f"error: {e}", err=True)
-    if verbose:
+    if verbose >= 2:
         traceback.print_exception(e, file=sys.stderr)
 
 
 @click.group(cls=_Main, context_settings=CONTEXT_SETTINGS)
-@click.version_option(__version__, "--version", prog_name="reconciler")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Path of reconciler.yaml (default: ./reconciler.yaml when it exists).",
-)
-@click.option("--target", help="Target organization from reconciler.yaml (default: its default_target).")
-@click.option("-v", "--verbose", count=True, help="More diagnostics on stderr (-vv for HTTP details).")
-@click.option("-q", "--quiet", is_flag=True, help="Only results and errors.")
-@click.option("--no-color", is_flag=True, help="No ANSI colors (also when NO_COLOR is set).")
+@add_global_options
 @click.pass_context
-def cli(
-    ctx: click.Context,
-    config_path: Path | None,
-    target: str | None,
-    verbose: int,
-    quiet: bool,
-    no_color: bool,
-) -> None:
+def cli(ctx: click.Context, /, **given: Any) -> None:
     """Keep the users and user groups of a GoodData organization in git.
+
+    The global options work before or after the command: `reconciler --target prod plan` and
+    `reconciler plan --target prod` are the same.
 
     \b
     Typical flow:
@@ -120,38 +103,29 @@ def cli(
       reconciler apply --auto-approve     # back up, write, verify
     """
     env = dict(os.environ)
-    color = not no_color and "NO_COLOR" not in env
-    ctx.obj = GlobalOptions(
-        config_path=config_path, target=target, verbose=verbose, quiet=quiet, color=color, env=env
-    )
-    level = logging.WARNING if not verbose else (logging.INFO if verbose == 1 else logging.DEBUG)
-    ctx.call_on_close(_log_to_stderr(logging.ERROR if quiet else level))
+    ctx.obj = merge(GlobalOptions(color="NO_COLOR" not in env, env=env), given)
+    VERBOSITY.set(ctx.obj.verbose)
+    sub = group_command(ctx)
+    if sub is not None:
+        accepted = {p.name for p in sub.params}
+        for name in iter_globals_given(ctx):
+            if name not in accepted:
+                raise click.UsageError(f"{GLOBALS[name]} does not apply to `reconciler {sub.name}`")
 
 
-def _log_to_stderr(level: int) -> Callable[[], None]:
-    """Send the `reconciler` loggers' diagnostics to the current stderr; returns how to undo that."""
-    logger = logging.getLogger("reconciler")
-    urllib3_logger = logging.getLogger("urllib3")
-    saved = (logger.level, urllib3_logger.level)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(level)
-    # urllib3 repeats every retry our client already logs; keep it for -vv.
-    urllib3_logger.setLevel(logging.DEBUG if level <= logging.DEBUG else logging.ERROR)
-
-    def undo() -> None:
-        logger.removeHandler(handler)
-        logger.setLevel(saved[0])
-        urllib3_logger.setLevel(saved[1])
-
-    return undo
+def group_command(ctx: click.Context) -> click.Command | None:
+    """The subcommand about to run, when there is one."""
+    name = ctx.invoked_subcommand
+    command = ctx.command
+    if name is None or not isinstance(command, click.Group):
+        return None
+    return command.commands.get(name)
 
 
 def _register() -> None:
-    from reconciler.cli import emulator, load, reconcile, recovery, validate
+    from reconciler.cli import emulator, init, load, reconcile, recovery, validate
 
-    for module in (validate, reconcile, recovery, load, emulator):
+    for module in (validate, reconcile, recovery, load, emulator, init):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -9,11 +9,12 @@ from types import FrameType
 
 import click
 
+from reconciler.cli.options import NO_CONFIG, GlobalOptions, command, pass_globals
 from reconciler.emulator import DEFAULT_TOKEN, Emulator, tls_context
 from reconciler.errors import ReconcilerError
 
 
-@click.command("emulator")
+@command("emulator")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port",
@@ -63,7 +64,10 @@ from reconciler.errors import ReconcilerError
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     help="The certificate's PEM private key (when not inside --certfile).",
 )
+@pass_globals(names=NO_CONFIG)
 def emulator_command(
+    opts: GlobalOptions,
+    /,
     host: str,
     port: int,
     token: str,
@@ -108,18 +112,21 @@ def emulator_command(
         raise ReconcilerError(f"emulator: cannot load {data_file}: {e}") from e
     except OSError as e:
         raise ReconcilerError(f"emulator: cannot listen on {host}:{port}: {e}") from e
-    # Tests read this first line to find a port chosen with --port 0.
-    click.echo(f"listening on {url}", err=True)
-    if token == DEFAULT_TOKEN:
-        click.echo(f"token: {DEFAULT_TOKEN} (the Community Edition default)", err=True)
-    click.echo(f"organization: {data_file if data_file else 'in memory'}; Ctrl-C to stop", err=True)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
+    # Before the first line: whoever reads it may send SIGTERM at once.
     previous = signal.signal(signal.SIGTERM, on_signal)
     try:
+        _say_started(url, token, data_file, opts)
+        if opts.verbose:
+            click.echo(
+                f"settings: bootstrap user {bootstrap_user}, group {bootstrap_group}; fail rate {fail_rate}, "
+                f"latency {latency} s, seed {seed}",
+                err=True,
+            )
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
@@ -127,8 +134,19 @@ def emulator_command(
     finally:
         signal.signal(signal.SIGTERM, previous)
         emu.stop()
-    click.echo("emulator stopped", err=True)
+    if not opts.quiet:
+        click.echo("emulator stopped", err=True)
     return 0
+
+
+def _say_started(url: str, token: str, data_file: Path | None, opts: GlobalOptions) -> None:
+    # Tests read this first line to find a port chosen with --port 0; -q keeps it (it is the result).
+    click.echo(f"listening on {url}", err=True)
+    if opts.quiet:
+        return
+    if token == DEFAULT_TOKEN:
+        click.echo(f"token: {DEFAULT_TOKEN} (the Community Edition default)", err=True)
+    click.echo(f"organization: {data_file if data_file else 'in memory'}; Ctrl-C to stop", err=True)
 
 
 COMMANDS: list[click.Command] = [emulator_command]

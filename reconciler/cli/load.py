@@ -13,9 +13,9 @@ import click
 from reconciler import engine
 from reconciler.apply import ApplyOptions, apply_plan
 from reconciler.atomic import write_atomically
-from reconciler.cli.options import GlobalOptions, pass_globals
+from reconciler.cli.options import GlobalOptions, command, load_config_of, pass_globals
 from reconciler.cli.target import confirm, report_plan, say_applied, setup, target_options
-from reconciler.config import Config, load_config
+from reconciler.config import Config
 from reconciler.errors import ExitCode, StateError
 from reconciler.load import LoadOptions, plan_load
 from reconciler.records import CsvOptions, Record, read_records
@@ -23,7 +23,7 @@ from reconciler.source import load_state, validate_state
 from reconciler.sync import desired_from_records
 
 
-@click.command("load")
+@command("load")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--kind", type=click.Choice(["users", "groups"]), required=True, help="What the records are.")
 @click.option(
@@ -92,13 +92,13 @@ def load(opts: GlobalOptions, /, files: tuple[Path, ...], **kw: Any) -> int:
     )
     if kw["apply_now"]:
         return _apply_records(opts, records, options, kw)
-    config = load_config(opts.config_path, cwd=Path.cwd())
+    config = load_config_of(opts)
     state = load_state(config)
     result = plan_load(config, state, records, options)
-    for warning in result.warnings:
+    for warning in () if opts.quiet else result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if kw["dry_run"]:
-        for path, text in result.files.items():
+        for path, text in () if opts.quiet else result.files.items():
             before = path.read_text(encoding="utf-8") if path.exists() else ""
             name = config.relative(path)
             sys.stdout.writelines(
@@ -109,7 +109,7 @@ def load(opts: GlobalOptions, /, files: tuple[Path, ...], **kw: Any) -> int:
         click.echo(f"Load (dry run): {result.summary()}; nothing written.")
         return int(ExitCode.OK)
     _write_checked(config, result.files)
-    for path in result.files:
+    for path in () if opts.quiet else result.files:
         click.echo(config.relative(path))
     click.echo(f"Load complete: {result.summary()}. Review with `reconciler plan`, then commit.")
     return int(ExitCode.OK)

@@ -10,11 +10,14 @@ import click
 
 from reconciler import engine
 from reconciler.apply import ApplyOptions, apply_plan
-from reconciler.cli.options import GlobalOptions, pass_globals
+from reconciler.cli.options import GlobalOptions, command, pass_globals
 from reconciler.cli.target import FORMATS, confirm, report_plan, say_applied, setup, target_options
+from reconciler.config import Config
+from reconciler.targets import ResolvedTarget
+from reconciler.uncommitted import uncommitted_state_files, uncommitted_warning
 
 
-@click.command()
+@command()
 @click.option(
     "--live", is_flag=True, help="Merge the fields carried over from the target's live organization."
 )
@@ -30,7 +33,7 @@ def render(opts: GlobalOptions, /, live: bool, strict: bool, **kw: Any) -> int:
       reconciler --target prod render --live
     """
     config, choice = setup(opts, kw)
-    state = engine.load_desired(config, strict=strict)
+    state = engine.load_desired(config, strict=strict, progress=opts.progress)
     if live:
         with engine.open_session(config, choice) as session:
             doc = session.render_live(state)
@@ -40,7 +43,7 @@ def render(opts: GlobalOptions, /, live: bool, strict: bool, **kw: Any) -> int:
     return 0
 
 
-@click.command()
+@command()
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True, help="Output format.")
 @click.option(
     "--out",
@@ -62,7 +65,7 @@ def plan(
       reconciler --target prod plan --format markdown --out plan.json --detailed-exitcode
     """
     config, choice = setup(opts, kw)
-    state = engine.load_desired(config, strict=strict)
+    state = engine.load_desired(config, strict=strict, progress=opts.progress)
     with engine.open_session(config, choice) as session:
         result = session.plan_state(state)
     if out is not None:
@@ -71,7 +74,7 @@ def plan(
     return 2 if detailed_exitcode and result.has_changes else 0
 
 
-@click.command()
+@command()
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
 @click.option(
     "--plan",
@@ -117,7 +120,7 @@ def apply(
     """
     config, choice = setup(opts, kw)
     saved = engine.load_plan(plan_file) if plan_file else None
-    state = None if saved else engine.load_desired(config, strict=strict)
+    state = None if saved else engine.load_desired(config, strict=strict, progress=opts.progress)
     options = ApplyOptions(
         allow_deletions=allow_deletions, commit=not no_commit, rollback_on_mismatch=rollback_on_mismatch
     )
@@ -128,12 +131,25 @@ def apply(
         else:
             assert state is not None
             result_plan = session.plan_state(state)
-        report_plan(result_plan, fmt, opts)
-        if result_plan.has_changes and not (auto_approve or saved):
+        asking = result_plan.has_changes and not (auto_approve or saved)
+        if asking or not opts.quiet:
+            report_plan(result_plan, fmt, opts)
+        if saved is None and result_plan.has_changes:
+            warn_if_uncommitted(config, session.target, opts)
+        if asking:
             confirm(result_plan)
         result = apply_plan(session, result_plan, options)
     say_applied(result, opts)
     return 0
+
+
+def warn_if_uncommitted(config: Config, target: ResolvedTarget, opts: GlobalOptions) -> None:
+    """On stderr, before applying to a real target: the state files that git does not hold (never fails)."""
+    if target.is_local or opts.quiet:
+        return  # the local sandbox is for trying out edits
+    files = uncommitted_state_files(config)
+    if files:
+        click.echo(f"warning: {uncommitted_warning(files, target.name)}", err=True)
 
 
 COMMANDS: list[click.Command] = [render, plan, apply]

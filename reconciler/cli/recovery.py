@@ -8,14 +8,15 @@ from typing import Any
 import click
 
 from reconciler import backup, engine
+from reconciler import restore as restoring
 from reconciler.apply import ApplyOptions, apply_plan
-from reconciler.cli.options import GlobalOptions, pass_globals
+from reconciler.cli.options import GlobalOptions, command, pass_globals
 from reconciler.cli.target import FORMATS, confirm, report_plan, say_applied, setup, target_options
 from reconciler.importer import write_state
 from reconciler.schema import schema_path
 
 
-@click.command(name="import")
+@command(name="import")
 @click.option(
     "--out",
     "out_dir",
@@ -56,7 +57,7 @@ def import_(opts: GlobalOptions, /, out_dir: Path | None, split: bool, force: bo
     return 0
 
 
-@click.command()
+@command()
 @target_options
 @pass_globals
 def backups(opts: GlobalOptions, /, **kw: Any) -> int:
@@ -74,11 +75,14 @@ def backups(opts: GlobalOptions, /, **kw: Any) -> int:
         state = "exists but is not committed" if path.exists() else "does not exist yet"
         click.echo(f"no committed backups for {name}: {path} {state}", err=True)
     for e in entries:
-        click.echo(f"{e.rev[:12]}  {e.date}  {e.message}")
+        click.echo(
+            f"{e.rev[:12]}  {e.date}  {e.message}"
+            + (f"  [read from {e.source_host}]" if e.source_host else "")
+        )
     return 0
 
 
-@click.command()
+@command()
 @click.option("--from", "rev", metavar="REV", help="Restore the backup as it was at this git revision.")
 @click.option(
     "--file",
@@ -96,6 +100,11 @@ def backups(opts: GlobalOptions, /, **kw: Any) -> int:
 @click.option("--rollback-on-mismatch", is_flag=True, help="Put the prior state back if verification fails.")
 @click.option("--no-commit", is_flag=True, help="Write the backup of the current state but do not commit it.")
 @click.option(
+    "--allow-other-source",
+    is_flag=True,
+    help="Restore a backup read from another host or organization than the target's (refused otherwise).",
+)
+@click.option(
     "--format", "fmt", type=FORMATS, default="text", show_default=True, help="How to show the plan."
 )
 @target_options
@@ -109,10 +118,14 @@ def restore(
     allow_deletions: int | None,
     rollback_on_mismatch: bool,
     no_commit: bool,
+    allow_other_source: bool,
     fmt: str,
     **kw: Any,
 ) -> int:
     """Put a backup back on the target, through the same plan, guards and backup as apply.
+
+    A backup read from another host or organization than the target's is refused (exit 4) unless
+    --allow-other-source is given.
 
     \b
     Example:
@@ -123,15 +136,30 @@ def restore(
         raise click.UsageError("give exactly one of --from REV or --file FILE")
     config, choice = setup(opts, kw)
     options = ApplyOptions(
-        allow_deletions=allow_deletions, commit=not no_commit, rollback_on_mismatch=rollback_on_mismatch
+        allow_deletions=allow_deletions,
+        commit=not no_commit,
+        rollback_on_mismatch=rollback_on_mismatch,
+        restore_of=restoring.label(rev=rev, file=file),
     )
     with engine.open_session(config, choice) as session:
-        result_plan = session.plan_document(session.backup_document(rev=rev, file=file))
-        report_plan(result_plan, fmt, opts)
-        if result_plan.has_changes and not auto_approve:
-            confirm(result_plan)
+        document = restoring.backup_document(session, rev=rev, file=file)
+        restoring.check_source(session, rev=rev, file=file, allow_other=allow_other_source)
+        result_plan = session.plan_document(document)
+        asking = result_plan.has_changes and not auto_approve
+        if asking or not opts.quiet:
+            report_plan(result_plan, fmt, opts)
+        if asking:
+            confirm(result_plan, "Restore")
         result = apply_plan(session, result_plan, options)
     say_applied(result, opts)
+    if result.applied and not opts.quiet:
+        target = "" if result.plan.target == config.default_target else f" --target {result.plan.target}"
+        click.echo(
+            f"The state files in {config.relative(config.state_dir)}/ do not describe the restored "
+            f"organization, and the next apply would undo the restore. To bring them in line: "
+            f"reconciler{target} import --force (then review and commit them).",
+            err=True,
+        )
     return 0
 
 

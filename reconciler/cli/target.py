@@ -11,9 +11,9 @@ import click
 
 from reconciler import engine
 from reconciler.apply import ApplyResult
-from reconciler.cli.options import GlobalOptions
+from reconciler.cli.options import Cancelled, GlobalOptions, load_config_of
 from reconciler.client import ClientOptions, RetryPolicy
-from reconciler.config import Config, load_config
+from reconciler.config import Config
 from reconciler.plan import Plan
 from reconciler.report.plan import REPORTERS
 
@@ -23,11 +23,16 @@ FORMATS = click.Choice(sorted(REPORTERS))
 def target_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Flags that choose or override the target's host and credentials."""
     options = [
-        click.option("--host", help="GoodData host URL; overrides the target (also GOODDATA_HOST)."),
+        click.option(
+            "--host",
+            help="GoodData host URL; overrides the target's host, and says so. (GOODDATA_HOST only fills in "
+            "a target that names no host or profile.)",
+        ),
         click.option(
             "--token-env",
             metavar="NAME",
-            help="Read the API token from the environment variable NAME (also GOODDATA_TOKEN).",
+            help="Read the API token from the environment variable NAME. (GOODDATA_TOKEN only fills in a "
+            "target that names no token, and never for a host other than GOODDATA_HOST's.)",
         ),
         click.option("--profile", help="Use host and token of this profile in ~/.gooddata/profiles.yaml."),
         click.option(
@@ -46,7 +51,7 @@ def target_options(f: Callable[..., Any]) -> Callable[..., Any]:
             default=RetryPolicy().total,
             show_default=True,
             metavar="N",
-            help="Retries of a request after 429/502/503/504 or a connection error (logged at -v).",
+            help="Retries of a request after 429/502/503/504 or a lost connection (each one is shown).",
         ),
         click.option(
             "--retry-max-time",
@@ -79,7 +84,7 @@ def target_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def setup(opts: GlobalOptions, kw: dict[str, Any]) -> tuple[Config, engine.TargetChoice]:
-    config = load_config(opts.config_path, cwd=Path.cwd())
+    config = load_config_of(opts)
     profiles = opts.env.get("GOODDATA_PROFILES_FILE")
     choice = engine.TargetChoice(
         name=opts.target,
@@ -89,6 +94,7 @@ def setup(opts: GlobalOptions, kw: dict[str, Any]) -> tuple[Config, engine.Targe
         profiles_path=Path(profiles) if profiles else Path.home() / ".gooddata" / "profiles.yaml",
         env=opts.env,
         client=client_options(kw),
+        progress=opts.progress,
     )
     return config, choice
 
@@ -112,26 +118,34 @@ def client_options(kw: dict[str, Any]) -> ClientOptions:
 
 
 def report_plan(plan: Plan, fmt: str, opts: GlobalOptions) -> None:
+    """The plan on stdout; with -q in text format only its summary line (json and markdown are results)."""
+    if opts.quiet and fmt == "text":
+        click.echo(plan.summary)
+        return
     color = opts.color and fmt == "text" and sys.stdout.isatty()
     REPORTERS[fmt](sys.stdout, color=color).report(plan)
 
 
-def confirm(plan: Plan) -> None:
+def confirm(plan: Plan, action: str = "Apply") -> None:
+    """Ask before writing; a declined (or closed) prompt is `Cancelled`, exit 6, not an error."""
     if not sys.stdin.isatty():
         raise click.UsageError(
             "apply needs --auto-approve or --plan FILE when standard input is not a terminal"
         )
-    if not click.confirm(f"Apply these changes to {plan.target}?", default=False, err=True):
-        raise click.Abort()
+    try:
+        yes = click.confirm(f"Apply these changes to {plan.where}?", default=False, err=True)
+    except click.Abort:  # Ctrl-D or Ctrl-C at the prompt
+        yes = False
+    if not yes:
+        raise Cancelled(f"{action} cancelled.")
 
 
 def say_applied(result: ApplyResult, opts: GlobalOptions) -> None:
-    if opts.quiet:
-        return
     c = result.plan.counts
     if not result.applied:
         click.echo("Nothing to apply.")
         return
     where = f" (commit {result.backup_rev[:12]})" if result.backup_rev else ""
     click.echo(f"Apply complete: {c['add']} added, {c['change']} changed, {c['destroy']} destroyed.")
-    click.echo(f"Backup of the previous state: {result.backup_file}{where}", err=True)
+    if not opts.quiet:
+        click.echo(f"Backup of the previous state: {result.backup_file}{where}", err=True)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import math
+import random
 import time
+from collections.abc import Callable
+from itertools import takewhile
 from types import TracebackType
 from typing import Any
 
@@ -29,8 +32,15 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 class Attempts:
     """What one request went through; shared by the Retry objects urllib3 derives for each attempt."""
 
-    def __init__(self, what: str, max_attempts: int, max_elapsed: float) -> None:
-        self.what = what
+    def __init__(
+        self,
+        what: str,
+        max_attempts: int,
+        max_elapsed: float,
+        notify: Callable[[str], None] | None = None,
+    ) -> None:
+        self.what = what  # what the request is for: "reading the users and groups"
+        self.notify = notify  # told of every retry (the CLI shows it); None: the retry is logged
         self.max_attempts = max_attempts
         self.max_elapsed = max_elapsed
         self.started = time.monotonic()
@@ -75,8 +85,8 @@ class BoundedRetry(Retry):
         cause = describe_failure(response, error)
         if tracker is not None:
             tracker.last_cause = cause
-        if isinstance(error, SSLError):
-            # A certificate problem does not heal by retrying.
+        if error is not None and not _heals(error):
+            # A host name that does not resolve or a certificate problem does not heal by retrying.
             raise MaxRetryError(_pool, url or "", error) from error
         new = super().increment(method, url, response, error, _pool, _stacktrace)
         wait = new._wait_for(response)
@@ -86,16 +96,27 @@ class BoundedRetry(Retry):
                 reason = error or ResponseError(cause)
                 raise MaxRetryError(_pool, url or "", reason) from reason
             tracker.count += 1
-            log.info(
-                "%s: attempt %d of %d failed (%s); retrying in %.1f s",
-                tracker.what,
-                tracker.count - 1,
-                tracker.max_attempts,
-                cause,
-                wait,
+            text = (
+                f"{tracker.what}: retrying in {wait:.1f} s "
+                f"({cause}, attempt {tracker.count} of {tracker.max_attempts})"
             )
+            if tracker.notify is not None:
+                tracker.notify(text)
+            else:
+                log.info("%s", text)
         new.planned_wait = wait
         return new
+
+    def get_backoff_time(self) -> float:
+        # urllib3 retries the first time at once; wait `backoff_factor` first, as --retry-backoff says, then
+        # double it (a refused connection is not back a millisecond later).
+        errors = len(list(takewhile(lambda x: x.redirect_location is None, reversed(self.history))))
+        if errors < 1:
+            return 0.0
+        wait = self.backoff_factor * (2 ** (errors - 1))
+        if self.backoff_jitter:
+            wait += random.random() * self.backoff_jitter
+        return float(max(0.0, min(self.backoff_max, wait)))
 
     def _wait_for(self, response: Any) -> float:
         if self.respect_retry_after_header and response is not None:
@@ -113,6 +134,19 @@ class BoundedRetry(Retry):
             super().sleep(response)
         elif self.planned_wait > 0:
             time.sleep(self.planned_wait)
+
+
+def _heals(error: BaseException) -> bool:
+    """Whether retrying can help: not for a name that does not resolve, nor for a TLS failure."""
+    seen: set[int] = set()
+    err: BaseException | None = error
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        if isinstance(err, (NameResolutionError, SSLError)):
+            return False
+        inner = next((a for a in err.args if isinstance(a, BaseException)), None)  # ProxyError(msg, err)
+        err = getattr(err, "reason", None) or inner or err.__cause__ or err.__context__
+    return True
 
 
 def describe_failure(response: Any, error: Exception | None) -> str:

@@ -8,16 +8,15 @@ import time
 import uuid
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from reconciler.emulator import entities, rules, workspaces
+from reconciler.emulator import families, rules
 from reconciler.emulator.faults import Fault
+from reconciler.emulator.reply import NOT_FOUND_DETAIL, Reply, Request
+from reconciler.emulator.state import EmulatorState
 from reconciler.emulator.store import encode
 from reconciler.gcpause import paused_gc
-
-if TYPE_CHECKING:
-    from reconciler.emulator.server import Emulator
 
 log = logging.getLogger(__name__)
 
@@ -26,16 +25,15 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/api/v1/layout/usersAndUserGroups": ("GET", "PUT"),
     "/api/v1/layout/users": ("GET", "PUT"),
     "/api/v1/layout/userGroups": ("GET", "PUT"),
-    "/api/v1/layout/organization/permissions": ("GET",),
     "/api/v1/profile": ("GET",),
 }
-NOT_FOUND_DETAIL = "The requested endpoint does not exist or you do not have permission to access it."
+
 WWW_AUTHENTICATE = (
     'Bearer error="invalid_token", '
     'error_description="Unable to lookup user details for provided Bearer token"'
 )
 JSON_TYPES = ("application/json",)
-ENTITY_TYPES = ("application/json", "application/vnd.gooddata.api+json")
+CACHE_HEADERS = (("Expires", "0"), ("Pragma", "no-cache"), ("X-Content-Type-Options", "nosniff"))  # recorded
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -66,8 +64,8 @@ class Handler(BaseHTTPRequestHandler):
         log.debug("%s " + format, self.address_string(), *args)
 
     @property
-    def emulator(self) -> Emulator:
-        """The Emulator this server belongs to."""
+    def emulator(self) -> EmulatorState:
+        """The state of the emulator this server belongs to."""
         return self.server.emulator  # type: ignore[attr-defined,no-any-return]
 
     # -- the request ------------------------------------------------------------------------------------
@@ -100,7 +98,7 @@ class Handler(BaseHTTPRequestHandler):
         if not self._recorded:
             self._recorded = True
             body = self._body if self._method != "GET" else None
-            self.emulator._record(self._method, self._path, status, self._trace_id, body)
+            self.emulator.record(self._method, self._path, status, self._trace_id, body)
 
     def _read_body(self) -> bytes | None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
@@ -116,7 +114,7 @@ class Handler(BaseHTTPRequestHandler):
         # One read: a 30 MB layout must not be assembled from thousands of small reads.
         return self.rfile.read(length) if length > 0 else b""
 
-    def _handle(self, emu: Emulator, method: str, path: str, body: bytes) -> int | None:
+    def _handle(self, emu: EmulatorState, method: str, path: str, body: bytes) -> int | None:
         fault = emu.faults.take(method, path)
         if fault is not None and fault.kind == "drop":
             self.close_connection = True
@@ -132,11 +130,9 @@ class Handler(BaseHTTPRequestHandler):
         user_id = emu.token_owner(self._bearer())
         if user_id is None:
             return self._unauthorized()
-        if path == workspaces.LIST_PATH or workspaces.permissions_path(path) is not None:
-            return self._workspace(emu, method, path, body)
-        where = entities.parse_path(path)
-        if where is not None:
-            return self._entity(emu, method, where, body, fault)
+        reply = families.answer(emu, self._request(emu, user_id, body, fault))
+        if reply is not None:
+            return self._reply(reply)
         allowed = ROUTES.get(path)
         if allowed is None:
             return self._problem(404, NOT_FOUND_DETAIL)
@@ -144,8 +140,6 @@ class Handler(BaseHTTPRequestHandler):
             return self._problem(405, f"Request method '{method}' is not supported", allow=", ".join(allowed))
         if path == "/api/v1/profile":
             return self._json(200, encode(emu.profile(user_id, self._base(emu))))
-        if path == "/api/v1/layout/organization/permissions":
-            return self._json(200, encode(emu.organization_permissions()))
         view = path[len(LAYOUT) :]
         if method == "GET":
             return self._json(200, emu.store.snapshot.body(view))
@@ -164,83 +158,32 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError as e:
             return None, self._problem(400, f"malformed JSON: {e}")
 
-    def _entity(
-        self, emu: Emulator, method: str, where: entities.EntityPath, body: bytes, fault: Fault | None
-    ) -> int | None:
-        allowed = ("GET", "POST") if where.entity_id is None else ("GET", "PUT", "PATCH", "DELETE")
-        if method not in allowed:
-            return self._problem(405, f"Request method '{method}' is not supported", allow=", ".join(allowed))
-        base, query = self._base(emu), parse_qs(urlsplit(self.path).query)
-        try:
-            if method == "GET":
-                self_url = base + self.path
-                payload = entities.read(emu.store.snapshot.doc, where, query, base, self_url)
-                return self._send(200, encode(payload), ENTITY_TYPES[-1])
-            raw: Any = None
-            if method != "DELETE":
-                raw, problem = self._parse(body, ENTITY_TYPES)
-                if problem is not None:
-                    return problem
-            written: list[dict[str, Any] | None] = []
+    def _request(self, emu: EmulatorState, user_id: str, body: bytes, fault: Fault | None) -> Request:
+        split = urlsplit(self.path)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        query = parse_qs(split.query)
+        base = self._base(emu)
+        return Request(self._method, split.path, self.path, query, headers, body, base, user_id, fault)
 
-            def change(current: dict[str, Any]) -> dict[str, Any]:
-                new, entity = entities.write(
-                    current,
-                    method,
-                    where,
-                    raw,
-                    bootstrap_user=emu.bootstrap_user,
-                    bootstrap_group=emu.bootstrap_group,
-                    drop_field=fault.field_name
-                    if fault is not None and fault.kind == "ignore_field"
-                    else None,
-                )
-                written.append(entity)
-                return new
-
-            emu.store.commit(change)
-        except entities.EntityError as e:
-            allow = ", ".join(allowed) if e.status == 405 else None
-            return self._problem(e.status, e.detail, allow=allow)
-        if fault is not None and fault.kind == "drop_after_apply":
+    def _reply(self, reply: Reply) -> int | None:
+        if reply.drop:
             self.close_connection = True
             return None
-        entity = written[0]
-        if entity is None:
-            self._start(204)
+        if reply.detail is not None:
+            allow = reply.headers.get("Allow")
+            return self._problem(reply.status, reply.detail, allow=allow)
+        if reply.status == 204:
+            self._start(204, dict(reply.headers))
+            if reply.content_type is not None:
+                self.send_header("Content-Type", reply.content_type)
             self.end_headers()
             return 204
-        data = entities.resource(where.collection, entity, base)
-        payload = {"data": data, "links": {"self": data["links"]["self"]}}
-        return self._send(201 if method == "POST" else 200, encode(payload), ENTITY_TYPES[-1])
+        return self._send(reply.status, reply.body, reply.content_type, dict(reply.headers))
 
-    def _workspace(self, emu: Emulator, method: str, path: str, body: bytes) -> int | None:
-        workspace_id = workspaces.permissions_path(path)
-        allowed = ("GET",) if workspace_id is None else ("GET", "PUT")
-        if method not in allowed:
-            return self._problem(405, f"Request method '{method}' is not supported", allow=", ".join(allowed))
-        if workspace_id is None:
-            query = parse_qs(urlsplit(self.path).query)
-            page = workspaces.list_page(emu.workspaces.ids(), query, self._base(emu))
-            return self._send(200, encode(page), ENTITY_TYPES[-1])
-        if method == "GET":
-            doc = emu.workspaces.get(workspace_id)
-            return self._problem(404, NOT_FOUND_DETAIL) if doc is None else self._json(200, encode(doc))
-        raw, problem = self._parse(body, JSON_TYPES)
-        if problem is not None:
-            return problem
-        problems = workspaces.check(raw)
-        if problems:
-            return self._problem(400, "; ".join(problems))
-        emu.workspaces.put(workspace_id, raw)
-        self._start(204)
-        self.end_headers()
-        return 204
-
-    def _base(self, emu: Emulator) -> str:
+    def _base(self, emu: EmulatorState) -> str:
         return f"{emu.scheme}://{self.headers.get('Host') or emu.url.split('//', 1)[-1]}"
 
-    def _put(self, emu: Emulator, view: str, body: bytes, fault: Fault | None) -> int | None:
+    def _put(self, emu: EmulatorState, view: str, body: bytes, fault: Fault | None) -> int | None:
         raw, problem = self._parse(body, JSON_TYPES)
         if problem is not None:
             return problem
@@ -279,6 +222,8 @@ class Handler(BaseHTTPRequestHandler):
         self._record(status)
         self.send_response(status)
         self.send_header("X-GDC-TRACE-ID", self._trace_id)
+        for key, value in CACHE_HEADERS:
+            self.send_header(key, value)
         for key, value in (headers or {}).items():
             self.send_header(key, value)
 

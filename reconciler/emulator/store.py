@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from reconciler.atomic import write_atomically
 from reconciler.emulator import rules
@@ -48,6 +48,16 @@ def remove_stale_temp_files(path: Path) -> None:
             stale.unlink(missing_ok=True)
 
 
+class Section(Protocol):
+    """More of the organization saved in the data file beside the layout (workspaces, ...)."""
+
+    def dump(self) -> Any:
+        """What the data file holds under the section's name; empty (falsy) leaves the name out."""
+
+    def load(self, raw: Any) -> list[str]:
+        """Take the data file's value; the problems that keep it from loading."""
+
+
 class Store:
     """Holds the current snapshot; writers serialize on a lock, readers just take the reference."""
 
@@ -58,11 +68,13 @@ class Store:
         bootstrap_group: str,
         data_file: Path | None = None,
         on_publish: Callable[[dict[str, Any]], None] | None = None,
+        sections: Mapping[str, Section] | None = None,
     ) -> None:
         self.bootstrap_user = bootstrap_user
         self.bootstrap_group = bootstrap_group
         self.data_file = data_file
-        self._on_publish = on_publish  # runs under the write lock, after the new document is visible
+        self._on_publish = on_publish  # runs under the write lock, before the new document is saved
+        self._sections = dict(sections or {})
         self._write_lock = threading.Lock()
         self._snapshot = Snapshot(self._initial(), 1)
 
@@ -74,7 +86,12 @@ class Store:
                 raw = json.loads(self.data_file.read_bytes())
             except ValueError as e:
                 raise rules.InvalidDocument([f"{self.data_file}: not JSON: {e}"]) from e
-            return self.build(raw)
+            doc = self.build(raw)
+            for name, section in self._sections.items():
+                problems = section.load(raw.get(name, []))
+                if problems:
+                    raise rules.InvalidDocument([f"{self.data_file}: {p}" for p in problems])
+            return doc
         doc = rules.bootstrap_document(
             bootstrap_user=self.bootstrap_user, bootstrap_group=self.bootstrap_group
         )
@@ -110,12 +127,26 @@ class Store:
         with self._write_lock, paused_gc():
             return self._publish(self.build(change(self._snapshot.doc)))
 
+    def save(self, change: Callable[[], None]) -> None:
+        """Run `change` (of a section, e.g. the workspaces) under the write lock, then persist everything."""
+        with self._write_lock:
+            change()
+            self._persist(self._snapshot)
+
     def _publish(self, doc: dict[str, Any]) -> Snapshot:
         # Persist first: the file is never older than what a client has been told was accepted.
         snapshot = Snapshot(doc, self._snapshot.version + 1)
-        if self.data_file is not None:
-            write_atomically(self.data_file, snapshot.body())
-        self._snapshot = snapshot
         if self._on_publish is not None:
             self._on_publish(doc)
+        self._persist(snapshot)
+        self._snapshot = snapshot
         return snapshot
+
+    def _persist(self, snapshot: Snapshot) -> None:
+        if self.data_file is None:
+            return
+        body = snapshot.body()
+        extra = {name: dumped for name, section in self._sections.items() if (dumped := section.dump())}
+        if extra:  # the layout's bytes as cached, the sections spliced in: no re-encoding of 100,000 users
+            body = body[:-1] + b"," + encode(extra)[1:]
+        write_atomically(self.data_file, body)

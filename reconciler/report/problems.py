@@ -28,8 +28,9 @@ class ProblemReporter:
 
     name: ClassVar[str] = ""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, *, quiet: bool = False) -> None:
         self.stream = stream
+        self.quiet = quiet  # text only: the errors and the summary line, no warnings (unless strict)
 
     def report(self, result: Validation, *, strict: bool = False) -> None:
         """Write `result`."""
@@ -44,7 +45,8 @@ class TextReporter(ProblemReporter):
     def report(self, result: Validation, *, strict: bool = False) -> None:
         """Write the problems and the summary line."""
         for problem in result.problems:
-            self.stream.write(f"{problem}\n")
+            if not (self.quiet and problem.severity == "warning" and not strict):
+                self.stream.write(f"{problem}\n")
         files = _plural(len(result.state.files), "file")
         if result.ok(strict=strict):
             counts = (

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from reconciler.errors import StateError
 from reconciler.gcpause import paused_gc
+from reconciler.progress import NULL, Progress, Stage, plural
 from reconciler.source.files import StateFile, read_state_file, state_files
 from reconciler.source.model import DesiredState, Entry, Kind, Location
 from reconciler.source.problem import Problem, Severity
@@ -50,14 +51,27 @@ class Validation:
         """No errors (and with `strict`, no warnings)."""
         return not self.errors and not (strict and self.warnings)
 
+    def only(self, files: Collection[str]) -> Validation:
+        """The same state with only the problems in `files` (shown paths) and those of no state file.
 
-def validate_state(config: Config, *, strict: bool = False) -> Validation:
+        The whole state was checked (the cross-file rules need it); this is what `validate FILE…` shows.
+        Problems located outside every state file (the state directory, reconciler.yaml) are kept.
+        """
+        named, read = set(files), set(self.state.files)
+        kept = tuple(p for p in self.problems if p.location.path in named or p.location.path not in read)
+        return Validation(self.state, kept)
+
+
+def validate_state(config: Config, *, strict: bool = False, progress: Progress = NULL) -> Validation:
     """Read every state file and check it; bad input becomes problems, never an exception."""
-    with paused_gc(freeze=True):
-        return _validate(config)
+    with paused_gc(freeze=True), progress.stage("loading the state files", unit="files") as stage:
+        result = _validate(config, stage)
+        users, groups = plural(len(result.state.users), "user"), plural(len(result.state.groups), "group")
+        stage.done(f"loaded {plural(len(result.state.files), 'state file')} ({users}, {groups})")
+        return result
 
 
-def _validate(config: Config) -> Validation:
+def _validate(config: Config, stage: Stage) -> Validation:
     problems: list[Problem] = []
     files: list[StateFile] = []
     if not config.state_dir.is_dir():
@@ -65,13 +79,16 @@ def _validate(config: Config) -> Validation:
             Problem(
                 Location(config.relative(config.state_dir)),
                 "error",
-                "the state directory does not exist",
+                config.state_dir_missing(),
                 "state-dir",
             )
         )
     else:
-        for path in state_files(config):
+        paths = state_files(config)
+        stage.set_total(len(paths))
+        for path in paths:
             files.append(read_state_file(path, config.relative(path)))
+            stage.advance()
         if not files:
             problems.append(
                 Problem(
@@ -94,9 +111,9 @@ def _validate(config: Config) -> Validation:
     return Validation(state, tuple(problems))
 
 
-def load_state(config: Config, *, strict: bool = False) -> DesiredState:
+def load_state(config: Config, *, strict: bool = False, progress: Progress = NULL) -> DesiredState:
     """The validated desired state; StateError (with every problem) when it is not valid."""
-    result = validate_state(config, strict=strict)
+    result = validate_state(config, strict=strict, progress=progress)
     if not result.ok(strict=strict):
         counts = f"{result.errors} error{'s' if result.errors != 1 else ''}"
         if result.warnings:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 from reconciler.graph import iter_cycles
+from reconciler.schema import shorten
 from reconciler.source.model import Entry, Location
 from reconciler.source.problem import Problem
+from reconciler.source.suggest import Suggester
 from reconciler.yamlio import MarkedDocument
 
 if TYPE_CHECKING:
@@ -41,6 +44,11 @@ class Declared:
                 yield index, ref, positions[index]
 
 
+# An e-mail address, roughly: no whitespace, one '@' with something before it, and after it a domain of two or
+# more dot-separated labels (name@example.com). A heuristic that catches typos, not RFC 5322: a warning only.
+EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
+
+
 def _matches(value: str, globs: tuple[str, ...]) -> str | None:
     return next((g for g in globs if fnmatchcase(value, g)), None)
 
@@ -52,12 +60,13 @@ def check_all(users: list[Declared], groups: list[Declared], config: Config) -> 
     first_groups = _duplicates(groups, "group", problems)
     known_groups = set(first_groups) | {config.bootstrap.group}
     known_users = set(first_users) | {config.bootstrap.user}
+    suggest = Suggester(known_groups)
     for d in users:
-        _memberships(d, "userGroups", known_groups, config, problems)
-        _permissions(d, known_users, known_groups, config, problems)
+        _memberships(d, "userGroups", known_groups, suggest, config, problems)
+        _permissions(d, known_users, known_groups, suggest, config, problems)
     for d in groups:
-        _memberships(d, "parents", known_groups, config, problems)
-        _permissions(d, known_users, known_groups, config, problems)
+        _memberships(d, "parents", known_groups, suggest, config, problems)
+        _permissions(d, known_users, known_groups, suggest, config, problems)
     _cycles(first_groups, problems)
     _identities(list(first_users.values()), problems)
     _bootstrap(first_users.get(config.bootstrap.user), config, problems)
@@ -84,7 +93,9 @@ def _duplicates(declared: list[Declared], kind: str, problems: list[Problem]) ->
     return first
 
 
-def _memberships(d: Declared, name: str, known: set[str], config: Config, problems: list[Problem]) -> None:
+def _memberships(
+    d: Declared, name: str, known: set[str], suggest: Suggester, config: Config, problems: list[Problem]
+) -> None:
     kind = d.entry.kind
     seen: set[str] = set()
     for _, ref, pos in d.refs(name):
@@ -100,19 +111,26 @@ def _memberships(d: Declared, name: str, known: set[str], config: Config, proble
             continue
         seen.add(ref)
         if ref not in known and _matches(ref, config.policy.ignore_groups) is None:
+            itself = d.entry.id if kind == "group" else None  # a group is never its own parent
             problems.append(
                 Problem(
                     d.at(pos),
                     "error",
                     f"{kind} {d.entry.id!r}: {name} names unknown group {ref!r} "
-                    "(not declared, not the bootstrap group, not matched by policy.ignore.groups)",
+                    "(not declared, not the bootstrap group, not matched by policy.ignore.groups)"
+                    + suggest.hint(ref, exclude=itself),
                     "unknown-group",
                 )
             )
 
 
 def _permissions(
-    d: Declared, users: set[str], groups: set[str], config: Config, problems: list[Problem]
+    d: Declared,
+    users: set[str],
+    groups: set[str],
+    suggest: Suggester,
+    config: Config,
+    problems: list[Problem],
 ) -> None:
     value = d.item.get("permissions")
     if not isinstance(value, list):
@@ -131,11 +149,12 @@ def _permissions(
             continue
         if not ok:
             what = "user" if kind == "user" else "group"
+            hint = suggest.hint(ref) if kind == "userGroup" else ""
             problems.append(
                 Problem(
                     d.at(positions[index]),
                     "error",
-                    f"{d.entry.kind} {d.entry.id!r}: permissions[{index}] names unknown {what} {ref!r}",
+                    f"{d.entry.kind} {d.entry.id!r}: permissions[{index}] names unknown {what} {ref!r}{hint}",
                     f"unknown-{what}",
                 )
             )
@@ -176,6 +195,16 @@ def _identities(users: list[Declared], problems: list[Problem]) -> None:
                     )
                 )
         value = d.item.get("email")
+        if isinstance(value, str) and EMAIL.fullmatch(value) is None:
+            problems.append(
+                Problem(
+                    d.field_at("email"),
+                    "warning",
+                    f"user {d.entry.id!r}: email {shorten(repr(value), 300)} is not an e-mail address "
+                    "(expected name@domain.tld, without spaces)",
+                    "email-format",
+                )
+            )
         if isinstance(value, str):
             other = email.setdefault(value.casefold(), d)
             if other is not d:

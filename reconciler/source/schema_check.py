@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.schema import SchemaViolation, iter_violations, load_schema, shorten
+from reconciler.source.pattern_words import describe
 from reconciler.yamlio import MarkedDocument
 
 
@@ -37,15 +38,27 @@ def schema_findings(
     caller skip entries already known to be valid.
     """
     schema = load_schema(schema_name)
+    data = doc.data if instance is None else instance
     out: list[Finding] = []
-    for v in iter_violations(schema_name, doc.data if instance is None else instance):
+    for v in iter_violations(schema_name, data):
         path = remap(v.path) if remap is not None else v.path
         if v.validator == "additionalProperties":
             out.extend(_unknown_keys(schema, doc, path))
             continue
         line, column = doc.locate(path)
-        out.append(Finding(path, line, column, f"{pointer(path) or '(top level)'}: {v.message}"))
+        out.append(Finding(path, line, column, f"{pointer(path) or '(top level)'}: {_message(v, data)}"))
     return out
+
+
+def _message(v: SchemaViolation, data: Any) -> str:
+    """The violation's message; a `pattern` the schemas use is explained in words, not as the regex."""
+    if v.validator == "pattern" and isinstance(v.expected, str):
+        value = _at(data, v.path)
+        words = describe(v.expected, value) if isinstance(value, str) else None
+        if words is not None:
+            what, why = words
+            return f"{shorten(repr(value))} is not {what}: {why}"
+    return v.message
 
 
 def _unknown_keys(schema: dict[str, Any], doc: MarkedDocument, path: tuple[str | int, ...]) -> list[Finding]:
