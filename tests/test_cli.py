@@ -21,6 +21,7 @@ def test_the_commands_the_spec_names_exist() -> None:
         "emulator",
         "import",
         "init",
+        "load",
         "plan",
         "render",
         "restore",

@@ -27,6 +27,7 @@ COMMANDS: dict[str, list[str]] = {
     "import": ["--out", "imported"],
     "backups": [],
     "restore": ["--file", "doc.json", "--auto-approve"],
+    "load": ["records.csv", "--kind", "users", "--mode", "incremental", "--dry-run"],
 }
 RESOLVE_THE_TARGET = ["plan", "apply", "import", "backups", "restore"]  # validate and render stay offline
 COLORED = ["plan", "apply", "restore"]  # the commands whose output has colors on a terminal
@@ -38,6 +39,7 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     box = Sandbox(tmp_path / "repo").setup()
     monkeypatch.chdir(box.root)
     box.write_restore_file()
+    (box.root / "records.csv").write_text("user_id,email,is_active\njane,jane@example.org,true\n")
     return box
 
 
@@ -163,6 +165,9 @@ def _quiet_effect(sandbox: Sandbox, name: str) -> None:
     elif name == "import":
         assert "imported 2 users and 1 groups" in normal.stderr
         assert result.stdout == normal.stdout.replace("imported-before", "imported")
+    elif name == "load":
+        assert "+  email: jane@example.org" in normal.stdout  # the diff
+        assert result.stdout == "Load (dry run): 0 to add, 1 to change, 0 to remove; nothing written.\n"
     else:  # render and backups: the result stays, only diagnostics go
         assert result.stdout == normal.stdout
 

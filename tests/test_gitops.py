@@ -91,6 +91,20 @@ elif args[:2] == ["issue", "close"]:
     issue = [i for i in state["issues"] if i["number"] == int(args[2])][0]
     issue["state"] = "closed"
     issue["closing_comment"] = opt("--comment")
+elif args[:2] == ["pr", "list"]:
+    found = [p for p in state.setdefault("prs", []) if p["state"] == "open" and p["head"] == opt("--head")]
+    out = json.dumps(found)
+elif args[:2] == ["pr", "create"]:
+    prs = state.setdefault("prs", [])
+    prs.append({"number": 100 + len(prs), "head": opt("--head"), "base": opt("--base"),
+                "title": opt("--title"), "body": body(), "state": "open"})
+elif args[:2] == ["pr", "edit"]:
+    [p for p in state["prs"] if p["number"] == int(args[2])][0]["body"] = body()
+elif args[:2] == ["pr", "close"]:
+    pr = [p for p in state["prs"] if p["number"] == int(args[2])][0]
+    pr["state"] = "closed"
+    pr["closing_comment"] = opt("--comment")
+    pr["branch_deleted"] = "--delete-branch" in args
 elif args[:2] == ["label", "create"]:
     state["labels"] = sorted(set(state["labels"]) | {args[2]})
 else:

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml"))
 # Workflows that talk to GoodData (and so need a target's token).
-GOODDATA = {"plan.yml", "apply.yml", "drift.yml"}
+GOODDATA = {"plan.yml", "apply.yml", "drift.yml", "sync.yml"}
 STATE_PATHS = ["state/**", "!state/backups/**", "reconciler.yaml"]
 
 # What a `run:` line may be: the reconciler, the test command, our scripts, git, installing this package.
@@ -59,8 +59,15 @@ def steps() -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
-def test_the_five_workflows_exist() -> None:
-    assert [p.name for p in FILES] == ["apply.yml", "drift.yml", "latest.yml", "plan.yml", "tests.yml"]
+def test_the_six_workflows_exist() -> None:
+    assert [p.name for p in FILES] == [
+        "apply.yml",
+        "drift.yml",
+        "latest.yml",
+        "plan.yml",
+        "sync.yml",
+        "tests.yml",
+    ]
 
 
 def test_actionlint_clean() -> None:
@@ -109,6 +116,7 @@ def test_scripts_called_by_the_workflows_exist() -> None:
         (".github/scripts/gitops.py", "apply"),
         (".github/scripts/gitops.py", "push"),
         (".github/scripts/gitops.py", "drift"),
+        (".github/scripts/gitops.py", "sync"),
     }
     help_text = subprocess.run(
         [sys.executable, str(ROOT / ".github/scripts/gitops.py"), "--help"], capture_output=True, text=True
@@ -131,6 +139,7 @@ def test_least_privilege_and_timeouts() -> None:
         "plan/plan": {"contents": "read", "pull-requests": "write"},
         "tests/test": {},
         "latest/latest": {},
+        "sync/sync": {"contents": "write", "pull-requests": "write"},
     }
 
 
@@ -146,10 +155,10 @@ def test_actions_pinned_to_commit_shas() -> None:
         assert re.fullmatch(r"(- )?uses: [\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", line), line
 
 
-def test_credentials_persist_only_where_apply_pushes() -> None:
+def test_credentials_persist_only_where_a_job_pushes() -> None:
     for name, job, step in steps():
         if str(step.get("uses", "")).startswith("actions/checkout@"):
-            expected = name == "apply.yml"
+            expected = name in ("apply.yml", "sync.yml")  # they push: the backup commit, the sync branch
             assert step["with"]["persist-credentials"] is expected, f"{name}/{job}"
 
 

@@ -184,3 +184,55 @@ def _same_plan(old: str, new: str) -> bool:
         return text.split("\n\nLast checked by ", 1)[0]
 
     return strip(old) == strip(new)
+
+
+def sync_marker(target: str) -> str:
+    """The hidden first line that identifies the sync pull request of one target."""
+    return f"<!-- reconciler-sync:{target} -->"
+
+
+def sync_title(target: str) -> str:
+    """The title of the sync pull request of one target."""
+    return f"Sync: the HR export for target {target}"
+
+
+def _open_sync_pr(gh: Gh, repo: str, target: str, branch: str) -> dict[str, Any] | None:
+    listed = gh(
+        ["pr", "list", "--repo", repo, "--head", branch, "--state", "open", "--json", "number,body"], None
+    )
+    return find_marked(parse_json_stream(listed), sync_marker(target))
+
+
+def upsert_sync_pr(gh: Gh, repo: str, target: str, branch: str, base: str, body: str) -> str:
+    """Open the sync pull request of `target` (head `branch`), or update its body; what was done."""
+    text = cap_body(f"{sync_marker(target)}\n{body}")
+    ours = _open_sync_pr(gh, repo, target, branch)
+    if ours is None:
+        args = [
+            "pr",
+            "create",
+            "--repo",
+            repo,
+            "--head",
+            branch,
+            "--base",
+            base,
+            "--title",
+            sync_title(target),
+        ]
+        _with_file(gh, args, text, as_json=False)
+        return "opened"
+    if _same_plan(str(ours.get("body") or ""), text):
+        return "unchanged"
+    _with_file(gh, ["pr", "edit", str(ours["number"]), "--repo", repo], text, as_json=False)
+    return "updated"
+
+
+def close_sync_pr(gh: Gh, repo: str, target: str, branch: str, run_url: str) -> str:
+    """Close the sync pull request of `target` (the export matches the state again): "closed" or "none"."""
+    ours = _open_sync_pr(gh, repo, target, branch)
+    if ours is None:
+        return "none"
+    comment = f"The export matches the state in git again: nothing to sync ({run_url})."
+    gh(["pr", "close", str(ours["number"]), "--repo", repo, "--delete-branch", "--comment", comment], None)
+    return "closed"

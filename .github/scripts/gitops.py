@@ -6,6 +6,7 @@
     python .github/scripts/gitops.py apply   --target prod --out-dir apply-out
     python .github/scripts/gitops.py push
     python .github/scripts/gitops.py drift   --target prod --out-dir drift-out
+    python .github/scripts/gitops.py sync    --target prod --kind users --mode full --export exports/users.csv
 
 Each runs `reconciler` (`python -m reconciler` of this interpreter) in the current directory, writes
 Markdown for the job summary to $GITHUB_STEP_SUMMARY when set, and outputs to $GITHUB_OUTPUT when set.
@@ -159,6 +160,66 @@ def drift(target: str, out_dir: Path, config: str | None = None) -> tuple[int, s
     return planned.code, planned.stdout
 
 
+def sync_branch(target: str) -> str:
+    """The branch that carries the sync pull request of one target."""
+    return f"reconciler/sync-{target}"
+
+
+def fetch_export(url: str, out_dir: Path, token: str | None) -> Path:
+    """Download an export (RECONCILER_EXPORT_URL; RECONCILER_EXPORT_TOKEN as a bearer token) into out_dir."""
+    import urllib.request
+
+    name = Path(url.split("?", 1)[0]).name or "export.csv"
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310 - the URL is the admin's own
+        data = answer.read()
+    path = out_dir / name
+    path.write_bytes(data)
+    return path
+
+
+def sync(
+    target: str,
+    exports: Sequence[Path],
+    load_args: Sequence[str],
+    out_dir: Path,
+    *,
+    config: str | None = None,
+    state_dir: str = "state",
+    remote: str = "origin",
+) -> tuple[int, str]:
+    """Load the export into the state files on the sync branch; (2, PR body) when they change, (0, "") not.
+
+    The branch starts from the current commit (main), so the pull request always shows the export's
+    difference from what main says; it is force-pushed on every run that finds a difference.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    branch = sync_branch(target)
+    subprocess.run(["git", "checkout", "-q", "-B", branch], check=True)
+    loaded = reconciler("load", *map(str, exports), *load_args, config=config)
+    sys.stderr.write(loaded.stderr)
+    if loaded.code != 0:
+        return loaded.code, loaded.stderr or loaded.stdout
+    subprocess.run(["git", "add", "-A", "--", state_dir], check=True)
+    staged = subprocess.run(["git", "diff", "--cached", "--quiet"], check=False)
+    if staged.returncode == 0:
+        return 0, ""
+    names = ", ".join(p.name for p in exports)
+    summary = loaded.stdout.strip().splitlines()[-1] if loaded.stdout.strip() else ""
+    subprocess.run(["git", "commit", "-q", "-m", f"sync {target}: load {names}", "-m", summary], check=True)
+    planned = plan_markdown(target, out_dir / "plan.json", config=config)
+    sys.stderr.write(planned.stderr)
+    plan = planned.stdout if planned.code == 0 else fenced(planned.stderr or planned.stdout)
+    subprocess.run(["git", "push", "-q", "--force", remote, f"HEAD:refs/heads/{branch}"], check=True)
+    body = (
+        f"`reconciler load {names} {' '.join(load_args)}` changes the state files as this pull request "
+        f"shows ({summary}). Review the plan below: merging applies it to `{target}`; closing it drops "
+        "the change (the next sync run proposes it again while the export says so).\n\n" + plan + _footer()
+    )
+    (out_dir / "pr.md").write_text(body, encoding="utf-8")
+    return CHANGES, body
+
+
 def _footer() -> str:
     sha = os.environ.get("HEAD_SHA", "")[:12]
     url = _run_url()
@@ -182,6 +243,34 @@ def _repo() -> str:
     return repo
 
 
+def _sync_main(a: argparse.Namespace) -> int:
+    url = os.environ.get("RECONCILER_EXPORT_URL", "")  # a repository variable; the token: a secret
+    # With a URL, the workflow's default --export path is used only when another job committed the file.
+    exports = [p for p in a.export if p.exists()] if url else list(a.export)
+    if url:
+        a.out_dir.mkdir(parents=True, exist_ok=True)
+        exports.append(fetch_export(url, a.out_dir, os.environ.get("RECONCILER_EXPORT_TOKEN") or None))
+    if not exports:
+        print("sync: no export: pass --export FILE or set RECONCILER_EXPORT_URL", file=sys.stderr)
+        return 64
+    load_args = ["--kind", a.kind, "--mode", a.mode]
+    code, body = sync(a.target, exports, load_args, a.out_dir, config=a.config, state_dir=a.state_dir)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    branch = sync_branch(a.target)
+    if code == 0:
+        done = ghapi.close_sync_pr(ghapi.run_gh, _repo(), a.target, branch, _run_url())
+        append(summary, f"### Sync of `{a.target}`\n\nThe export matches the state in git.\n")
+        print(f"sync pull request for {a.target}: {done}")
+        return 0
+    if code != CHANGES:
+        append(summary, f"### Sync of `{a.target}` failed\n\n" + fenced(body))
+        return code
+    done = ghapi.upsert_sync_pr(ghapi.run_gh, _repo(), a.target, branch, a.base, body)
+    append(summary, f"### Sync of `{a.target}`\n\n{body}\n")
+    print(f"sync pull request for {a.target}: {done}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: `gitops.py SUBCOMMAND …`; returns the exit code."""
     p = argparse.ArgumentParser(prog="gitops.py", description=__doc__.splitlines()[0])
@@ -200,7 +289,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     s = sub.add_parser("push")
     s.add_argument("--remote", default="origin")
     s.add_argument("--branch", default="main")
+    y = sub.add_parser("sync", help="load an HR export and open or update its pull request")
+    y.add_argument("--target", required=True)
+    y.add_argument("--kind", choices=["users", "groups"], required=True)
+    y.add_argument("--mode", choices=["full", "incremental"], required=True)
+    y.add_argument("--export", type=Path, action="append", default=[], help="an export file in the checkout")
+    y.add_argument("--base", default="main", help="the branch the pull request goes to")
+    y.add_argument("--state-dir", default="state")
+    y.add_argument("--out-dir", type=Path, default=Path("reconciler-out"))
     a = p.parse_args(argv)
+
+    if a.cmd == "sync":
+        return _sync_main(a)
 
     if a.cmd == "pr-plan":
         return pr_plan(a.target, a.out_dir, a.config)[0]

@@ -1,0 +1,160 @@
+"""CLI command: load — provisioning records (an HR export) written into the state files, for review."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler import engine
+from reconciler.apply import ApplyOptions, apply_plan
+from reconciler.atomic import write_atomically
+from reconciler.cli.options import GlobalOptions, command, load_config_of, pass_globals
+from reconciler.cli.target import confirm, report_plan, say_applied, setup, target_options
+from reconciler.config import Config
+from reconciler.errors import ExitCode, StateError
+from reconciler.load import LoadOptions, plan_load
+from reconciler.records import CsvOptions, Record, read_records
+from reconciler.source import load_state, validate_state
+from reconciler.sync import desired_from_records
+
+
+@command("load")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--kind", type=click.Choice(["users", "groups"]), required=True, help="What the records are.")
+@click.option(
+    "--mode",
+    type=click.Choice(["full", "incremental"]),
+    required=True,
+    help="full: the records are the whole set (what they omit is removed); "
+    "incremental: is_active true adds or changes, anything else removes.",
+)
+@click.option(
+    "--into",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="State file for new entries (default: the file declaring the most entries of that kind).",
+)
+@click.option(
+    "--no-create-groups", is_flag=True, help="Refuse groups the records name that are not declared."
+)
+@click.option("-d", "--delimiter", default=",", show_default=True, help="CSV column delimiter.")
+@click.option(
+    "-u",
+    "--ug-delimiter",
+    "inner",
+    default="|",
+    show_default=True,
+    help="Delimiter inside a CSV list column.",
+)
+@click.option("--quotechar", default='"', show_default=True, help="CSV quote character.")
+@click.option("--dry-run", is_flag=True, help="Print the diff of the state files; write nothing.")
+@click.option(
+    "--apply",
+    "apply_now",
+    is_flag=True,
+    help="Instead of editing the state files, plan the records against the target and apply them "
+    "(guards, backup, verification as for apply); the state files are not used.",
+)
+@click.option("--auto-approve", is_flag=True, help="With --apply: do not ask for confirmation.")
+@click.option("--allow-deletions", type=int, metavar="N", help="With --apply: accept exactly N deletions.")
+@target_options
+@pass_globals
+def load(opts: GlobalOptions, /, files: tuple[Path, ...], **kw: Any) -> int:
+    """Write provisioning records (CSV, JSON or YAML) into the state files, so the change is reviewed.
+
+    The records use the fields of GoodData's provisioning tools (users: user_id, firstname, lastname,
+    email, auth_id, user_groups, is_active; groups: user_group_id, user_group_name, parent_user_groups,
+    is_active). Only the entries the records change are edited, where they are declared; comments and
+    formatting of every other entry stay as they were. Nothing is sent to a server: commit the change and
+    open a pull request, whose plan shows what the load does to the organization.
+
+    \b
+    Examples:
+      reconciler load hr/users.csv --kind users --mode full --into state/users/hr.yaml
+      reconciler load changes.json --kind users --mode incremental --dry-run
+      reconciler load groups.csv --kind groups --mode full -d ';'
+      reconciler --target prod load hr/users.csv --kind users --mode full --apply --auto-approve
+    """
+    csv_options = CsvOptions(
+        delimiter=kw["delimiter"], inner_delimiter=kw["inner"], quotechar=kw["quotechar"]
+    )
+    records = read_records(files, kw["kind"], kw["mode"], csv_options)
+    into = kw["into"]
+    options = LoadOptions(
+        kind=kw["kind"],
+        mode=kw["mode"],
+        into=(Path.cwd() / into) if into is not None else None,
+        create_missing_groups=not kw["no_create_groups"],
+    )
+    if kw["apply_now"]:
+        return _apply_records(opts, records, options, kw)
+    config = load_config_of(opts)
+    state = load_state(config)
+    result = plan_load(config, state, records, options)
+    for warning in () if opts.quiet else result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if kw["dry_run"]:
+        for path, text in () if opts.quiet else result.files.items():
+            before = path.read_text(encoding="utf-8") if path.exists() else ""
+            name = config.relative(path)
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    before.splitlines(keepends=True), text.splitlines(keepends=True), f"a/{name}", f"b/{name}"
+                )
+            )
+        click.echo(f"Load (dry run): {result.summary()}; nothing written.")
+        return int(ExitCode.OK)
+    _write_checked(config, result.files)
+    for path in () if opts.quiet else result.files:
+        click.echo(config.relative(path))
+    click.echo(f"Load complete: {result.summary()}. Review with `reconciler plan`, then commit.")
+    return int(ExitCode.OK)
+
+
+def _apply_records(
+    opts: GlobalOptions, records: list[Record], options: LoadOptions, kw: dict[str, Any]
+) -> int:
+    """`load --apply`: the records against the live organization, through the guards, backup and verify."""
+    config, choice = setup(opts, kw)
+    with engine.open_session(config, choice) as session:
+        desired = desired_from_records(
+            session.live(), records, options, bootstrap_group=config.bootstrap.group
+        )
+        for gid in desired.groups_created:
+            click.echo(
+                f"warning: group {gid!r} does not exist: the load creates it (a record names it)", err=True
+            )
+        plan = session.plan_state(desired.state)
+        report_plan(plan, "text", opts)
+        if plan.has_changes and not kw["auto_approve"]:
+            confirm(plan)
+        result = apply_plan(session, plan, ApplyOptions(allow_deletions=kw["allow_deletions"]))
+    say_applied(result, opts)
+    return int(ExitCode.OK)
+
+
+def _write_checked(config: Config, files: Mapping[Path, str]) -> None:
+    """Write the new texts; when the state they make is invalid, put every file back and fail."""
+    before = {path: path.read_bytes() if path.exists() else None for path in files}
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, text.encode("utf-8"))
+    result = validate_state(config)
+    if result.ok():
+        return
+    for path, old in before.items():
+        if old is None:
+            path.unlink()
+        else:
+            write_atomically(path, old)
+    raise StateError(
+        f"the loaded state would be invalid ({result.errors} errors); the state files were left as they were",
+        [p for p in result.problems if p.severity == "error"],
+    )
+
+
+COMMANDS: list[click.Command] = [load]

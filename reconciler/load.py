@@ -1,0 +1,280 @@
+"""`reconciler load`: provisioning records (an HR export) become edits of the state files, for review.
+
+Full load: the records are the complete set of that kind; a declared entry they omit is deleted. Incremental
+load: `is_active: true` creates or updates, anything else deletes; every other entry is untouched. Either way:
+- an entry the records change is edited where it is declared (only the fields the export has);
+- a new entry goes to `--into`, or else to the state file that declares the most entries of its kind;
+- the bootstrap user and group and what `policy.ignore` matches are never edited or deleted (a warning says
+  so);
+- a group that a user record names and the state does not declare is created (with a warning naming it) or,
+  with `create_missing_groups=False`, refused with every row that names it.
+Nothing here writes: `plan_load` returns the new text of each file; the CLI writes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from reconciler.config import Config
+from reconciler.records import Mode, Record, RecordError, RecordKind
+from reconciler.source.model import DesiredState, Entry, Location
+from reconciler.source.problem import Problem
+from reconciler.yamledit import REMOVE, EntryEdit, SectionEdit, edit_section
+
+# record field -> state field, per kind; the list field last
+FIELDS: Mapping[str, Mapping[str, str]] = {
+    "users": {  # in the order the state files write them
+        "email": "email",
+        "firstname": "firstname",
+        "lastname": "lastname",
+        "auth_id": "authId",
+        "user_groups": "userGroups",
+    },
+    "groups": {"user_group_name": "name", "parent_user_groups": "parents"},
+}
+LIST_FIELD = {"users": "user_groups", "groups": "parent_user_groups"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadOptions:
+    """What to load and how (`reconciler load --kind … --mode … --into … --no-create-groups`)."""
+
+    kind: RecordKind
+    mode: Mode
+    into: Path | None = None
+    create_missing_groups: bool = True
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The new text of every state file the load changes, and what it does, by id."""
+
+    files: Mapping[Path, str]
+    created: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    deleted: tuple[str, ...] = ()
+    groups_created: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def has_changes(self) -> bool:
+        """True when some file changes."""
+        return bool(self.files)
+
+    def summary(self) -> str:
+        """One line: what the load does to the state files."""
+        parts = [
+            f"{len(self.created)} to add",
+            f"{len(self.updated)} to change",
+            f"{len(self.deleted)} to remove",
+        ]
+        n = len(self.groups_created)
+        if n:
+            parts.append(f"{n} missing group{'' if n == 1 else 's'} to add")
+        return ", ".join(parts)
+
+
+def state_fields(record: Record, kind: RecordKind) -> dict[str, Any]:
+    """The state fields a record sets (REMOVE for a field given empty), in the state files' order."""
+    out: dict[str, Any] = {}
+    for name, state_name in FIELDS[kind].items():
+        if name == LIST_FIELD[kind]:
+            if record.members is not None:
+                out[state_name] = list(record.members)
+        elif name in record.fields:
+            value = record.fields[name]
+            out[state_name] = REMOVE if value is None else value
+    return out
+
+
+def _entry_edit(entry: Entry, wanted: Mapping[str, Any]) -> EntryEdit | None:
+    """Only the fields that differ; a list with the same members in another order is the same list."""
+    changes: dict[str, Any] = {}
+    for name, value in wanted.items():
+        if value is REMOVE:
+            if name in entry.fields:
+                changes[name] = REMOVE
+            continue
+        old = entry.fields.get(name, REMOVE)
+        same = old == value or (
+            isinstance(old, list) and isinstance(value, list) and sorted(map(str, old)) == sorted(value)
+        )
+        if not same:
+            changes[name] = value
+    return EntryEdit(changes) if changes else None
+
+
+def _matches(value: str, globs: Sequence[str]) -> bool:
+    return any(fnmatchcase(value, g) for g in globs)
+
+
+def _default_file(config: Config, entries: Mapping[str, Entry], section: str) -> Path:
+    counts: dict[str, int] = {}
+    for e in entries.values():
+        counts[e.location.path] = counts.get(e.location.path, 0) + 1
+    if counts:
+        best = max(sorted(counts), key=lambda p: counts[p])
+        return config.root / best
+    return config.state_dir / f"{section}.yaml"
+
+
+class _Edits:
+    """Section edits gathered per file."""
+
+    def __init__(self) -> None:
+        self.by_file: dict[Path, dict[str, tuple[dict[str, EntryEdit], set[str], list[dict[str, Any]]]]] = {}
+
+    def section(
+        self, path: Path, section: str
+    ) -> tuple[dict[str, EntryEdit], set[str], list[dict[str, Any]]]:
+        return self.by_file.setdefault(path, {}).setdefault(section, ({}, set(), []))
+
+    def texts(self, config: Config) -> dict[Path, str]:
+        out: dict[Path, str] = {}
+        for path, sections in self.by_file.items():
+            before = path.read_text(encoding="utf-8") if path.exists() else ""
+            text = before
+            for section, (edits, delete, append) in sections.items():
+                change = SectionEdit(edits=edits, delete=frozenset(delete), append=append)
+                text = edit_section(text, section, change, where=config.relative(path))
+            if text != before:
+                out[path] = text
+        return out
+
+
+def plan_load(
+    config: Config, state: DesiredState, records: Sequence[Record], options: LoadOptions
+) -> LoadResult:
+    """The edits that make the state say what the records say; RecordError for what cannot be done."""
+    kind = options.kind
+    section = kind
+    entries: Mapping[str, Entry] = state.users if kind == "users" else state.groups
+    protected = config.bootstrap.user if kind == "users" else config.bootstrap.group
+    ignore = config.policy.ignore_users if kind == "users" else config.policy.ignore_groups
+    into = options.into if options.into is not None else _default_file(config, entries, section)
+    edits = _Edits()
+    created: list[str] = []
+    updated: list[str] = []
+    deleted: list[str] = []
+    warnings: list[str] = []
+    new_entries: list[dict[str, Any]] = []
+
+    def untouchable(rid: str, where: Location) -> bool:
+        if rid == protected:
+            warnings.append(f"{where}: {rid} is the bootstrap {kind[:-1]}: the load leaves it as it is")
+            return True
+        if _matches(rid, ignore):
+            warnings.append(f"{where}: {rid} matches policy.ignore: the load leaves it as it is")
+            return True
+        return False
+
+    seen = set()
+    for record in records:
+        seen.add(record.id)
+        if untouchable(record.id, record.location):
+            continue
+        entry = entries.get(record.id)
+        if not record.is_active:
+            if entry is not None:
+                edits.section(config.root / entry.location.path, section)[1].add(record.id)
+                deleted.append(record.id)
+            continue
+        wanted = state_fields(record, kind)
+        if entry is None:
+            new = {"id": record.id, **{k: v for k, v in wanted.items() if v is not REMOVE and v != []}}
+            new_entries.append(new)
+            created.append(record.id)
+            continue
+        change = _entry_edit(entry, wanted)
+        if change is not None:
+            edits.section(config.root / entry.location.path, section)[0][record.id] = change
+            updated.append(record.id)
+    if options.mode == "full":
+        for rid, entry in entries.items():
+            if rid not in seen and not untouchable(rid, entry.location):
+                edits.section(config.root / entry.location.path, section)[1].add(rid)
+                deleted.append(rid)
+    if new_entries:
+        edits.section(into, section)[2].extend(new_entries)
+    groups_created = _missing_groups(config, state, records, options, edits, warnings)
+    _check_dangling(state, records, options, set(deleted))
+    return LoadResult(
+        files=edits.texts(config),
+        created=tuple(created),
+        updated=tuple(updated),
+        deleted=tuple(deleted),
+        groups_created=groups_created,
+        warnings=tuple(warnings),
+    )
+
+
+def _missing_groups(
+    config: Config,
+    state: DesiredState,
+    records: Sequence[Record],
+    options: LoadOptions,
+    edits: _Edits,
+    warnings: list[str],
+) -> tuple[str, ...]:
+    """Groups a user record names that the state does not declare: add them, or refuse every row."""
+    if options.kind != "users":
+        return ()
+    known = set(state.groups) | {config.bootstrap.group}
+    first_named: dict[str, Record] = {}
+    problems: list[Problem] = []
+    for record in records:
+        for gid in record.members or () if record.is_active else ():
+            if gid in known or _matches(gid, config.policy.ignore_groups):
+                continue
+            if not options.create_missing_groups:
+                problems.append(_unknown_group(record, gid))
+            first_named.setdefault(gid, record)
+    if problems:
+        problems.sort(key=lambda p: p.sort_key)
+        raise RecordError(
+            f"{len(problems)} bad records: unknown groups (--no-create-groups); nothing was changed", problems
+        )
+    groups_file = _default_file(config, state.groups, "groups")
+    for gid, record in first_named.items():
+        warnings.append(
+            f"{record.location}: group {gid!r} is not declared: the load adds it ({record.id} names it)"
+        )
+        edits.section(groups_file, "groups")[2].append({"id": gid})
+    return tuple(first_named)
+
+
+def _unknown_group(record: Record, gid: str) -> Problem:
+    where = record.field_locations.get("user_groups", record.location)
+    return Problem(where, "error", f"user_groups: group {gid!r} is not declared in the state", "record")
+
+
+def _check_dangling(
+    state: DesiredState, records: Sequence[Record], options: LoadOptions, deleted: set[str]
+) -> None:
+    """A group load must not delete a group that a declared user or group still names."""
+    if options.kind != "groups" or not deleted:
+        return
+    loaded = {r.id: r for r in records if r.is_active}
+    problems: list[Problem] = []
+    for user in state.users.values():
+        for gid in user.fields.get("userGroups") or ():
+            if gid in deleted:
+                where = user.field_locations.get("userGroups", user.location)
+                problems.append(
+                    Problem(where, "error", f"userGroups: names {gid!r}, which the load deletes", "record")
+                )
+    for group in state.groups.values():
+        parents = loaded[group.id].members if group.id in loaded else group.fields.get("parents")
+        for gid in parents or ():
+            if gid in deleted and group.id not in deleted:
+                where = group.field_locations.get("parents", group.location)
+                problems.append(
+                    Problem(where, "error", f"parents: names {gid!r}, which the load deletes", "record")
+                )
+    if problems:
+        problems.sort(key=lambda p: p.sort_key)
+        raise RecordError(f"{len(problems)} entries would name deleted groups; nothing was changed", problems)
