@@ -52,6 +52,7 @@ class SchemaViolation:
     message: str
     validator: str
     expected: Any = None  # the schema keyword's value, e.g. the regular expression of a `pattern`
+    value: Any = None  # the value that failed (for `propertyNames`, the key; it is not at `path`)
 
     @property
     def pointer(self) -> str:
@@ -73,7 +74,11 @@ def iter_violations(name: str, instance: Any) -> Iterator[SchemaViolation]:
     )
     for error in errors:
         yield SchemaViolation(
-            tuple(error.absolute_path), shorten(error.message), str(error.validator), error.validator_value
+            tuple(error.absolute_path),
+            shorten(error.message),
+            str(error.validator),
+            error.validator_value,
+            error.instance if isinstance(error.instance, str) else None,
         )
 
 

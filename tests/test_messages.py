@@ -114,6 +114,19 @@ def test_a_setting_type_and_a_host_in_words(tmp_path: Path) -> None:
     )
 
 
+def test_a_target_name_that_cannot_be_a_directory_is_refused_in_words(tmp_path: Path) -> None:
+    (tmp_path / "reconciler.yaml").write_text(
+        "targets:\n  local: {}\n  ../x:\n    host: https://acme.example.com\n    token: $T\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["--config", str(tmp_path / "reconciler.yaml"), "validate"])
+    assert result.exit_code == 3
+    assert (
+        "targets: '../x' is not a valid target name: use letters, digits, '.', '_' or '-' (at most 63), "
+        "starting with a letter or digit: the name is also the directory of its backups" in result.stderr
+    )
+
+
 # --- did you mean ---------------------------------------------------------------------------------------
 
 GROUPS = (

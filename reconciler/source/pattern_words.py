@@ -13,6 +13,7 @@ from collections.abc import Callable
 ID_PATTERN = r"^(?!\.)[.A-Za-z0-9_-]{1,255}$"
 SETTING_TYPE_PATTERN = r"^[A-Z][A-Z0-9_]*$"
 HOST_PATTERN = r"^https?://[^\s/]+"
+TARGET_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
 ID_MAX_LENGTH = 255
 ID_RULE = "use letters, digits, '.', '_' or '-', no spaces, not starting with '.'"
 
@@ -74,11 +75,25 @@ def host_problem(value: str) -> str | None:
     return "write https:// (or http://) and the host name, e.g. https://acme.cloud.gooddata.com"
 
 
+_TARGET_NAME = re.compile(TARGET_NAME_PATTERN)
+
+
+def target_name_problem(value: str) -> str | None:
+    """Why `value` cannot name a target (it is also the directory state/backups/<target>/), or None."""
+    if _TARGET_NAME.match(value):
+        return None
+    return (
+        "use letters, digits, '.', '_' or '-' (at most 63), starting with a letter or digit: "
+        "the name is also the directory of its backups"
+    )
+
+
 # pattern of a schema → (what a matching value is, why a value is not one)
 DESCRIBED: dict[str, tuple[str, Callable[[str], str | None]]] = {
     ID_PATTERN: ("a valid GoodData id", id_problem),
     SETTING_TYPE_PATTERN: ("a valid setting type", setting_type_problem),
     HOST_PATTERN: ("a host URL", host_problem),
+    TARGET_NAME_PATTERN: ("a valid target name", target_name_problem),
 }
 
 

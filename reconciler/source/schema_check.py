@@ -53,7 +53,7 @@ def schema_findings(
 def _message(v: SchemaViolation, data: Any) -> str:
     """The violation's message; a `pattern` the schemas use is explained in words, not as the regex."""
     if v.validator == "pattern" and isinstance(v.expected, str):
-        value = _at(data, v.path)
+        value = v.value if v.value is not None else _at(data, v.path)
         words = describe(v.expected, value) if isinstance(value, str) else None
         if words is not None:
             what, why = words
