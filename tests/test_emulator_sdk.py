@@ -113,3 +113,22 @@ def test_sdk_errors_surface_for_a_rejected_put(emulator: Emulator) -> None:
     assert raised.value.status == 400
     assert "must be in the bootstrap userGroup" in raised.value.body
     assert emulator.document() == before
+
+
+def test_sdk_reads_and_writes_the_users_and_the_groups_halves(emulator: Emulator, recorded: Any) -> None:
+    emulator.replace_document(recorded("PUT_usersAndUserGroups_REQUEST_BODY_09f2917b.json"))
+    before = emulator.document()
+    sdk = gooddata_sdk.GoodDataSdk.create(host_=emulator.url, token_=DEFAULT_TOKEN)
+    users = sdk.catalog_user.get_declarative_users()
+    groups = sdk.catalog_user.get_declarative_user_groups()
+    assert sorted(u.id for u in users.users) == sorted(u["id"] for u in before["users"])
+    assert sorted(g.id for g in groups.user_groups) == sorted(g["id"] for g in before["userGroups"])
+    sdk.catalog_user.put_declarative_user_groups(groups)
+    sdk.catalog_user.put_declarative_users(users)
+    assert emulator.document() == before  # each half written back changes nothing
+    puts = [r.path for r in emulator.request_log if r.method == "PUT"]
+    assert puts == ["/api/v1/layout/userGroups", "/api/v1/layout/users"]
+    # a new group written through the groups half, then a user in it through the users half
+    groups.user_groups.append(type(groups.user_groups[0])(id="newGroup", name="New group"))
+    sdk.catalog_user.put_declarative_user_groups(groups)
+    assert "newGroup" in {g["id"] for g in emulator.document()["userGroups"]}
