@@ -6,7 +6,7 @@ import difflib
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,10 +17,11 @@ from reconciler.cli.options import GlobalOptions, command, load_config_of, pass_
 from reconciler.cli.target import confirm, report_plan, say_applied, setup, target_options
 from reconciler.config import Config
 from reconciler.errors import ExitCode, StateError
-from reconciler.load import LoadOptions, plan_load
-from reconciler.records import CsvOptions, Record, read_records
 from reconciler.source import load_state, validate_state
-from reconciler.sync import desired_from_records
+
+if TYPE_CHECKING:
+    from reconciler.load import LoadOptions
+    from reconciler.records import Record
 
 
 @command("load")
@@ -79,6 +80,10 @@ def load(opts: GlobalOptions, /, files: tuple[Path, ...], **kw: Any) -> int:
       reconciler load groups.csv --kind groups --mode full -d ';'
       reconciler --target prod load hr/users.csv --kind users --mode full --apply --auto-approve
     """
+    # Imported here: round-trip YAML (ruamel.yaml) costs every other command's start-up ~20 ms otherwise.
+    from reconciler.load import LoadOptions, plan_load
+    from reconciler.records import CsvOptions, read_records
+
     csv_options = CsvOptions(
         delimiter=kw["delimiter"], inner_delimiter=kw["inner"], quotechar=kw["quotechar"]
     )
@@ -119,6 +124,8 @@ def _apply_records(
     opts: GlobalOptions, records: list[Record], options: LoadOptions, kw: dict[str, Any]
 ) -> int:
     """`load --apply`: the records against the live organization, through the guards, backup and verify."""
+    from reconciler.sync import desired_from_records
+
     config, choice = setup(opts, kw)
     with engine.open_session(config, choice) as session:
         desired = desired_from_records(
