@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,14 @@ import yaml
 from click.testing import CliRunner, Result
 
 from reconciler.cli import cli
+from reconciler.emulator import Emulator
+
+
+def running(token: str) -> Iterator[Emulator]:
+    """An emulator with `token` for the length of a fixture (`yield from running(TOKEN)`)."""
+    with Emulator(token=token) as emu:
+        yield emu
+
 
 TOKEN_VAR = "RECONCILER_TEST_TOKEN"
 
@@ -30,6 +39,22 @@ class Repo:
     emulator: Any
     token: str
     policy: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def with_state(
+        cls,
+        root: Path,
+        emulator: Any,
+        token: str,
+        *,
+        groups: list[dict[str, Any]] | None = None,
+        users: list[dict[str, Any]] | None = None,
+    ) -> Repo:
+        """A set-up repository under `root` whose state declares `groups` and `users` (committed: none)."""
+        repo = cls(root, emulator, token).setup()
+        if groups is not None or users is not None:
+            repo.write_state(groups=groups or [], users=users or [])
+        return repo
 
     def setup(self) -> Repo:
         self.root.mkdir(parents=True, exist_ok=True)

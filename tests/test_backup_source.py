@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import SHARED
-from reconcile_helpers import Repo, git, user
+from reconcile_helpers import Repo, git, running, user
 
 from reconciler import backup
 from reconciler.backup_source import BackupSource, check_same_source, parse_source, source_path
@@ -29,19 +29,17 @@ CASSETTE = SHARED / "gooddata" / "cassettes" / "users" / "store_declarative_user
 
 @pytest.fixture
 def mine() -> Iterator[Emulator]:
-    with Emulator(token=MINE) as e:
-        yield e
+    yield from running(MINE)
 
 
 @pytest.fixture
 def other() -> Iterator[Emulator]:
-    with Emulator(token=OTHER) as e:
-        yield e
+    yield from running(OTHER)
 
 
 @pytest.fixture
 def repo(tmp_path: Path, mine: Emulator) -> Repo:
-    return Repo(tmp_path / "org", mine, MINE).setup()
+    return Repo.with_state(tmp_path / "org", mine, MINE)
 
 
 def point_target_at(repo: Repo, host: str) -> None:

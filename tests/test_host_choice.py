@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from reconcile_helpers import Repo, user
+from reconcile_helpers import Repo, running, user
 
 from reconciler.emulator import Emulator
 
@@ -22,21 +22,17 @@ USERS = [user("jane")]
 
 @pytest.fixture
 def mine() -> Iterator[Emulator]:
-    with Emulator(token=MINE) as e:
-        yield e
+    yield from running(MINE)
 
 
 @pytest.fixture
 def other() -> Iterator[Emulator]:
-    with Emulator(token=OTHER) as e:
-        yield e
+    yield from running(OTHER)
 
 
 @pytest.fixture
 def repo(tmp_path: Path, mine: Emulator) -> Repo:
-    repo = Repo(tmp_path / "org", mine, MINE).setup()
-    repo.write_state(groups=[], users=USERS)
-    return repo
+    return Repo.with_state(tmp_path / "org", mine, MINE, users=USERS)
 
 
 def user_ids(emulator: Emulator) -> list[str]:

@@ -19,6 +19,16 @@ ROOT = Path(__file__).resolve().parent.parent
 HEADER = "user_id,firstname,lastname,email,auth_id,user_groups,is_active\n"
 
 
+def commit_all(root: Path) -> None:
+    """`root` becomes a git repository with everything in it committed."""
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A"],
+        ["-c", "user.email=a@x", "-c", "user.name=A", "commit", "-qm", "x"],
+    ):
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A copy of the example repository (its commented state files), in git."""
@@ -27,12 +37,7 @@ def repo(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "state", root / "state", ignore=shutil.ignore_patterns("backups"))
     shutil.copytree(ROOT / "schemas", root / "schemas")
     shutil.copy(ROOT / "reconciler.yaml", root / "reconciler.yaml")
-    for args in (
-        ["init", "-q", "-b", "main"],
-        ["add", "-A"],
-        ["-c", "user.email=a@x", "-c", "user.name=A", "commit", "-qm", "x"],
-    ):
-        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+    commit_all(root)
     return root
 
 
@@ -214,12 +219,7 @@ def _generated_repo(root: Path, users: int, files: int) -> dict[str, dict[str, s
                 f"    userGroups: [team{n % 10}]\n"
             )
         (root / "state" / "users" / f"part{f}.yaml").write_text("".join(lines))
-    for args in (
-        ["init", "-q", "-b", "main"],
-        ["add", "-A"],
-        ["-c", "user.email=a@x", "-c", "user.name=A", "commit", "-qm", "x"],
-    ):
-        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+    commit_all(root)
     return people
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from reconcile_helpers import TOKEN_VAR, Repo, user
+from reconcile_helpers import TOKEN_VAR, Repo, running, user
 
 from reconciler.client import ClientOptions, GoodDataClient, RetryPolicy
 from reconciler.emulator import Emulator, Fault
@@ -28,15 +28,12 @@ SECONDS = r"\d+\.\d s"
 
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
-    with Emulator(token=TOKEN) as e:
-        yield e
+    yield from running(TOKEN)
 
 
 @pytest.fixture
 def repo(tmp_path: Path, emu: Emulator) -> Repo:
-    r = Repo(tmp_path / "org", emu, TOKEN).setup()
-    r.write_state(groups=GROUPS, users=USERS)
-    return r
+    return Repo.with_state(tmp_path / "org", emu, TOKEN, groups=GROUPS, users=USERS)
 
 
 def matching(pattern: str, text: str) -> list[str]:

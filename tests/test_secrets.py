@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from reconcile_helpers import Repo, git, layout_user, seeded, user
+from reconcile_helpers import Repo, git, layout_user, running, seeded, user
 
 from reconciler.client import ClientOptions, GoodDataClient
 from reconciler.emulator import Emulator, Fault, tls_context
@@ -24,15 +24,12 @@ USERS = [user("jane", "everyone"), user("joe", "everyone")]
 
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
-    with Emulator(token=TOKEN) as e:
-        yield e
+    yield from running(TOKEN)
 
 
 @pytest.fixture
 def repo(tmp_path: Path, emu: Emulator) -> Repo:
-    r = Repo(tmp_path / "org", emu, TOKEN).setup()
-    r.write_state(groups=GROUPS, users=USERS)
-    return r
+    return Repo.with_state(tmp_path / "org", emu, TOKEN, groups=GROUPS, users=USERS)
 
 
 def every_file(root: Path) -> Iterator[tuple[Path, str]]:
