@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.emulator.entities import PREFIX, EntityError
+from reconciler.emulator.entities import PREFIX, EntityError, int_param
 from reconciler.emulator.org_permissions import exists
 from reconciler.emulator.reply import NOT_FOUND_DETAIL
 from reconciler.emulator.user_rules import ID_RE
@@ -58,16 +58,6 @@ def resource(base: str, user_id: str, token_id: str, *, links: bool) -> dict[str
     return out
 
 
-def _page(query: Mapping[str, list[str]], name: str, default: int) -> int:
-    try:
-        value = int(query.get(name, [str(default)])[0])
-    except ValueError as e:
-        raise EntityError(400, f"query parameter '{name}' must be an integer") from e
-    if value < 0:
-        raise EntityError(400, f"query parameter '{name}' must not be negative")
-    return value
-
-
 class ApiTokens:
     """Token hashes `[{id, userId, sha256}]`; a section of the `--data` file (store.Section).
 
@@ -99,7 +89,7 @@ class ApiTokens:
         self, doc: dict[str, Any], base: str, user_id: str, query: Mapping[str, list[str]], self_url: str
     ) -> dict[str, Any]:
         """The JSON:API list page, with `links.next` always present, as recorded."""
-        page, size = _page(query, "page", 0), min(_page(query, "size", 20), 1000)
+        page, size = int_param(query, "page", 0), min(int_param(query, "size", 20), 1000)
         chunk = self.ids(user_id, doc)[page * size : (page + 1) * size]
         collection = f"{base}{PREFIX}users/{user_id}/apiTokens"
         return {

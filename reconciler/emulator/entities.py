@@ -101,7 +101,8 @@ def _wants_include(query: Mapping[str, list[str]]) -> bool:
     return bool(values & {"userGroups", "parents", "ALL"})
 
 
-def _int_param(query: Mapping[str, list[str]], name: str, default: int) -> int:
+def int_param(query: Mapping[str, list[str]], name: str, default: int) -> int:
+    """A non-negative integer query parameter (`page`, `size`); EntityError 400 when it is not one."""
     try:
         value = int(query.get(name, [str(default)])[0])
     except ValueError as e:
@@ -129,8 +130,8 @@ def read(
         if included:
             out["included"] = included
         return out
-    page = _int_param(query, "page", 0)
-    size = min(_int_param(query, "size", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
+    page = int_param(query, "page", 0)
+    size = min(int_param(query, "size", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
     chunk = entities[page * size : (page + 1) * size]
     collection_url = f"{base}{PREFIX}{where.collection}"
     include = "include=" + ",".join(query["include"]) + "&" if "include" in query else ""
