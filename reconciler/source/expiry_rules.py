@@ -9,8 +9,8 @@ than `policy.expiry.max_days`, is a warning. Those two need the day: it is given
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from datetime import date
+from collections.abc import Iterator, Mapping
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from reconciler.source.model import Location
@@ -55,6 +55,13 @@ def split(value: Any) -> tuple[Any, dict[str, date]]:
     return ids, expires
 
 
+def with_expiries(ids: Any, expires: Mapping[str, date]) -> Any:
+    """`userGroups` ids written back with their `expires` (`{id, expires}` items), so an edit keeps them."""
+    if not expires or not isinstance(ids, list):
+        return ids
+    return [{"id": g, "expires": expires[g].isoformat()} if g in expires else g for g in ids]
+
+
 def ref_id(ref: Any) -> Any:
     """The group id of one `userGroups` item: the item itself, or the `id` of `{id, expires}`."""
     return ref.get("id") if isinstance(ref, dict) else ref
@@ -93,13 +100,17 @@ def check_expiries(
             continue
         if day < today:
             message = (
-                f"{who}: the membership in group {gid!r} expired on {day} ({(today - day).days} days ago): "
+                f"{who}: the membership in group {gid!r} expired on {day} ({_days(today - day)} ago): "
                 "it is no longer applied; remove it from the state file"
             )
             problems.append(Problem(where, "warning", message, "expiry-past"))
         elif policy.max_days is not None and (day - today).days > policy.max_days:
             message = (
-                f"{who}: the membership in group {gid!r} expires on {day}, {(day - today).days} days ahead: "
+                f"{who}: the membership in group {gid!r} expires on {day}, {_days(day - today)} ahead: "
                 f"more than policy.expiry.max_days ({policy.max_days})"
             )
             problems.append(Problem(where, "warning", message, "expiry-far"))
+
+
+def _days(delta: timedelta) -> str:
+    return f"{delta.days} day{'' if delta.days == 1 else 's'}"
