@@ -104,3 +104,28 @@ def expiry_notes(
                 f"user {m.user} leaves group {m.group} after {m.expires}: the membership expires ({when})"
             )
     return notes
+
+
+def expired(state: DesiredState, today: date) -> list[Membership]:
+    """The declared memberships past their last day on `today`."""
+    return [m for m in memberships(state) if m.expired(today)]
+
+
+def expiring(state: DesiredState, today: date, warn_days: int) -> list[Membership]:
+    """The declared memberships whose last day is within `warn_days` of `today` (today included)."""
+    return [m for m in memberships(state) if 0 <= m.days_left(today) <= warn_days]
+
+
+def without_expired(live: Mapping[str, Any], gone: list[Membership]) -> dict[str, Any]:
+    """The live document with only the `gone` memberships removed: what applying just the expirations PUTs."""
+    by_user: dict[str, set[str]] = {}
+    for m in gone:
+        by_user.setdefault(m.user, set()).add(m.group)
+    users = []
+    for user in live.get("users") or ():
+        drop = by_user.get(user["id"])
+        if drop:
+            refs = [r for r in user.get(FIELD) or () if r.get("id") not in drop]
+            user = {**user, FIELD: refs}
+        users.append(user)
+    return {**live, "users": users}

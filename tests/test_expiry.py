@@ -318,3 +318,53 @@ def test_canonical_documents_never_hold_expires(tmp_path: Path) -> None:
     config = load_config(cwd=repo(tmp_path))
     doc = render_offline(config, load_state(config, today=LAST_DAY))
     assert "expires" not in json.dumps(canonical(doc))
+
+
+# --- `reconciler expire`: what the drift run does under policy.expiry.apply
+
+TWO = STATE.replace(
+    "    userGroups: [engineering, {id: finance, expires: 2027-03-31}]\n",
+    "    # a contractor until spring\n"
+    "    userGroups: [engineering, {id: finance, expires: 2027-03-31}, {id: audit, expires: 2027-06-30}]\n",
+).replace("  - id: finance\n", "  - id: finance  # the money people\n  - id: audit\n")
+
+
+def test_expire_lists_and_names_the_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(repo(tmp_path, TWO, CONFIG + "  expiry: {apply: auto, warn_days: 100}\n"))
+    text = run("expire", "--today", day(1))
+    assert text.exit_code == 0, text.output
+    assert "expired  user alice in group finance: last day 2027-03-31" in text.stdout
+    assert "expiring user alice in group audit: last day 2027-06-30" in text.stdout
+    data = json.loads(run("expire", "--today", day(1), "--format", "json").stdout)
+    assert data["policy"] == "auto" and data["today"] == "2027-04-01"
+    assert [(m["user"], m["group"]) for m in data["expired"]] == [("alice", "finance")]
+    assert [(m["user"], m["group"]) for m in data["expiring"]] == [("alice", "audit")]
+    assert run("expire", "--write", "--apply").exit_code == 64  # a usage error
+
+
+def test_expire_write_deletes_only_the_expired_item(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = repo(tmp_path, TWO)
+    monkeypatch.chdir(root)
+    assert run("expire", "--write", "--today", day(0)).stdout == ""  # nothing past yet: nothing written
+    result = run("expire", "--write", "--today", day(1))
+    assert result.exit_code == 0 and result.stdout == "state/s.yaml\n"
+    text = (root / "state" / "s.yaml").read_text(encoding="utf-8")
+    before, after = TWO.splitlines(), text.splitlines()
+    assert (
+        after[: before.index("    # a contractor until spring") + 1]
+        == before[: after.index("    userGroups:")]
+    )
+    assert "finance, expires" not in text and "expires: 2027-06-30" in text  # the kept day stays plain
+    assert after[-4:] == before[-4:]  # bob untouched
+    state = load_state(load_config(cwd=root), today=LAST_DAY + timedelta(days=1))
+    assert state.users["alice"].expires == {"audit": date(2027, 6, 30)}
+
+
+def test_expire_apply_removes_only_the_expirations(applied: Path) -> None:
+    # other drift in git (bob leaves finance) is not applied by `expire --apply`
+    (applied / "state" / "s.yaml").write_text(STATE.replace("userGroups: [finance]", "userGroups: []"))
+    result = run("expire", "--apply", "--auto-approve", "--today", day(1))
+    assert result.exit_code == 0, result.output
+    assert "1 changed" in result.stdout
+    after = json.loads(run("plan", "--today", day(1), "--format", "json").stdout)
+    assert [(c["id"], c["fields"][0]["removed"]) for c in after["changes"]] == [("bob", ["finance"])]

@@ -56,10 +56,13 @@ def split(value: Any) -> tuple[Any, dict[str, date]]:
 
 
 def with_expiries(ids: Any, expires: Mapping[str, date]) -> Any:
-    """`userGroups` ids written back with their `expires` (`{id, expires}` items), so an edit keeps them."""
+    """`userGroups` ids written back with their `expires` (`{id, expires}` items), so an edit keeps them.
+
+    The days stay `date`s: YAML writes them plain (`expires: 2027-03-31`), and they load back as that text.
+    """
     if not expires or not isinstance(ids, list):
         return ids
-    return [{"id": g, "expires": expires[g].isoformat()} if g in expires else g for g in ids]
+    return [{"id": g, "expires": expires[g]} if g in expires else g for g in ids]
 
 
 def ref_id(ref: Any) -> Any:
