@@ -368,3 +368,14 @@ def test_expire_apply_removes_only_the_expirations(applied: Path) -> None:
     assert "1 changed" in result.stdout
     after = json.loads(run("plan", "--today", day(1), "--format", "json").stdout)
     assert [(c["id"], c["fields"][0]["removed"]) for c in after["changes"]] == [("bob", ["finance"])]
+
+
+def test_policy_expiry_defaults_and_refusals(tmp_path: Path) -> None:
+    from reconciler.errors import ConfigError
+
+    expiry = load_config(cwd=repo(tmp_path)).policy.expiry
+    assert (expiry.warn_days, expiry.max_days, expiry.apply) == (14, 400, "pr")
+    for bad in ("{apply: sometimes}", "{warn_days: -1}", "{warn_day: 3}"):
+        (tmp_path / "reconciler.yaml").write_text(CONFIG + f"  expiry: {bad}\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match=r"reconciler.yaml:6:"):
+            load_config(cwd=tmp_path)
