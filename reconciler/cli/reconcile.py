@@ -35,9 +35,8 @@ def render(opts: GlobalOptions, /, live: bool, strict: bool, **kw: Any) -> int:
       reconciler --target prod render --live
     """
     config, choice = setup(opts, kw)
-    state = engine.load_desired(
-        config, strict=strict, progress=opts.progress, today=today_of(opts, kw.get("today"))
-    )
+    today = today_of(opts, kw.get("today"))
+    state = engine.load_desired(config, strict=strict, progress=opts.progress, today=today)
     if live:
         with engine.open_session(config, choice) as session:
             doc = session.render_live(state)
@@ -70,9 +69,8 @@ def plan(
       reconciler --target prod plan --format markdown --out plan.json --detailed-exitcode
     """
     config, choice = setup(opts, kw)
-    state = engine.load_desired(
-        config, strict=strict, progress=opts.progress, today=today_of(opts, kw.get("today"))
-    )
+    today = today_of(opts, kw.get("today"))
+    state = engine.load_desired(config, strict=strict, progress=opts.progress, today=today)
     with engine.open_session(config, choice) as session:
         result = session.plan_state(state)
     if out is not None:
@@ -128,13 +126,8 @@ def apply(
     """
     config, choice = setup(opts, kw)
     saved = engine.load_plan(plan_file) if plan_file else None
-    state = (
-        None
-        if saved
-        else engine.load_desired(
-            config, strict=strict, progress=opts.progress, today=today_of(opts, kw.get("today"))
-        )
-    )
+    today = today_of(opts, kw.get("today"))
+    state = None if saved else engine.load_desired(config, strict=strict, progress=opts.progress, today=today)
     options = ApplyOptions(
         allow_deletions=allow_deletions, commit=not no_commit, rollback_on_mismatch=rollback_on_mismatch
     )
