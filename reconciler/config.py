@@ -35,6 +35,15 @@ class MaxDeletions:
 
 
 @dataclass(frozen=True)
+class ExpiryPolicy:
+    """Memberships with `expires` (docs/configuration.md, policy.expiry)."""
+
+    warn_days: int = 14  # plans warn this many days ahead of an expiry
+    max_days: int | None = 400  # validate warns about dates further ahead; None: no bound
+    apply: str = "pr"  # the scheduled drift run: "auto" applies expirations, "pr" opens a pull request
+
+
+@dataclass(frozen=True)
 class Policy:
     """What the reconciler may do to live objects."""
 
@@ -42,6 +51,7 @@ class Policy:
     ignore_users: tuple[str, ...] = ()
     ignore_groups: tuple[str, ...] = ()
     max_deletions: MaxDeletions = MaxDeletions()
+    expiry: ExpiryPolicy = ExpiryPolicy()
 
 
 @dataclass(frozen=True)
@@ -228,6 +238,7 @@ def _build(data: dict[str, Any], root: Path, path: Path, doc: MarkedDocument, sh
     ignore = pol.get("ignore", {})
     md = pol.get("max_deletions", {})
     defaults = MaxDeletions()
+    ex, ex_defaults = pol.get("expiry", {}), ExpiryPolicy()
     policy = Policy(
         prune=pol.get("prune", True),
         ignore_users=tuple(ignore.get("users", ())),
@@ -238,6 +249,11 @@ def _build(data: dict[str, Any], root: Path, path: Path, doc: MarkedDocument, sh
             percent=float(md["percent"])
             if md.get("percent") is not None
             else (None if "percent" in md else defaults.percent),
+        ),
+        expiry=ExpiryPolicy(
+            warn_days=ex.get("warn_days", ex_defaults.warn_days),
+            max_days=ex.get("max_days", ex_defaults.max_days),
+            apply=ex.get("apply", ex_defaults.apply),
         ),
     )
     return Config(

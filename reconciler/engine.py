@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,7 @@ class Session:
             prune=policy.prune,
             ignore_users=policy.ignore_users,
             ignore_groups=policy.ignore_groups,
+            expiry_warn_days=policy.expiry.warn_days,
         )
 
     def live(self) -> dict[str, Any]:
@@ -248,9 +250,11 @@ def open_session(config: Config, choice: TargetChoice) -> Iterator[Session]:
         yield Session(config, resolved, client, choice.progress)
 
 
-def load_desired(config: Config, *, strict: bool = False, progress: Progress = NULL) -> DesiredState:
-    """Load and validate the state files (StateError with every problem when invalid)."""
-    return load_state(config, strict=strict, progress=progress)
+def load_desired(
+    config: Config, *, strict: bool = False, progress: Progress = NULL, today: date | None = None
+) -> DesiredState:
+    """Load and validate the state files as of `today` (StateError with every problem when invalid)."""
+    return load_state(config, strict=strict, progress=progress, today=today)
 
 
 def render_offline(config: Config, state: DesiredState) -> dict[str, Any]:
@@ -264,6 +268,7 @@ def render_offline(config: Config, state: DesiredState) -> dict[str, Any]:
             prune=config.policy.prune,
             ignore_users=config.policy.ignore_users,
             ignore_groups=config.policy.ignore_groups,
+            expiry_warn_days=config.policy.expiry.warn_days,
         ),
     )
 

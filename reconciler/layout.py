@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
+from reconciler.expiry import as_of, expiry_notes
 from reconciler.gcpause import paused_gc
 from reconciler.source.model import DesiredState, Entry
 
@@ -157,6 +158,7 @@ class RenderOptions:
     prune: bool = True
     ignore_users: tuple[str, ...] = ()  # fnmatch globs
     ignore_groups: tuple[str, ...] = ()
+    expiry_warn_days: int = 14  # policy.expiry.warn_days: notes on memberships that expire this soon
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,11 @@ def _render(desired: DesiredState, live: Mapping[str, Any] | None, options: Rend
     live_doc = canonical(live) if live is not None else {"userGroups": [], "users": []}
     live_groups = {g["id"]: g for g in live_doc["userGroups"]}
     live_users = {u["id"]: u for u in live_doc["users"]}
+    if desired.as_of is not None:  # memberships past their `expires` are not rendered (reconciler.expiry)
+        notes += expiry_notes(
+            desired, desired.as_of, live_users, options.expiry_warn_days, options.ignore_users
+        )
+        desired = as_of(desired, desired.as_of)
     groups = _render_declared(desired.groups, live_groups, options.ignore_groups, notes)
     users = _render_declared(desired.users, live_users, options.ignore_users, notes)
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from reconciler.config import Config
 from reconciler.records import Mode, Record, RecordError, RecordKind
+from reconciler.source.expiry_rules import with_expiries
 from reconciler.source.model import DesiredState, Entry, Location
 from reconciler.source.problem import Problem
 from reconciler.yamledit import REMOVE, EntryEdit, SectionEdit, edit_section
@@ -104,7 +105,7 @@ def _entry_edit(entry: Entry, wanted: Mapping[str, Any]) -> EntryEdit | None:
             isinstance(old, list) and isinstance(value, list) and sorted(map(str, old)) == sorted(value)
         )
         if not same:
-            changes[name] = value
+            changes[name] = with_expiries(value, entry.expires) if name == "userGroups" else value
     return EntryEdit(changes) if changes else None
 
 

@@ -1,7 +1,8 @@
 """The warnings that ride along with a plan (SPEC §5): consequences a reviewer must not miss.
 
 Each is a PlanWarning with a kind and a severity: `security` (bootstrap group membership, organization MANAGE,
-workspace permissions cascaded away, undeclared principals kept) or `info` (no authId, policy.ignore).
+workspace permissions cascaded away, undeclared principals kept) or `info` (no authId, policy.ignore, an
+expired membership the plan removes, a membership expiring within policy.expiry.warn_days).
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ def _grant(kind: str, who: str, gid: str, manage: _Manage) -> PlanWarning | None
 _NOTE_KINDS: tuple[tuple[str, str, Severity], ...] = (
     ("is not declared but is kept", "kept", "security"),
     ("matches policy.ignore", "ignored", "info"),
+    ("the membership expired on", "expired", "info"),
+    ("the membership expires", "expiring", "info"),
 )
 
 

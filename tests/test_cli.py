@@ -19,6 +19,7 @@ def test_the_commands_the_spec_names_exist() -> None:
         "apply",
         "backups",
         "emulator",
+        "expire",
         "import",
         "init",
         "load",

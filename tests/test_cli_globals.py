@@ -28,6 +28,7 @@ COMMANDS: dict[str, list[str]] = {
     "backups": [],
     "restore": ["--file", "doc.json", "--auto-approve"],
     "load": ["records.csv", "--kind", "users", "--mode", "incremental", "--dry-run"],
+    "expire": [],
 }
 RESOLVE_THE_TARGET = ["plan", "apply", "import", "backups", "restore"]  # validate and render stay offline
 COLORED = ["plan", "apply", "restore"]  # the commands whose output has colors on a terminal

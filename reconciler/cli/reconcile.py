@@ -10,6 +10,7 @@ import click
 
 from reconciler import engine
 from reconciler.apply import ApplyOptions, apply_plan
+from reconciler.cli.clock import today_of, today_option
 from reconciler.cli.options import GlobalOptions, command, pass_globals
 from reconciler.cli.target import FORMATS, confirm, report_plan, say_applied, setup, target_options
 from reconciler.config import Config
@@ -22,6 +23,7 @@ from reconciler.uncommitted import uncommitted_state_files, uncommitted_warning
     "--live", is_flag=True, help="Merge the fields carried over from the target's live organization."
 )
 @click.option("--strict", is_flag=True, help="Treat validation warnings as errors.")
+@today_option
 @target_options
 @pass_globals
 def render(opts: GlobalOptions, /, live: bool, strict: bool, **kw: Any) -> int:
@@ -33,7 +35,8 @@ def render(opts: GlobalOptions, /, live: bool, strict: bool, **kw: Any) -> int:
       reconciler --target prod render --live
     """
     config, choice = setup(opts, kw)
-    state = engine.load_desired(config, strict=strict, progress=opts.progress)
+    today = today_of(opts, kw.get("today"))
+    state = engine.load_desired(config, strict=strict, progress=opts.progress, today=today)
     if live:
         with engine.open_session(config, choice) as session:
             doc = session.render_live(state)
@@ -52,6 +55,7 @@ def render(opts: GlobalOptions, /, live: bool, strict: bool, **kw: Any) -> int:
 )
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
 @click.option("--strict", is_flag=True, help="Treat validation warnings as errors.")
+@today_option
 @target_options
 @pass_globals
 def plan(
@@ -65,7 +69,8 @@ def plan(
       reconciler --target prod plan --format markdown --out plan.json --detailed-exitcode
     """
     config, choice = setup(opts, kw)
-    state = engine.load_desired(config, strict=strict, progress=opts.progress)
+    today = today_of(opts, kw.get("today"))
+    state = engine.load_desired(config, strict=strict, progress=opts.progress, today=today)
     with engine.open_session(config, choice) as session:
         result = session.plan_state(state)
     if out is not None:
@@ -96,6 +101,7 @@ def plan(
     "--format", "fmt", type=FORMATS, default="text", show_default=True, help="How to show the plan."
 )
 @click.option("--strict", is_flag=True, help="Treat validation warnings as errors.")
+@today_option
 @target_options
 @pass_globals
 def apply(
@@ -120,7 +126,8 @@ def apply(
     """
     config, choice = setup(opts, kw)
     saved = engine.load_plan(plan_file) if plan_file else None
-    state = None if saved else engine.load_desired(config, strict=strict, progress=opts.progress)
+    today = today_of(opts, kw.get("today"))
+    state = None if saved else engine.load_desired(config, strict=strict, progress=opts.progress, today=today)
     options = ApplyOptions(
         allow_deletions=allow_deletions, commit=not no_commit, rollback_on_mismatch=rollback_on_mismatch
     )

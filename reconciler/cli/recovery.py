@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,6 +14,9 @@ from reconciler.cli.options import GlobalOptions, command, pass_globals
 from reconciler.cli.target import FORMATS, confirm, report_plan, say_applied, setup, target_options
 from reconciler.importer import write_state
 from reconciler.schema import schema_path
+
+if TYPE_CHECKING:
+    from reconciler.config import Config
 
 
 @command(name="import")
@@ -38,6 +41,8 @@ def import_(opts: GlobalOptions, /, out_dir: Path | None, split: bool, force: bo
     with engine.open_session(config, choice) as session:
         state = session.import_state()
     out = out_dir or config.state_dir
+    if force and out.resolve() == config.state_dir.resolve():
+        _warn_expiries(config, opts)
     schema = config.root / "schemas" / "state-file.schema.json"
     written = write_state(
         state,
@@ -55,6 +60,20 @@ def import_(opts: GlobalOptions, /, out_dir: Path | None, split: bool, force: bo
             err=True,
         )
     return 0
+
+
+def _warn_expiries(config: Config, opts: GlobalOptions) -> None:
+    """On stderr: `import --force` writes plain ids, so the state's `expires` dates are not carried over."""
+    from reconciler.expiry import memberships
+    from reconciler.source import validate_state
+
+    found = len(list(memberships(validate_state(config).state)))
+    if found and not opts.quiet:
+        click.echo(
+            f"warning: the state declares {found} membership(s) with `expires`; the live organization has no "
+            "expiries, so import writes them as plain ids: put the `expires` back before committing",
+            err=True,
+        )
 
 
 @command()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.clock import today_of, today_option
 from reconciler.cli.options import GlobalOptions, command, load_config_of, pass_globals
 from reconciler.config import Config
 from reconciler.errors import ExitCode
@@ -27,8 +28,11 @@ from reconciler.source import Validation, validate_state
     help="text for people, json for tools, github for workflow annotations on the PR diff.",
 )
 @click.option("--strict", is_flag=True, help="Warnings fail validation too.")
+@today_option
 @pass_globals
-def validate(options: GlobalOptions, /, files: tuple[Path, ...], fmt: str, strict: bool) -> int:
+def validate(
+    options: GlobalOptions, /, files: tuple[Path, ...], fmt: str, strict: bool, today: str | None
+) -> int:
     """Check every state file against the schema and the rules; never contacts a server.
 
     Reports all problems at once as `path:line:col: error|warning: message`. Exits 0 when the state is
@@ -46,7 +50,7 @@ def validate(options: GlobalOptions, /, files: tuple[Path, ...], fmt: str, stric
       reconciler validate --config other/reconciler.yaml --format json
     """
     config = load_config_of(options)
-    result = validate_state(config, strict=strict)
+    result = validate_state(config, strict=strict, today=today_of(options, today))
     if files:
         result = _only(result, config, files, options)
     REPORTERS[fmt](sys.stdout, quiet=options.quiet).report(result, strict=strict)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from reconciler.errors import StateError
 from reconciler.gcpause import paused_gc
 from reconciler.progress import NULL, Progress, Stage, plural
+from reconciler.source.expiry_rules import split
 from reconciler.source.files import StateFile, read_state_file, state_files
 from reconciler.source.model import DesiredState, Entry, Kind, Location
 from reconciler.source.problem import Problem, Severity
@@ -62,16 +64,21 @@ class Validation:
         return Validation(self.state, kept)
 
 
-def validate_state(config: Config, *, strict: bool = False, progress: Progress = NULL) -> Validation:
-    """Read every state file and check it; bad input becomes problems, never an exception."""
+def validate_state(
+    config: Config, *, strict: bool = False, progress: Progress = NULL, today: date | None = None
+) -> Validation:
+    """Read every state file and check it; bad input becomes problems, never an exception.
+
+    `today` is the day the state is for: it dates the `expires` warnings and becomes `DesiredState.as_of`.
+    """
     with paused_gc(freeze=True), progress.stage("loading the state files", unit="files") as stage:
-        result = _validate(config, stage)
+        result = _validate(config, stage, today)
         users, groups = plural(len(result.state.users), "user"), plural(len(result.state.groups), "group")
         stage.done(f"loaded {plural(len(result.state.files), 'state file')} ({users}, {groups})")
         return result
 
 
-def _validate(config: Config, stage: Stage) -> Validation:
+def _validate(config: Config, stage: Stage, today: date | None) -> Validation:
     problems: list[Problem] = []
     files: list[StateFile] = []
     if not config.state_dir.is_dir():
@@ -105,15 +112,18 @@ def _validate(config: Config, stage: Stage) -> Validation:
         if f.doc is not None:
             _collect(f, "groups", "group", groups)
             _collect(f, "users", "user", users)
-    problems.extend(check_all(users, groups, config))
+    problems.extend(check_all(users, groups, config, today))
     problems.sort(key=lambda p: p.sort_key)
-    state = DesiredState(users=_first(users), groups=_first(groups), files=tuple(f.rel for f in files))
+    files_read = tuple(f.rel for f in files)
+    state = DesiredState(users=_first(users), groups=_first(groups), files=files_read, as_of=today)
     return Validation(state, tuple(problems))
 
 
-def load_state(config: Config, *, strict: bool = False, progress: Progress = NULL) -> DesiredState:
-    """The validated desired state; StateError (with every problem) when it is not valid."""
-    result = validate_state(config, strict=strict, progress=progress)
+def load_state(
+    config: Config, *, strict: bool = False, progress: Progress = NULL, today: date | None = None
+) -> DesiredState:
+    """The validated desired state as of `today`; StateError (with every problem) when it is not valid."""
+    result = validate_state(config, strict=strict, progress=progress, today=today)
     if not result.ok(strict=strict):
         counts = f"{result.errors} error{'s' if result.errors != 1 else ''}"
         if result.warnings:
@@ -156,12 +166,17 @@ def _collect(f: StateFile, section: str, kind: Kind, out: list[Declared]) -> Non
             continue  # the schema check has reported it
         line, column = doc.start(item)
         # 100,000 users have ~600,000 fields: their Locations are built lazily, and `fields` in one pass
+        fields = {k: v for k, v in item.items() if k != "id"}
+        expires: dict[str, date] = {}
+        if kind == "user" and "userGroups" in fields:  # `{id, expires}` items: ids here, days in `expires`
+            fields["userGroups"], expires = split(fields["userGroups"])
         entry = Entry(
             kind=kind,
             id=item["id"],
-            fields={k: v for k, v in item.items() if k != "id"},
+            fields=fields,
             location=Location(rel, line, column),
             field_locations=_FieldLocations(rel, doc.key_positions(item)),
+            expires=expires,
         )
         out.append(Declared(entry, item, doc))
 

@@ -111,7 +111,7 @@ def _ids_with_line_breaks(item: Any) -> Iterator[tuple[str | int, ...]]:
         for i, value in enumerate(values if isinstance(values, list) else ()):
             if key in ("userGroups", "parents") and _broken(value):
                 yield (key, i)
-            elif key == "settings" and isinstance(value, dict) and _broken(value.get("id")):
+            elif key in ("userGroups", "settings") and isinstance(value, dict) and _broken(value.get("id")):
                 yield (key, i, "id")
             elif key == "permissions" and isinstance(value, dict) and _broken(_assignee_id(value)):
                 yield (key, i, "assignee", "id")

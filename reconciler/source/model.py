@@ -3,13 +3,15 @@
 Field ownership (SPEC §3): a key present in `Entry.fields` is managed — its value is authoritative, and
 `None` means "remove this field". A key absent from `fields` is not managed: the live value is carried over.
 Values are in the YAML's own shape: `userGroups` and `parents` are lists of group ids; `settings` and
-`permissions` are in the API's shape.
+`permissions` are in the API's shape. A membership written `{id: finance, expires: 2027-03-31}` is the id
+`finance` in `userGroups` and its last day in `Entry.expires` (reconciler.expiry applies it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 Kind = Literal["user", "group"]
@@ -36,6 +38,7 @@ class Entry:
     fields: Mapping[str, Any]  # the keys the YAML wrote (without `id`); None = set to null
     location: Location
     field_locations: Mapping[str, Location] = field(default_factory=dict)
+    expires: Mapping[str, date] = field(default_factory=dict)  # group id -> last day of that membership
 
     def owns(self, name: str) -> bool:
         """True when the YAML manages field `name` (set to a value or to null)."""
@@ -44,8 +47,13 @@ class Entry:
 
 @dataclass(frozen=True)
 class DesiredState:
-    """Every declared user and group, keyed by id, in declaration order."""
+    """Every declared user and group, keyed by id, in declaration order.
+
+    `as_of` is the day the state is rendered for (memberships past their `expires` are left out); None
+    renders every declared membership (nothing is expired without a day: the CLI always gives one).
+    """
 
     users: Mapping[str, Entry]
     groups: Mapping[str, Entry]
     files: tuple[str, ...] = ()
+    as_of: date | None = None

@@ -14,6 +14,7 @@ ID_PATTERN = r"^(?!\.)[.A-Za-z0-9_-]{1,255}$"
 SETTING_TYPE_PATTERN = r"^[A-Z][A-Z0-9_]*$"
 HOST_PATTERN = r"^https?://[^\s/]+"
 TARGET_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 ID_MAX_LENGTH = 255
 ID_RULE = "use letters, digits, '.', '_' or '-', no spaces, not starting with '.'"
 
@@ -94,6 +95,7 @@ DESCRIBED: dict[str, tuple[str, Callable[[str], str | None]]] = {
     SETTING_TYPE_PATTERN: ("a valid setting type", setting_type_problem),
     HOST_PATTERN: ("a host URL", host_problem),
     TARGET_NAME_PATTERN: ("a valid target name", target_name_problem),
+    DATE_PATTERN: ("a date", lambda _: "write it YYYY-MM-DD, e.g. 2027-03-31"),
 }
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 from reconciler.graph import iter_cycles
 from reconciler.schema import shorten
+from reconciler.source.expiry_rules import check_expiries, ref_id
 from reconciler.source.model import Entry, Location
 from reconciler.source.problem import Problem
 from reconciler.source.suggest import Suggester
@@ -34,12 +36,16 @@ class Declared:
         return self.entry.field_locations.get(name, self.entry.location)
 
     def refs(self, name: str) -> Iterator[tuple[int, str, tuple[int, int]]]:
-        """(index, id, position) of every string item of list field `name` (`at` makes it a Location)."""
+        """(index, id, position) of every id of list field `name` (`at` makes it a Location).
+
+        An id is a string item, or the `id` of an `{id, expires}` item.
+        """
         value = self.item.get(name)
         if not isinstance(value, list):
             return
         positions = self.doc.item_positions(value)
-        for index, ref in enumerate(value):
+        for index, item in enumerate(value):
+            ref = ref_id(item)
             if isinstance(ref, str):
                 yield index, ref, positions[index]
 
@@ -53,8 +59,10 @@ def _matches(value: str, globs: tuple[str, ...]) -> str | None:
     return next((g for g in globs if fnmatchcase(value, g)), None)
 
 
-def check_all(users: list[Declared], groups: list[Declared], config: Config) -> list[Problem]:
-    """Every semantic problem of the declared users and groups."""
+def check_all(
+    users: list[Declared], groups: list[Declared], config: Config, today: date | None = None
+) -> list[Problem]:
+    """Every semantic problem of the declared users and groups (`today` dates the `expires` warnings)."""
     problems: list[Problem] = []
     first_users = _duplicates(users, "user", problems)
     first_groups = _duplicates(groups, "group", problems)
@@ -63,6 +71,7 @@ def check_all(users: list[Declared], groups: list[Declared], config: Config) -> 
     suggest = Suggester(known_groups)
     for d in users:
         _memberships(d, "userGroups", known_groups, suggest, config, problems)
+        check_expiries(d, config.bootstrap, config.policy.expiry, today, problems)
         _permissions(d, known_users, known_groups, suggest, config, problems)
     for d in groups:
         _memberships(d, "parents", known_groups, suggest, config, problems)
@@ -223,7 +232,7 @@ def _bootstrap(d: Declared | None, config: Config, problems: list[Problem]) -> N
     if d is None or "userGroups" not in d.item:
         return  # not declared, or its memberships are not managed: the live ones are kept
     groups = d.item["userGroups"]
-    if isinstance(groups, list) and config.bootstrap.group in groups:
+    if isinstance(groups, list) and config.bootstrap.group in map(ref_id, groups):
         return
     if groups is None or isinstance(groups, list):
         problems.append(
