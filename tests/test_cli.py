@@ -19,12 +19,14 @@ def test_the_commands_the_spec_names_exist() -> None:
         "apply",
         "backups",
         "emulator",
+        "history",
         "import",
         "init",
         "load",
         "plan",
         "render",
         "restore",
+        "review",
         "validate",
     ]
 
