@@ -1,9 +1,10 @@
 """The access review on a long history (issue 15 §2): `python -m benchmarks.history --commits 5000`.
 
-Builds, with one `git fast-import`, a repository whose state has USERS users in team files of 200 and whose
-mainline is a sequence of pull requests — GitHub merge commits (a branch commit and its merge) and squash
-merges, each adding or removing a few memberships, adding or deleting a user, or moving a group — until it
-holds COMMITS commits. Then times `reconciler review` (and `reconciler history`) on it, each a fresh process.
+Builds, with one `git fast-import`, a repository whose state has USERS users in team files of 200 users
+(--team-size) and whose mainline is a sequence of pull requests — GitHub merge commits (a branch commit and
+its merge) and squash merges, each adding or removing a few memberships, adding or deleting a user, or
+moving a group — until it holds COMMITS commits. Then times `reconciler review` (and `reconciler history`)
+on it, each a fresh process.
 
 `build` also returns the truth the generator knows: for every membership at the end, the mainline commit
 that last added it; the tests compare the review with it.
@@ -103,10 +104,10 @@ class _Stream:
         return self.mark
 
 
-def build(root: Path, *, users: int, commits: int, seed: int = 15) -> Truth:
+def build(root: Path, *, users: int, commits: int, seed: int = 15, team_size: int = TEAM_SIZE) -> Truth:
     """A git repository at `root` with the generated history; the truth about its memberships."""
     rng = random.Random(seed)
-    teams = max(1, users // TEAM_SIZE)
+    teams = max(1, users // team_size)
     projects = [f"proj-{i:02d}" for i in range(max(2, teams // 2))]
     parents: dict[str, list[str]] = {"employees": []}
     parents.update({f"team-{t:03d}": ["employees"] for t in range(teams)})
@@ -217,13 +218,14 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--commits", type=int, default=5_000)
+    parser.add_argument("--team-size", type=int, default=TEAM_SIZE, help="users per state file")
     parser.add_argument("--workdir", type=Path, default=None, help="where to build (default: a temp dir)")
     parser.add_argument("--json", type=Path, default=None, help="also write the numbers here")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="history-bench-") as tmp:
         root = (args.workdir or Path(tmp)) / "repo"
         begin = time.perf_counter()
-        truth = build(root, users=args.users, commits=args.commits)
+        truth = build(root, users=args.users, commits=args.commits, team_size=args.team_size)
         built = time.perf_counter() - begin
         reconciler = [sys.executable, "-m", "reconciler"]
         review, rows = _timed([*reconciler, "review", "--format", "csv"], root)
@@ -231,6 +233,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         result = {
             "users": float(args.users),
             "commits": float(truth.commits),
+            "team_size": float(args.team_size),
             "build_seconds": round(built, 2),
             "review_seconds": round(review, 2),
             "review_rows": float(rows - 1),

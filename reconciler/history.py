@@ -140,10 +140,7 @@ class _Replay:
                     index[principal].remove(change.path)
                 for principal in after.keys() - before.keys():
                     bisect.insort(index.setdefault(principal, []), change.path)
-                for principal, groups in after.items():
-                    if before.get(principal) != groups:
-                        touched[kind].setdefault(principal, change.path)
-                for principal in before.keys() - after.keys():
+                for principal, _ in after.items() ^ before.items():  # added, gone or changed
                     touched[kind].setdefault(principal, change.path)
         for kind in _ORDER:  # a new group before its members
             ids = touched[kind]

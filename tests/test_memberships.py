@@ -51,3 +51,10 @@ def test_an_entry_seen_before_is_not_parsed_again() -> None:
     parser.parse(b"users:\n  - id: a\n    userGroups: [x]\n  - id: b\n")
     parser.parse(b"users:\n  - id: a\n    userGroups: [x]\n  - id: b\n    userGroups: [y]\n")
     assert len(parser._entries) == 3
+
+
+@pytest.mark.parametrize("data", [VERSIONS[0], VERSIONS[1], VERSIONS[2], VERSIONS[6], VERSIONS[9]])
+def test_plain_files_take_the_shortcut(data: bytes) -> None:
+    parser = VersionParser()
+    parser.parse(data)
+    assert parser._entries  # read entry by entry, not whole
