@@ -79,6 +79,12 @@ def toplevel(path: Path) -> Path:
     return Path(proc.stdout.decode("utf-8", "surrogateescape").strip())
 
 
+def is_shallow(top: Path) -> bool:
+    """True in a shallow clone (CI's default `fetch-depth: 1`): its history starts late."""
+    proc = _run(top, "rev-parse", "--is-shallow-repository")
+    return proc.returncode == 0 and proc.stdout.strip() == b"true"
+
+
 def mainline(top: Path, paths: list[str], exclude: list[str]) -> Iterator[tuple[Commit, list[FileChange]]]:
     """Each first-parent commit of HEAD touching `paths` (minus `exclude`), oldest first, and its changes."""
     if _run(top, "rev-parse", "--verify", "--quiet", "HEAD").returncode != 0:

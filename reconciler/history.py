@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from reconciler.gitlog import BlobReader, Commit, FileChange, HistoryError, mainline, toplevel
+from reconciler.gitlog import BlobReader, Commit, FileChange, HistoryError, is_shallow, mainline, toplevel
 from reconciler.memberships import EMPTY, Version, VersionParser
 
 if TYPE_CHECKING:
@@ -84,6 +84,11 @@ def walk(config: Config, *, until: datetime | None = None) -> Timeline:
         kept = [i for i, (commit, _) in enumerate(commits) if commit.date <= until]
         commits = commits[: kept[-1] + 1] if kept else []
     timeline = Timeline()
+    if is_shallow(top):
+        timeline.warnings.append(
+            "this is a shallow clone: history starts at its oldest commit, which is then credited with "
+            "everything before it (fetch the whole history: `git fetch --unshallow`, or `fetch-depth: 0`)"
+        )
     with BlobReader(top) as reader:
         _Replay(timeline, reader).run(commits)
     return timeline

@@ -252,6 +252,37 @@ def test_review_of_the_handmade_history(handmade: tuple[Path, dict[str, str]]) -
     assert before == {("ann", "eng"): shas["initial"], ("ben", None): shas["initial"]}
 
 
+def test_moving_an_entry_between_files_is_no_change_and_deleting_a_file_is(
+    handmade: tuple[Path, dict[str, str]],
+) -> None:
+    root, shas = handmade
+    (root / "state" / "users.yaml").write_text("users:\n  - id: ann\n    userGroups: [fin]\n")
+    (root / "state" / "more.yml").write_text("users:\n  - id: ben\n    userGroups: [fin]\n")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "ben gets a file of his own", when=5)
+    assert len(json.loads(run(root, "history", "ben", "--format", "json").stdout)["changes"]) == 2
+    (root / "state" / "more.yml").unlink()
+    (root / "state" / "backups").mkdir()
+    (root / "state" / "backups" / "local.yaml").write_text("users:\n  - id: ben\n    userGroups: [eng]\n")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "ben leaves (#9)", who="Erin", when=6)
+    changes = json.loads(run(root, "history", "ben", "--format", "json").stdout)["changes"]
+    assert [(c["relation"], c["group"], c["change"], c["pr"], c["file"]) for c in changes[2:]] == [
+        ("member", "fin", "removed", 9, "state/more.yml"),
+        ("declared", None, "removed", 9, "state/more.yml"),
+    ]
+    assert {r["user"] for r in _review(root)["memberships"]} == {"ann"}  # backups are not state
+
+
+def test_a_shallow_clone_is_warned_about(handmade: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    root, _ = handmade
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{root}", str(clone)], check=True)
+    result = CliRunner().invoke(cli, ["review", "--config", str(clone / "reconciler.yaml")])
+    assert result.exit_code == 0
+    assert "warning: this is a shallow clone" in result.stderr
+
+
 def test_an_unknown_principal_is_a_usage_error(handmade: tuple[Path, dict[str, str]]) -> None:
     root, _ = handmade
     result = run(root, "history", "nobody")
