@@ -1,6 +1,6 @@
 """Backups of the live organization (SPEC §6): the file, its git commit, the log and reading old revisions.
 
-This is the one module that runs git.
+It runs git for the backups (reconciler/gitlog.py reads the history of the state files).
 """
 
 from __future__ import annotations

@@ -20,12 +20,14 @@ def test_the_commands_the_spec_names_exist() -> None:
         "backups",
         "emulator",
         "expire",
+        "history",
         "import",
         "init",
         "load",
         "plan",
         "render",
         "restore",
+        "review",
         "validate",
     ]
 

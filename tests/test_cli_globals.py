@@ -29,6 +29,8 @@ COMMANDS: dict[str, list[str]] = {
     "restore": ["--file", "doc.json", "--auto-approve"],
     "load": ["records.csv", "--kind", "users", "--mode", "incremental", "--dry-run"],
     "expire": [],
+    "history": ["jane"],
+    "review": [],
 }
 RESOLVE_THE_TARGET = ["plan", "apply", "import", "backups", "restore"]  # validate and render stay offline
 COLORED = ["plan", "apply", "restore"]  # the commands whose output has colors on a terminal
@@ -45,9 +47,13 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
 
 
 def prepare(sandbox: Sandbox, name: str) -> None:
-    """Give `backups` something to list: one apply first."""
+    """Give `backups` something to list (one apply first), and `history` and `review` a commit."""
     if name == "backups":
         assert sandbox.run("apply", "--auto-approve").exit_code == 0
+    if name in ("history", "review"):  # they read the commits of the state
+        git = ["git", "-c", "user.name=T", "-c", "user.email=t@example.com"]
+        subprocess.run([*git, "add", "state"], cwd=sandbox.root, check=True)
+        subprocess.run([*git, "commit", "-q", "-m", "state"], cwd=sandbox.root, check=True)
 
 
 # Commands outside the matrix: the emulator reads no reconciler.yaml; init writes it (its --target names the

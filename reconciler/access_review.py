@@ -1,0 +1,75 @@
+"""The quarterly access review (issue 15 §2): each user's memberships, since when, by whom, what they give.
+
+Built from a replayed `Timeline` (history.walk), so `--as-of` is the same review of an earlier state. The
+access a membership gives is, for now, the groups it implies through the groups' parents (transitively).
+Issue 12's effective workspace and organization access plugs in as an `AccessOf`: a function from a group
+to the access it grants, passed to `review` (its `access` column then lists it per membership).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from reconciler.gitlog import Commit
+from reconciler.history import Change, Timeline
+
+AccessOf = Callable[[str], tuple[str, ...]]  # a group id → the access it grants ("workspace:sales:VIEW")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One membership of one user (or, for a user in no group, the user alone: `group` is "")."""
+
+    user: str
+    group: str
+    given_by: Change | None  # the change that last added it (None: not found in the history)
+    implies: tuple[str, ...]  # the groups it gives through parents, transitively, sorted
+    access: tuple[str, ...] = ()  # what it grants beyond groups (issue 12), sorted
+
+    @property
+    def commit(self) -> Commit | None:
+        """The mainline commit that gave the membership."""
+        return self.given_by.commit if self.given_by else None
+
+
+@dataclass(frozen=True)
+class Review:
+    """The rows, user by user and group by group, and the commit the review describes the state after."""
+
+    rows: tuple[Row, ...]
+    as_of: Commit | None
+    users: int
+
+
+def review(timeline: Timeline, *, access_of: AccessOf | None = None) -> Review:
+    """The access review of the state the timeline ends in."""
+    rows: list[Row] = []
+    implied = _closure(timeline.groups)
+    for user in sorted(timeline.users):
+        groups = sorted(timeline.users[user])
+        if not groups:
+            rows.append(Row(user, "", timeline.given_by.get(("user", user, "")), ()))
+        for group in groups:
+            gives = implied.get(group, ())
+            access: tuple[str, ...] = ()
+            if access_of is not None:
+                access = tuple(sorted({a for g in (group, *gives) for a in access_of(g)}))
+            rows.append(Row(user, group, timeline.given_by.get(("user", user, group)), gives, access))
+    return Review(tuple(rows), timeline.last, len(timeline.users))
+
+
+def _closure(parents: Mapping[str, frozenset[str]]) -> dict[str, tuple[str, ...]]:
+    """For every group, all its ancestors (a cycle, which validate refuses, ends where it closes)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for group in parents:
+        seen: set[str] = set()
+        stack = list(parents[group])
+        while stack:
+            parent = stack.pop()
+            if parent in seen or parent == group:
+                continue
+            seen.add(parent)
+            stack.extend(parents.get(parent, ()))
+        out[group] = tuple(sorted(seen))
+    return out
