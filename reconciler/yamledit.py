@@ -53,6 +53,10 @@ def _yaml() -> YAML:
     y = YAML(typ="rt")
     y.preserve_quotes = True
     y.width = 4096  # never fold a long line the person wrote on one
+    # `field: null` (a managed field removed), as the state files spell it, not an empty `field:`
+    y.representer.add_representer(
+        type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null")
+    )
     return y
 
 
