@@ -247,3 +247,55 @@ def test_only_and_id_choose_what_is_adopted(repo: Path) -> None:
     assert not plan_is_empty(repo, live)  # marcus is still drift
     adopt(repo, live, only="users", ids=("marcus.*", "nobody"))
     assert plan_is_empty(repo, live)
+
+
+def test_cli_adopt_against_the_emulator_dry_run_refusal_and_write(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from reconciler.cli import cli
+    from reconciler.emulator import DEFAULT_TOKEN, Emulator
+
+    with Emulator() as emu:
+        cfg = repo / "reconciler.yaml"
+        cfg.write_text(
+            cfg.read_text().replace(
+                "  dev:\n", f"  emu:\n    host: {emu.url}\n    token: $ADOPT_TEST_TOKEN\n  dev:\n"
+            )
+        )
+        monkeypatch.chdir(repo)
+
+        def cli_run(*args: str) -> Any:
+            env = {"ADOPT_TEST_TOKEN": DEFAULT_TOKEN, "GOODDATA_HOST": None, "GOODDATA_TOKEN": None}
+            return CliRunner().invoke(cli, ["--target", "emu", *args], env=env, catch_exceptions=False)
+
+        applied = cli_run("apply", "--auto-approve", "--no-commit")
+        assert applied.exit_code == 0, applied.output
+        live = emu.document()
+        # in GoodData's UI: the group external-analysts deleted, so the contractors are no longer in it
+        live["userGroups"] = [g for g in live["userGroups"] if g["id"] != "external-analysts"]
+        for u in live["users"]:
+            u["userGroups"] = [r for r in u.get("userGroups", []) if r["id"] != "external-analysts"]
+        emu.replace_document(live)
+        files = {p: p.read_bytes() for p in (repo / "state").rglob("*.yaml")}
+
+        refused = cli_run("adopt", "--only", "groups")  # the users would still name the group
+        assert refused.exit_code == 3, refused.output
+        assert "the adopted state would be invalid" in refused.stderr
+        assert "external-analysts" in refused.stderr
+        assert {p: p.read_bytes() for p in files} == files  # put back
+
+        dry = cli_run("adopt", "--dry-run")
+        assert dry.exit_code == 0, dry.output
+        assert "-    userGroups: [contractors, external-analysts]" in dry.stdout
+        assert "+    userGroups: [contractors]" in dry.stdout
+        assert dry.stdout.endswith("Adopt (dry run): 0 to add, 3 to change, 1 to remove; nothing written.\n")
+        assert {p: p.read_bytes() for p in files} == files
+
+        done = cli_run("-q", "adopt")
+        assert done.exit_code == 0, done.output
+        assert done.stdout == (
+            "Adopt complete: 0 to add, 3 to change, 1 to remove. Review with `git diff`, then commit.\n"
+        )
+        assert cli_run("plan", "--detailed-exitcode").exit_code == 0
