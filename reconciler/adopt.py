@@ -11,7 +11,9 @@ exactly what the plan would change, and nothing else:
   keeps the order it was written in, new ids after the old ones;
 - a declared entity the plan would create (gone from live) is removed.
 What render keeps regardless — the bootstrap user and group, the token's owner, `policy.ignore` matches, and
-with `prune: false` every undeclared entity — is never a difference, so it is never written into the state.
+with `prune: false` every undeclared entity — is never a difference, so it is never written into the state;
+except a live group that an adopted entry names (a state file may name only declared groups): it is
+declared too, whatever `--only` and `--id` say.
 Every other entry, comment and blank line stays byte for byte (`yamledit`). Nothing here writes a file.
 
 The kinds are a table (`KINDS`): a new kind of document (permissions, issue 12) is one more row mapping its
@@ -27,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config import Config
-from reconciler.layout import RenderOptions, canonical, render, to_state
+from reconciler.layout import RenderOptions, canonical, ignored, render, to_state
 from reconciler.source.model import DesiredState, Entry
 from reconciler.stateedit import FileEdits, default_file
 from reconciler.yamledit import EntryEdit
@@ -111,6 +113,32 @@ def _entry_edit(kind: Kind, entry: Entry, want: Mapping[str, Any], live: Mapping
     return EntryEdit(changes)
 
 
+def _undeclared_groups(
+    state: DesiredState,
+    live_doc: Mapping[str, Any],
+    render_options: RenderOptions,
+    new: Mapping[str, list[dict[str, Any]]],
+    named: set[str],
+) -> list[dict[str, Any]]:
+    """Live groups that adopted entries name and the state does not declare (and their undeclared parents).
+
+    The plan keeps such a group without declaring it (a protected or ignored user is in it, or `prune` is
+    off, or `--only`/`--id` left it out), but a state file that names it must declare it, or it is invalid.
+    """
+    live_groups = {g["id"]: g for g in live_doc["userGroups"]}
+    known = {*state.groups, render_options.bootstrap_group, *(g["id"] for g in new.get("groups", ()))}
+    found: list[dict[str, Any]] = []
+    pending = sorted(named)
+    while pending:
+        gid = pending.pop(0)
+        if gid in known or gid not in live_groups or ignored(gid, render_options.ignore_groups):
+            continue
+        known.add(gid)
+        found.append(live_groups[gid])
+        pending.extend(r["id"] for r in live_groups[gid].get("parents") or ())
+    return found
+
+
 def plan_adopt(
     config: Config,
     state: DesiredState,
@@ -126,6 +154,7 @@ def plan_adopt(
     changed: list[str] = []
     removed: list[str] = []
     new: dict[str, list[dict[str, Any]]] = {}
+    named: set[str] = set()  # the groups that what adopt writes names
     for name, kind in KINDS.items():
         if options.only is not None and options.only != name:
             continue
@@ -138,16 +167,21 @@ def plan_adopt(
             if eid not in want:  # the plan destroys it: declare it
                 new.setdefault(name, []).append(entity)
                 added.append(f"{kind.noun} {eid}")
+                named.update(r["id"] for r in entity.get(kind.membership) or ())
             elif want[eid] != entity and eid in declared:  # the plan updates it: write live's values
                 entry = declared[eid]
                 edit = _entry_edit(kind, entry, want[eid], entity)
                 if edit.fields:
                     edits.section(config.root / entry.location.path, name)[0][eid] = edit
                     changed.append(f"{kind.noun} {eid}")
+                    named.update(edit.fields.get(kind.membership) or ())
         for eid in want:
             if eid not in have and eid in declared and _selected(eid, options):  # the plan creates it
                 edits.section(config.root / declared[eid].location.path, name)[1].add(eid)
                 removed.append(f"{kind.noun} {eid}")
+    for group in _undeclared_groups(state, live_doc, render_options, new, named):
+        new.setdefault("groups", []).append(group)
+        added.append(f"group {group['id']}")
     if new:
         shaped = to_state({KINDS[n].document_key: e for n, e in new.items()}, RenderOptions())
         for name in new:

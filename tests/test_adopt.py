@@ -234,6 +234,25 @@ def test_ignored_bootstrap_and_token_owner_are_never_written(repo: Path) -> None
     assert plan_is_empty(repo, live, owner)
 
 
+def test_a_group_an_adopted_entry_names_is_declared_too(repo: Path) -> None:
+    live = live_of(repo)
+    # robots: undeclared, kept by the plan because the ignored svc-ci is in it; its parent bots likewise
+    live["userGroups"] += [{"id": "robots", "parents": refs("bots")}, {"id": "bots"}]
+    live["users"].append({"id": "svc-ci", "userGroups": refs("robots")})
+    assert plan_is_empty(repo, live)
+    # in the UI: a person is put into robots, and a new user into the new group temps
+    user(live, "marcus.weber")["userGroups"] = refs("engineering", "robots")
+    live["userGroups"].append({"id": "temps"})
+    live["users"].append({"id": "temp.one", "userGroups": refs("temps")})
+    result = adopt(repo, live, only="users")
+    assert result.added == ("user temp.one", "group robots", "group temps", "group bots")
+    assert result.changed == ("user marcus.weber",)
+    groups = (repo / "state" / "groups.yaml").read_text()
+    assert groups.endswith("  - id: bots\n  - id: robots\n    parents: [bots]\n  - id: temps\n"), groups
+    assert plan_is_empty(repo, live)
+    assert "svc-ci" not in "".join(changed(repo))
+
+
 def test_only_and_id_choose_what_is_adopted(repo: Path) -> None:
     live = live_of(repo)
     user(live, "marcus.weber")["firstname"] = "Mark"

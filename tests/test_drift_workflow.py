@@ -224,3 +224,30 @@ def test_no_pr_only_opens_the_issue(
     (issue,) = run.gh()["issues"]
     assert "`reconciler adopt` writes it" in issue["body"]
     assert git(laptop, "ls-remote", "origin", f"refs/heads/{BRANCH}") == ""
+
+
+def test_pull_request_decisions_per_marker() -> None:
+    from test_gitops import REPO, FakeGh, load_script
+
+    ghapi = load_script("ghapi")
+    adopt, sync = ghapi.adopt_marker("prod"), ghapi.sync_marker("prod")
+    kw = {"marker": adopt, "title": ghapi.adopt_title("prod")}
+    gh = FakeGh({("pr", "list"): "[]", ("pr", "create"): f"https://github.com/{REPO}/pull/12\n"})
+    assert ghapi.upsert_pr(gh, REPO, BRANCH, "main", "plan", **kw) == ("opened", 12)
+    create = [c for c in gh.calls if c[:2] == ["pr", "create"]][0]
+    assert create[create.index("--title") + 1] == ghapi.adopt_title("prod")
+    assert create[create.index("--head") + 1] == BRANCH
+    # another kind's pull request on the same branch is not ours
+    theirs = json.dumps([{"number": 3, "body": f"{sync}\nx"}])
+    gh = FakeGh({("pr", "list"): theirs, ("pr", "create"): "https://github.com/o/r/pull/13\n"})
+    assert ghapi.upsert_pr(gh, REPO, BRANCH, "main", "plan", **kw) == ("opened", 13)
+    assert ghapi.close_pr(FakeGh({("pr", "list"): theirs}), REPO, BRANCH, "gone", marker=adopt) == "none"
+    mine = json.dumps([{"number": 4, "body": f"{adopt}\nold plan\n\nLast checked by r1\n"}])
+    gh = FakeGh({("pr", "list"): mine})
+    assert ghapi.upsert_pr(gh, REPO, BRANCH, "main", "old plan\n\nLast checked by r2\n", **kw) == (
+        "unchanged",
+        4,
+    )
+    assert ghapi.upsert_pr(gh, REPO, BRANCH, "main", "new plan", **kw) == ("updated", 4)
+    assert ghapi.close_pr(gh, REPO, BRANCH, "gone", marker=adopt) == "closed"
+    assert gh.calls[-1][:3] == ["pr", "close", "4"] and "--delete-branch" in gh.calls[-1]
