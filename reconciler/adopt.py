@@ -93,6 +93,24 @@ def _yaml_value(kind: Kind, key: str, live: Mapping[str, Any]) -> Any:
     return live[key]
 
 
+_FIRST = ("id", "name", "type", "assignee", "content")  # how people write settings and permissions
+
+
+def _ordered(value: Any, written: Any = None) -> Any:
+    """`value` with its mappings' keys in the order people write them (the canonical form sorts them).
+
+    The keys of the first mapping already written in the list come first, then id, name, type, …
+    """
+    if isinstance(value, list):
+        first = next((w for w in written if isinstance(w, dict)), None) if isinstance(written, list) else None
+        return [_ordered(v, first) for v in value]
+    if isinstance(value, dict):
+        known = [k for k in written if k in value] if isinstance(written, dict) else []
+        rest = sorted(value, key=lambda k: (_FIRST.index(k) if k in _FIRST else len(_FIRST), k))
+        return {k: _ordered(value[k]) for k in [*known, *(k for k in rest if k not in known)]}
+    return value
+
+
 def _membership(written: Any, live_ids: list[str]) -> list[str]:
     """The live ids, in the order the YAML wrote those it keeps, the new ones (sorted) after them."""
     old = [str(g) for g in written] if isinstance(written, list) else []
@@ -109,7 +127,7 @@ def _entry_edit(kind: Kind, entry: Entry, want: Mapping[str, Any], live: Mapping
         value = _yaml_value(kind, key, live)
         if key == kind.membership:
             value = _membership(entry.fields[key], value)
-        changes[key] = value
+        changes[key] = _ordered(value, entry.fields[key])
     return EntryEdit(changes)
 
 
@@ -186,5 +204,6 @@ def plan_adopt(
         shaped = to_state({KINDS[n].document_key: e for n, e in new.items()}, RenderOptions())
         for name in new:
             into = options.into or default_file(config, getattr(state, name), name)
-            edits.section(into, name)[2].extend(shaped[name])
+            entries = [{k: _ordered(v) for k, v in e.items()} for e in shaped[name]]  # keys as import
+            edits.section(into, name)[2].extend(entries)
     return AdoptResult(edits.texts(config), tuple(added), tuple(changed), tuple(removed))

@@ -318,3 +318,21 @@ def test_cli_adopt_against_the_emulator_dry_run_refusal_and_write(
             "Adopt complete: 0 to add, 3 to change, 1 to remove. Review with `git diff`, then commit.\n"
         )
         assert cli_run("plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_settings_and_permissions_are_written_as_people_write_them(repo: Path) -> None:
+    live = live_of(repo)
+    tz = {"content": {"value": "Europe/Prague"}, "id": "tz", "type": "TIMEZONE"}
+    user(live, "jane.doe")["settings"].append(tz)  # jane.doe manages settings, in flow style
+    see = {"assignee": {"id": "sales", "type": "userGroup"}, "name": "SEE"}
+    live["users"].append({"id": "new.one", "settings": [tz], "permissions": [see]})
+    adopt(repo, live)
+    assert changed(repo) == [  # business.yaml, then data-analytics.yaml
+        "+  - id: new.one",
+        "+    settings:",
+        "+      - {id: tz, type: TIMEZONE, content: {value: Europe/Prague}}",
+        "+    permissions:",
+        "+      - {name: SEE, assignee: {id: sales, type: userGroup}}",
+        "+      - {id: tz, type: TIMEZONE, content: {value: Europe/Prague}}",
+    ]
+    assert plan_is_empty(repo, live)
