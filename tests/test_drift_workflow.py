@@ -129,6 +129,7 @@ def test_rehearsal_drift_opens_a_pull_request_that_adopts_it_merge_accepts_it(
     # the drift issue links to the pull request
     (issue,) = run.gh()["issues"]
     assert f"Pull request #{pr['number']} adopts this drift" in issue["body"]
+    assert f"the live organization differs from git. Pull request #{pr['number']}" in run.summary.read_text()
     assert "- destroy user kim" in issue["body"]
     assert emu.document() == changed_live  # a drift run writes nothing to the organization
 

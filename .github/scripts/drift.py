@@ -87,12 +87,12 @@ def main(a: argparse.Namespace) -> int:
     if code not in (0, CHANGES):
         append(summary, f"### Drift check of `{a.target}` failed\n\n" + fenced(text))
         return code
-    headline = "No drift" if code == 0 else "**Drift detected**: the live organization differs from git"
+    headline = "No drift." if code == 0 else "**Drift detected**: the live organization differs from git."
     failed, note = 0, ""
     if not a.no_pr:
         failed, note = _adopt_pr(a, code == CHANGES, text)
-        headline += f". {note.strip()}" if note else ""
-    append(summary, f"### Drift check of `{a.target}`\n\n{headline}.\n\n{text}\n")
+        headline += f" {note.strip()}" if note else ""
+    append(summary, f"### Drift check of `{a.target}`\n\n{headline}\n\n{text}\n")
     if not a.no_issue:
         way = note or (
             "Either merge a pull request that makes the YAML say the same (`reconciler adopt` writes it), "
