@@ -16,8 +16,12 @@ except a live group that an adopted entry names (a state file may name only decl
 declared too, whatever `--only` and `--id` say.
 Every other entry, comment and blank line stays byte for byte (`yamledit`). Nothing here writes a file.
 
-The kinds are a table (`KINDS`): a new kind of document (permissions, issue 12) is one more row mapping its
-section of the state files to its list in the live document.
+Extending it (issue 12's permissions): a kind is one row of `KINDS` — its state-file section, where its
+entities are in the live and the rendered document, and how a live value is written in the YAML. Users and
+groups share the layout document; workspace permissions would bring their own documents (the resource's
+render and canonical form) and a converter from the API's permission list to `{group|user, grant}` entries.
+The rest — choosing (`--only`, `--id`), edit/append/remove, where an entry goes, `yamledit` — is the same for
+every kind.
 """
 
 from __future__ import annotations
