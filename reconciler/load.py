@@ -24,7 +24,8 @@ from reconciler.records import Mode, Record, RecordError, RecordKind
 from reconciler.source.expiry_rules import with_expiries
 from reconciler.source.model import DesiredState, Entry, Location
 from reconciler.source.problem import Problem
-from reconciler.yamledit import REMOVE, EntryEdit, SectionEdit, edit_section
+from reconciler.stateedit import FileEdits, default_file
+from reconciler.yamledit import REMOVE, EntryEdit
 
 # record field -> state field, per kind; the list field last
 FIELDS: Mapping[str, Mapping[str, str]] = {
@@ -92,6 +93,10 @@ def state_fields(record: Record, kind: RecordKind) -> dict[str, Any]:
     return out
 
 
+def _matches(value: str, globs: Sequence[str]) -> bool:
+    return any(fnmatchcase(value, g) for g in globs)
+
+
 def _entry_edit(entry: Entry, wanted: Mapping[str, Any]) -> EntryEdit | None:
     """Only the fields that differ; a list with the same members in another order is the same list."""
     changes: dict[str, Any] = {}
@@ -109,44 +114,6 @@ def _entry_edit(entry: Entry, wanted: Mapping[str, Any]) -> EntryEdit | None:
     return EntryEdit(changes) if changes else None
 
 
-def _matches(value: str, globs: Sequence[str]) -> bool:
-    return any(fnmatchcase(value, g) for g in globs)
-
-
-def _default_file(config: Config, entries: Mapping[str, Entry], section: str) -> Path:
-    counts: dict[str, int] = {}
-    for e in entries.values():
-        counts[e.location.path] = counts.get(e.location.path, 0) + 1
-    if counts:
-        best = max(sorted(counts), key=lambda p: counts[p])
-        return config.root / best
-    return config.state_dir / f"{section}.yaml"
-
-
-class _Edits:
-    """Section edits gathered per file."""
-
-    def __init__(self) -> None:
-        self.by_file: dict[Path, dict[str, tuple[dict[str, EntryEdit], set[str], list[dict[str, Any]]]]] = {}
-
-    def section(
-        self, path: Path, section: str
-    ) -> tuple[dict[str, EntryEdit], set[str], list[dict[str, Any]]]:
-        return self.by_file.setdefault(path, {}).setdefault(section, ({}, set(), []))
-
-    def texts(self, config: Config) -> dict[Path, str]:
-        out: dict[Path, str] = {}
-        for path, sections in self.by_file.items():
-            before = path.read_text(encoding="utf-8") if path.exists() else ""
-            text = before
-            for section, (edits, delete, append) in sections.items():
-                change = SectionEdit(edits=edits, delete=frozenset(delete), append=append)
-                text = edit_section(text, section, change, where=config.relative(path))
-            if text != before:
-                out[path] = text
-        return out
-
-
 def plan_load(
     config: Config, state: DesiredState, records: Sequence[Record], options: LoadOptions
 ) -> LoadResult:
@@ -156,8 +123,8 @@ def plan_load(
     entries: Mapping[str, Entry] = state.users if kind == "users" else state.groups
     protected = config.bootstrap.user if kind == "users" else config.bootstrap.group
     ignore = config.policy.ignore_users if kind == "users" else config.policy.ignore_groups
-    into = options.into if options.into is not None else _default_file(config, entries, section)
-    edits = _Edits()
+    into = options.into if options.into is not None else default_file(config, entries, section)
+    edits = FileEdits()
     created: list[str] = []
     updated: list[str] = []
     deleted: list[str] = []
@@ -218,7 +185,7 @@ def _missing_groups(
     state: DesiredState,
     records: Sequence[Record],
     options: LoadOptions,
-    edits: _Edits,
+    edits: FileEdits,
     warnings: list[str],
 ) -> tuple[str, ...]:
     """Groups a user record names that the state does not declare: add them, or refuse every row."""
@@ -239,7 +206,7 @@ def _missing_groups(
         raise RecordError(
             f"{len(problems)} bad records: unknown groups (--no-create-groups); nothing was changed", problems
         )
-    groups_file = _default_file(config, state.groups, "groups")
+    groups_file = default_file(config, state.groups, "groups")
     for gid, record in first_named.items():
         warnings.append(
             f"{record.location}: group {gid!r} is not declared: the load adds it ({record.id} names it)"

@@ -53,6 +53,10 @@ def _yaml() -> YAML:
     y = YAML(typ="rt")
     y.preserve_quotes = True
     y.width = 4096  # never fold a long line the person wrote on one
+    # `field: null` (a managed field removed), as the state files spell it, not an empty `field:`
+    y.representer.add_representer(
+        type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null")
+    )
     return y
 
 
@@ -108,17 +112,21 @@ def _layout(lines: list[str], seq: CommentedSeq, key_col: int) -> _Layout:
     return _Layout(tuple(starts), tuple(ends), section_end, dash_col, content_col)
 
 
-def _plain(value: Any, *, flow_lists: bool) -> Any:
-    """New values as ruamel.yaml containers: lists of scalars in flow style (`[a, b]`) when asked."""
+def _plain(value: Any, *, flow_lists: bool, flow_items: bool = False) -> Any:
+    """New values as ruamel.yaml containers: lists of scalars in flow style (`[a, b]`) when asked, and the
+    mappings in a list (settings, permissions) one per line (`- {id: locale, …}`) when asked."""
     if isinstance(value, Mapping):
         out = CommentedMap()
         for k, v in value.items():
-            out[k] = _plain(v, flow_lists=flow_lists)
+            out[k] = _plain(v, flow_lists=flow_lists, flow_items=flow_items)
         return out
     if isinstance(value, list | tuple):
-        seq = CommentedSeq(_plain(v, flow_lists=flow_lists) for v in value)
+        seq = CommentedSeq(_plain(v, flow_lists=flow_lists, flow_items=flow_items) for v in value)
         if flow_lists and all(not isinstance(v, Mapping | list | tuple) for v in value):
             seq.fa.set_flow_style()
+        for item in seq if flow_items else ():
+            if isinstance(item, CommentedMap):
+                item.fa.set_flow_style()
         return seq
     return value
 
@@ -143,7 +151,10 @@ def _apply_fields(entry: CommentedMap, edit: EntryEdit) -> None:
             continue
         old = entry.get(name)
         flow = isinstance(old, CommentedSeq) and bool(old.fa.flow_style())
-        entry[name] = _plain(value, flow_lists=flow or old is None)
+        items = isinstance(old, CommentedSeq) and any(
+            isinstance(i, CommentedMap) and i.fa.flow_style() for i in old
+        )
+        entry[name] = _plain(value, flow_lists=flow or old is None, flow_items=items or old is None)
 
 
 def edit_section(text: str, section: str, change: SectionEdit, *, where: str = "<text>") -> str:
@@ -170,7 +181,9 @@ def edit_section(text: str, section: str, change: SectionEdit, *, where: str = "
         if section in doc:  # `users:` with nothing under it
             del doc[section]
             lines = [ln for ln in lines if not ln.startswith(f"{section}:")]
-        new = _emit([_plain(e, flow_lists=True) for e in change.append], _Layout((), (), 0, 2, 4))
+        new = _emit(
+            [_plain(e, flow_lists=True, flow_items=True) for e in change.append], _Layout((), (), 0, 2, 4)
+        )
         return "".join([*lines, f"{section}:\n", *new])
     if not isinstance(seq, CommentedSeq):
         raise YamlEditError(f"{where}: `{section}` is not a list")
@@ -198,7 +211,7 @@ def edit_section(text: str, section: str, change: SectionEdit, *, where: str = "
         cursor = layout.ends[n]
     if change.append:
         out += lines[cursor : layout.section_end]
-        out += _emit([_plain(e, flow_lists=True) for e in change.append], layout)
+        out += _emit([_plain(e, flow_lists=True, flow_items=True) for e in change.append], layout)
         cursor = layout.section_end
     out += lines[cursor:]
     if len(seq) == len(change.delete) and not change.append:  # every entry went: an empty list, not null

@@ -31,8 +31,16 @@ COMMANDS: dict[str, list[str]] = {
     "expire": [],
     "history": ["jane"],
     "review": [],
+    "adopt": ["--dry-run"],
 }
-RESOLVE_THE_TARGET = ["plan", "apply", "import", "backups", "restore"]  # validate and render stay offline
+RESOLVE_THE_TARGET = [
+    "plan",
+    "apply",
+    "import",
+    "backups",
+    "restore",
+    "adopt",
+]  # validate and render stay offline
 COLORED = ["plan", "apply", "restore"]  # the commands whose output has colors on a terminal
 ESC = "\x1b["
 
@@ -175,6 +183,9 @@ def _quiet_effect(sandbox: Sandbox, name: str) -> None:
     elif name == "load":
         assert "+  email: jane@example.org" in normal.stdout  # the diff
         assert result.stdout == "Load (dry run): 0 to add, 1 to change, 0 to remove; nothing written.\n"
+    elif name == "adopt":
+        assert "+- id: svc-ci" in normal.stdout  # the diff
+        assert result.stdout == "Adopt (dry run): 1 to add, 0 to change, 3 to remove; nothing written.\n"
     else:  # render and backups: the result stays, only diagnostics go
         assert result.stdout == normal.stdout
 

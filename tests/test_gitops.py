@@ -98,6 +98,7 @@ elif args[:2] == ["pr", "create"]:
     prs = state.setdefault("prs", [])
     prs.append({"number": 100 + len(prs), "head": opt("--head"), "base": opt("--base"),
                 "title": opt("--title"), "body": body(), "state": "open"})
+    out = "https://github.com/%s/pull/%d" % (opt("--repo"), prs[-1]["number"])  # what gh prints
 elif args[:2] == ["pr", "edit"]:
     [p for p in state["prs"] if p["number"] == int(args[2])][0]["body"] = body()
 elif args[:2] == ["pr", "close"]:

@@ -135,7 +135,7 @@ def test_least_privilege_and_timeouts() -> None:
             widened[f"{path.stem}/{job_id}"] = job.get("permissions", {})
     assert widened == {
         "apply/apply": {"contents": "write"},
-        "drift/drift": {"contents": "read", "issues": "write"},
+        "drift/drift": {"contents": "write", "pull-requests": "write", "issues": "write"},
         "plan/plan": {"contents": "read", "pull-requests": "write"},
         "tests/test": {},
         "latest/latest": {},
@@ -158,7 +158,8 @@ def test_actions_pinned_to_commit_shas() -> None:
 def test_credentials_persist_only_where_a_job_pushes() -> None:
     for name, job, step in steps():
         if str(step.get("uses", "")).startswith("actions/checkout@"):
-            expected = name in ("apply.yml", "sync.yml")  # they push: the backup commit, the sync branch
+            # they push: the backup commit, the sync branch, the adopt branch
+            expected = name in ("apply.yml", "sync.yml", "drift.yml")
             assert step["with"]["persist-credentials"] is expected, f"{name}/{job}"
 
 
@@ -189,6 +190,7 @@ def test_triggers_and_targets() -> None:
     assert on["apply"]["push"] == {"branches": ["main"], "paths": STATE_PATHS}
     assert "workflow_dispatch" in on["apply"]
     assert on["drift"]["schedule"][0]["cron"] and "workflow_dispatch" in on["drift"]
+    assert set(on["drift"]) == {"schedule", "workflow_dispatch"}  # never on a push: it writes a branch
     for stem in ("plan", "apply", "drift"):
         (job,) = load(WORKFLOWS / f"{stem}.yml")["jobs"].values()
         assert (

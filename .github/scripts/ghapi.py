@@ -1,4 +1,5 @@
-"""The GitHub side of the GitOps workflows, through the `gh` CLI: the sticky PR comment and the drift issue.
+"""The GitHub side of the GitOps workflows, through the `gh` CLI: the sticky PR comment, the drift issue
+and the pull requests a workflow keeps per target (sync, adopt).
 
 Every decision (which comment is ours, whether the drift issue needs creating, updating or closing) is made
 here in Python, so tests can drive it with a fake `gh` on PATH. The workflow passes `GH_TOKEN` (the job's
@@ -196,43 +197,48 @@ def sync_title(target: str) -> str:
     return f"Sync: the HR export for target {target}"
 
 
-def _open_sync_pr(gh: Gh, repo: str, target: str, branch: str) -> dict[str, Any] | None:
+def adopt_marker(target: str) -> str:
+    """The hidden first line that identifies the pull request that adopts one target's drift."""
+    return f"<!-- reconciler-adopt:{target} -->"
+
+
+def adopt_title(target: str) -> str:
+    """The title of the pull request that adopts one target's drift."""
+    return f"Adopt drift: write the GoodData organization of target {target} into git"
+
+
+def find_pr(gh: Gh, repo: str, branch: str, marker: str) -> dict[str, Any] | None:
+    """The open pull request from `branch` whose body starts with `marker` (ours), if any."""
     listed = gh(
         ["pr", "list", "--repo", repo, "--head", branch, "--state", "open", "--json", "number,body"], None
     )
-    return find_marked(parse_json_stream(listed), sync_marker(target))
+    return find_marked(parse_json_stream(listed), marker)
 
 
-def upsert_sync_pr(gh: Gh, repo: str, target: str, branch: str, base: str, body: str) -> str:
-    """Open the sync pull request of `target` (head `branch`), or update its body; what was done."""
-    text = cap_body(f"{sync_marker(target)}\n{body}")
-    ours = _open_sync_pr(gh, repo, target, branch)
+def upsert_pr(
+    gh: Gh, repo: str, branch: str, base: str, body: str, *, marker: str, title: str
+) -> tuple[str, int | None]:
+    """Open the pull request marked `marker` (head `branch`), or update its body: (what was done, number)."""
+    text = cap_body(f"{marker}\n{body}")
+    ours = find_pr(gh, repo, branch, marker)
     if ours is None:
-        args = [
-            "pr",
-            "create",
-            "--repo",
-            repo,
-            "--head",
-            branch,
-            "--base",
-            base,
-            "--title",
-            sync_title(target),
-        ]
-        _with_file(gh, args, text, as_json=False)
-        return "opened"
+        args = ["pr", "create", "--repo", repo, "--head", branch, "--base", base, "--title", title]
+        url = _with_file(gh, args, text, as_json=False).strip()  # gh prints the new pull request's URL
+        number = url.rsplit("/", 1)[-1]
+        if not number.isdigit():
+            found = find_pr(gh, repo, branch, marker)
+            return "opened", int(found["number"]) if found else None
+        return "opened", int(number)
     if _same_plan(str(ours.get("body") or ""), text):
-        return "unchanged"
+        return "unchanged", int(ours["number"])
     _with_file(gh, ["pr", "edit", str(ours["number"]), "--repo", repo], text, as_json=False)
-    return "updated"
+    return "updated", int(ours["number"])
 
 
-def close_sync_pr(gh: Gh, repo: str, target: str, branch: str, run_url: str) -> str:
-    """Close the sync pull request of `target` (the export matches the state again): "closed" or "none"."""
-    ours = _open_sync_pr(gh, repo, target, branch)
+def close_pr(gh: Gh, repo: str, branch: str, comment: str, *, marker: str) -> str:
+    """Close the pull request marked `marker` and delete its branch: "closed", or "none" when none is open."""
+    ours = find_pr(gh, repo, branch, marker)
     if ours is None:
         return "none"
-    comment = f"The export matches the state in git again: nothing to sync ({run_url})."
     gh(["pr", "close", str(ours["number"]), "--repo", repo, "--delete-branch", "--comment", comment], None)
     return "closed"

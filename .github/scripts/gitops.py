@@ -5,7 +5,7 @@
     python .github/scripts/gitops.py comment --target prod --pr 42 --body plan-out/comment.md
     python .github/scripts/gitops.py apply   --target prod --out-dir apply-out
     python .github/scripts/gitops.py push
-    python .github/scripts/gitops.py drift   --target prod --out-dir drift-out
+    python .github/scripts/gitops.py drift   --target prod --out-dir drift-out   (issue + adopt PR)
     python .github/scripts/gitops.py sync    --target prod --kind users --mode full --export exports/users.csv
 
 Each runs `reconciler` (`python -m reconciler` of this interpreter) in the current directory, writes
@@ -21,50 +21,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+import drift
 import ghapi
-
-CHANGES = 2  # `plan --detailed-exitcode`: changes present
-
-
-@dataclass(frozen=True)
-class Run:
-    """The outcome of one `reconciler` invocation."""
-
-    code: int
-    stdout: str
-    stderr: str
-
-
-def reconciler(*args: str, config: str | None = None) -> Run:
-    """Run `reconciler [--config C] ARGS` with this interpreter; never raises on a non-zero exit."""
-    cmd = [sys.executable, "-m", "reconciler", "--no-color"]
-    if config:
-        cmd += ["--config", config]
-    env = {**os.environ, "NO_COLOR": "1"}
-    proc = subprocess.run([*cmd, *args], capture_output=True, text=True, env=env, check=False)
-    return Run(proc.returncode, proc.stdout, proc.stderr)
-
-
-def plan_markdown(target: str, saved: Path, *extra: str, config: str | None = None) -> Run:
-    """`reconciler --target T plan --format markdown --out SAVED [EXTRA]`."""
-    return reconciler(
-        "--target", target, "plan", "--format", "markdown", "--out", str(saved), *extra, config=config
-    )
-
-
-def fenced(text: str) -> str:
-    """Text in a fenced code block (for error output inside Markdown)."""
-    return "```text\n" + text.strip() + "\n```\n"
-
-
-def append(path: str | None, text: str) -> None:
-    """Append to a file named by an environment variable (GITHUB_STEP_SUMMARY, GITHUB_OUTPUT), if any."""
-    if path:
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(text)
+import proposal
+from steps import CHANGES, append, fenced, footer, plan_markdown, reconciler, repo, run_url
 
 
 def pr_plan(target: str, out_dir: Path, config: str | None = None) -> tuple[int, str]:
@@ -96,7 +58,7 @@ def pr_plan(target: str, out_dir: Path, config: str | None = None) -> tuple[int,
                 + fenced(planned.stderr or planned.stdout)
             )
         code = planned.code
-    body += _footer()
+    body += footer()
     (out_dir / "comment.md").write_text(body, encoding="utf-8")
     append(os.environ.get("GITHUB_STEP_SUMMARY"), body + "\n")
     return code, body
@@ -149,17 +111,6 @@ def push(remote: str = "origin", branch: str = "main", attempts: int = 3) -> int
     return 1
 
 
-def drift(target: str, out_dir: Path, config: str | None = None) -> tuple[int, str]:
-    """`plan --detailed-exitcode`: (0, plan) when live matches git, (2, plan) on drift, else (code, error)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    planned = plan_markdown(target, out_dir / "plan.json", "--detailed-exitcode", config=config)
-    sys.stderr.write(planned.stderr)
-    if planned.code not in (0, CHANGES):
-        return planned.code, planned.stderr or planned.stdout
-    (out_dir / "plan.md").write_text(planned.stdout, encoding="utf-8")
-    return planned.code, planned.stdout
-
-
 def sync_branch(target: str) -> str:
     """The branch that carries the sync pull request of one target."""
     return f"reconciler/sync-{target}"
@@ -191,56 +142,30 @@ def sync(
     """Load the export into the state files on the sync branch; (2, PR body) when they change, (0, "") not.
 
     The branch starts from the current commit (main), so the pull request always shows the export's
-    difference from what main says; it is force-pushed on every run that finds a difference.
+    difference from what main says (`proposal`).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     branch = sync_branch(target)
-    subprocess.run(["git", "checkout", "-q", "-B", branch], check=True)
+    proposal.start(branch)
     loaded = reconciler("load", *map(str, exports), *load_args, config=config)
     sys.stderr.write(loaded.stderr)
     if loaded.code != 0:
         return loaded.code, loaded.stderr or loaded.stdout
-    subprocess.run(["git", "add", "-A", "--", state_dir], check=True)
-    staged = subprocess.run(["git", "diff", "--cached", "--quiet"], check=False)
-    if staged.returncode == 0:
-        return 0, ""
     names = ", ".join(p.name for p in exports)
     summary = loaded.stdout.strip().splitlines()[-1] if loaded.stdout.strip() else ""
-    subprocess.run(["git", "commit", "-q", "-m", f"sync {target}: load {names}", "-m", summary], check=True)
+    if not proposal.commit(state_dir, f"sync {target}: load {names}", summary):
+        return 0, ""
     planned = plan_markdown(target, out_dir / "plan.json", config=config)
     sys.stderr.write(planned.stderr)
     plan = planned.stdout if planned.code == 0 else fenced(planned.stderr or planned.stdout)
-    subprocess.run(["git", "push", "-q", "--force", remote, f"HEAD:refs/heads/{branch}"], check=True)
+    proposal.push(branch, remote)
     body = (
         f"`reconciler load {names} {' '.join(load_args)}` changes the state files as this pull request "
         f"shows ({summary}). Review the plan below: merging applies it to `{target}`; closing it drops "
-        "the change (the next sync run proposes it again while the export says so).\n\n" + plan + _footer()
+        "the change (the next sync run proposes it again while the export says so).\n\n" + plan + footer()
     )
     (out_dir / "pr.md").write_text(body, encoding="utf-8")
     return CHANGES, body
-
-
-def _footer() -> str:
-    sha = os.environ.get("HEAD_SHA", "")[:12]
-    url = _run_url()
-    parts = [f"for {sha}" if sha else "", f"by {url}" if url else ""]
-    said = " ".join(p for p in parts if p)
-    return f"\n<sub>Updated {said}</sub>\n" if said else ""
-
-
-def _run_url() -> str:
-    env = os.environ
-    if not (env.get("GITHUB_REPOSITORY") and env.get("GITHUB_RUN_ID")):
-        return ""
-    server = env.get("GITHUB_SERVER_URL", "https://github.com")
-    return f"{server}/{env['GITHUB_REPOSITORY']}/actions/runs/{env['GITHUB_RUN_ID']}"
-
-
-def _repo() -> str:
-    repo = os.environ.get("GH_REPO") or os.environ.get("GITHUB_REPOSITORY")
-    if not repo:
-        raise SystemExit("set GH_REPO (owner/name)")
-    return repo
 
 
 def _sync_main(a: argparse.Namespace) -> int:
@@ -258,14 +183,24 @@ def _sync_main(a: argparse.Namespace) -> int:
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     branch = sync_branch(a.target)
     if code == 0:
-        done = ghapi.close_sync_pr(ghapi.run_gh, _repo(), a.target, branch, _run_url())
+        comment = f"The export matches the state in git again: nothing to sync ({run_url()})."
+        marker = ghapi.sync_marker(a.target)
+        done = ghapi.close_pr(ghapi.run_gh, repo(), branch, comment, marker=marker)
         append(summary, f"### Sync of `{a.target}`\n\nThe export matches the state in git.\n")
         print(f"sync pull request for {a.target}: {done}")
         return 0
     if code != CHANGES:
         append(summary, f"### Sync of `{a.target}` failed\n\n" + fenced(body))
         return code
-    done = ghapi.upsert_sync_pr(ghapi.run_gh, _repo(), a.target, branch, a.base, body)
+    done, _number = ghapi.upsert_pr(
+        ghapi.run_gh,
+        repo(),
+        branch,
+        a.base,
+        body,
+        marker=ghapi.sync_marker(a.target),
+        title=ghapi.sync_title(a.target),
+    )
     append(summary, f"### Sync of `{a.target}`\n\n{body}\n")
     print(f"sync pull request for {a.target}: {done}")
     return 0
@@ -282,6 +217,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         s.add_argument("--out-dir", type=Path, default=Path("reconciler-out"))
         if name == "drift":
             s.add_argument("--no-issue", action="store_true", help="only report; do not touch the issue")
+            s.add_argument("--no-pr", action="store_true", help="do not open the pull request adopting it")
+            s.add_argument("--base", default="main", help="the branch the adopt pull request goes to")
+            s.add_argument("--state-dir", default="state")
     c = sub.add_parser("comment")
     c.add_argument("--target", required=True)
     c.add_argument("--pr", type=int, required=True)
@@ -313,31 +251,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not a.body.is_file():
             print(f"no comment body at {a.body}: the plan step did not run", file=sys.stderr)
             return 1
-        done = ghapi.upsert_pr_comment(ghapi.run_gh, _repo(), a.pr, a.target, a.body.read_text("utf-8"))
+        done = ghapi.upsert_pr_comment(ghapi.run_gh, repo(), a.pr, a.target, a.body.read_text("utf-8"))
         print(f"plan comment for {a.target}: {done}")
         return 0
-    code, text = drift(a.target, a.out_dir, a.config)
-    append(os.environ.get("GITHUB_OUTPUT"), f"drift={code}\n")
-    print(f"drift={code}")
-    if code not in (0, CHANGES):
-        append(
-            os.environ.get("GITHUB_STEP_SUMMARY"),
-            f"### Drift check of `{a.target}` failed\n\n" + fenced(text),
-        )
-        return code
-    headline = "No drift" if code == 0 else "**Drift detected**: the live organization differs from git"
-    append(
-        os.environ.get("GITHUB_STEP_SUMMARY"), f"### Drift check of `{a.target}`\n\n{headline}.\n\n{text}\n"
-    )
-    if not a.no_issue:
-        body = (
-            f"The live organization of target `{a.target}` no longer matches the state in git: someone "
-            "changed it outside git. Either merge a pull request that makes the YAML say the same "
-            "(`reconciler import` helps), or re-run the apply workflow to put git's version back.\n\n" + text
-        )
-        done = ghapi.sync_drift_issue(ghapi.run_gh, _repo(), a.target, code == CHANGES, body, _run_url())
-        print(f"drift issue for {a.target}: {done}")
-    return 0
+    return drift.main(a)
 
 
 if __name__ == "__main__":

@@ -123,9 +123,9 @@ def group_command(ctx: click.Context) -> click.Command | None:
 
 
 def _register() -> None:
-    from reconciler.cli import emulator, expire, history, init, load, reconcile, recovery, validate
+    from reconciler.cli import adopt, emulator, expire, history, init, load, reconcile, recovery, validate
 
-    for module in (validate, reconcile, recovery, load, emulator, init, expire, history):
+    for module in (validate, reconcile, recovery, load, emulator, init, expire, history, adopt):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import sys
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,12 +9,11 @@ import click
 
 from reconciler import engine
 from reconciler.apply import ApplyOptions, apply_plan
-from reconciler.atomic import write_atomically
 from reconciler.cli.options import GlobalOptions, command, load_config_of, pass_globals
+from reconciler.cli.statefiles import print_diff, write_checked
 from reconciler.cli.target import confirm, report_plan, say_applied, setup, target_options
-from reconciler.config import Config
-from reconciler.errors import ExitCode, StateError
-from reconciler.source import load_state, validate_state
+from reconciler.errors import ExitCode
+from reconciler.source import load_state
 
 if TYPE_CHECKING:
     from reconciler.load import LoadOptions
@@ -103,17 +99,11 @@ def load(opts: GlobalOptions, /, files: tuple[Path, ...], **kw: Any) -> int:
     for warning in () if opts.quiet else result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if kw["dry_run"]:
-        for path, text in () if opts.quiet else result.files.items():
-            before = path.read_text(encoding="utf-8") if path.exists() else ""
-            name = config.relative(path)
-            sys.stdout.writelines(
-                difflib.unified_diff(
-                    before.splitlines(keepends=True), text.splitlines(keepends=True), f"a/{name}", f"b/{name}"
-                )
-            )
+        if not opts.quiet:
+            print_diff(config, result.files)
         click.echo(f"Load (dry run): {result.summary()}; nothing written.")
         return int(ExitCode.OK)
-    _write_checked(config, result.files)
+    write_checked(config, result.files, "loaded")
     for path in () if opts.quiet else result.files:
         click.echo(config.relative(path))
     click.echo(f"Load complete: {result.summary()}. Review with `reconciler plan`, then commit.")
@@ -142,26 +132,6 @@ def _apply_records(
         result = apply_plan(session, plan, ApplyOptions(allow_deletions=kw["allow_deletions"]))
     say_applied(result, opts)
     return int(ExitCode.OK)
-
-
-def _write_checked(config: Config, files: Mapping[Path, str]) -> None:
-    """Write the new texts; when the state they make is invalid, put every file back and fail."""
-    before = {path: path.read_bytes() if path.exists() else None for path in files}
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, text.encode("utf-8"))
-    result = validate_state(config)
-    if result.ok():
-        return
-    for path, old in before.items():
-        if old is None:
-            path.unlink()
-        else:
-            write_atomically(path, old)
-    raise StateError(
-        f"the loaded state would be invalid ({result.errors} errors); the state files were left as they were",
-        [p for p in result.problems if p.severity == "error"],
-    )
 
 
 COMMANDS: list[click.Command] = [load]

@@ -1,0 +1,54 @@
+"""Edits of the state files gathered per file and section, shared by `load` and `adopt`.
+
+Both turn a difference (an HR export, the live organization) into `SectionEdit`s of the files where each
+entry is declared; new entries go to one file. This module gathers them and produces each file's new text
+(reading the files, writing nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from reconciler.config import Config
+from reconciler.source.model import Entry
+from reconciler.yamledit import EntryEdit, SectionEdit, edit_section
+
+Section = tuple[dict[str, EntryEdit], set[str], list[dict[str, Any]]]
+"""One section's edits: (entry edits by id, ids to delete, entries to append)."""
+
+
+def default_file(config: Config, entries: Mapping[str, Entry], section: str) -> Path:
+    """Where new entries of a kind go: the file declaring the most of them, else `<state>/<section>.yaml`."""
+    counts: dict[str, int] = {}
+    for e in entries.values():
+        counts[e.location.path] = counts.get(e.location.path, 0) + 1
+    if counts:
+        best = max(sorted(counts), key=lambda p: counts[p])
+        return config.root / best
+    return config.state_dir / f"{section}.yaml"
+
+
+class FileEdits:
+    """Section edits gathered per file."""
+
+    def __init__(self) -> None:
+        self.by_file: dict[Path, dict[str, Section]] = {}
+
+    def section(self, path: Path, section: str) -> Section:
+        """The (mutable) edits of one section of one file."""
+        return self.by_file.setdefault(path, {}).setdefault(section, ({}, set(), []))
+
+    def texts(self, config: Config) -> dict[Path, str]:
+        """The new text of every file that changes."""
+        out: dict[Path, str] = {}
+        for path, sections in self.by_file.items():
+            before = path.read_text(encoding="utf-8") if path.exists() else ""
+            text = before
+            for section, (edits, delete, append) in sections.items():
+                change = SectionEdit(edits=edits, delete=frozenset(delete), append=append)
+                text = edit_section(text, section, change, where=config.relative(path))
+            if text != before:
+                out[path] = text
+        return out
