@@ -204,12 +204,9 @@ def _deltas(was: EffectiveAccess, now: EffectiveAccess, direction: Direction) ->
             strongest -= changed.get(q, set())
         if not strongest:
             continue
-        by_reasons: dict[tuple[tuple[Reason, ...], tuple[str, ...]], set[str]] = {}
-        for ws, reasons in _reasons(now, p, strongest).items():
-            kept = () if gain else _kept(implied(p) - {p}, was, ws)
-            by_reasons.setdefault((reasons, kept), set()).add(ws)
-        for (reasons, kept), reached in by_reasons.items():
-            lines.setdefault((reasons, kept, frozenset(reached)), []).append(p)
+        for reasons, reached in _reasons(now, p, strongest).items():
+            for kept, part in [((), reached)] if gain else _split_kept(p, was, reached):
+                lines.setdefault((reasons, kept, frozenset(part)), []).append(p)
     for (reasons, kept, wss), perms in lines.items():
         perms.sort(key=permission_key)
         escalation = gain and "MANAGE" in perms
@@ -222,23 +219,47 @@ def _deltas(was: EffectiveAccess, now: EffectiveAccess, direction: Direction) ->
     return out
 
 
-def _reasons(access: EffectiveAccess, permission: str, workspaces: set[str]) -> dict[str, tuple[Reason, ...]]:
-    """Workspace → the reasons `permission` is held there, for `workspaces` (the strongest changed ones, so
-    every reason is a grant of `permission` itself, never an implication)."""
+def _reasons(
+    access: EffectiveAccess, permission: str, workspaces: set[str]
+) -> dict[tuple[Reason, ...], set[str]]:
+    """The reasons `permission` is held → the workspaces of `workspaces` it is held on for them (these are the
+    strongest changed ones, so every reason is a grant of `permission` itself, never an implication)."""
     sources = [
         s
         for s in access.sources
         if s.permission == permission and s.scope not in (ORGANIZATION, EVERY_WORKSPACE)
     ]
     if len(sources) == 1:
-        reason = (sources[0].reason,)
-        return dict.fromkeys(workspaces & sources[0].workspaces, reason)
-    found: dict[str, list[Reason]] = {}
-    for s in sources:
+        return {(sources[0].reason,): workspaces & sources[0].workspaces}
+    found: dict[str, list[int]] = {}
+    for i, s in enumerate(sources):
         for ws in workspaces & s.workspaces:
-            found.setdefault(ws, []).append(s.reason)
-    return {ws: tuple(sorted(set(rs))) for ws, rs in found.items()}
+            found.setdefault(ws, []).append(i)
+    by_sources: dict[tuple[int, ...], set[str]] = {}
+    for ws, found_at in found.items():
+        by_sources.setdefault(tuple(found_at), set()).add(ws)
+    out: dict[tuple[Reason, ...], set[str]] = {}
+    for indexes, wss in by_sources.items():
+        out.setdefault(tuple(sorted({sources[i].reason for i in indexes})), set()).update(wss)
+    return out
 
 
-def _kept(candidates: Iterable[str], access: EffectiveAccess, workspace: str) -> tuple[str, ...]:
-    return tuple(sorted((q for q in candidates if access.holds(workspace, q)), key=permission_key))
+def _split_kept(
+    permission: str, access: EffectiveAccess, workspaces: set[str]
+) -> list[tuple[tuple[str, ...], set[str]]]:
+    """`workspaces` split by which permissions implied by `permission` `access` still holds there."""
+    on, every, _ = access.held
+    parts: list[tuple[tuple[str, ...], set[str]]] = [((), workspaces)]
+    for q in sorted(implied(permission) - {permission}, key=permission_key):
+        if q in every:
+            parts = [((*kept, q), part) for kept, part in parts]
+            continue
+        held = on.get(q, set())
+        split: list[tuple[tuple[str, ...], set[str]]] = []
+        for kept, part in parts:
+            if inside := part & held:
+                split.append(((*kept, q), inside))
+            if outside := part - held:
+                split.append((kept, outside))
+        parts = split
+    return parts

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any, NamedTuple
 
 from reconciler.access.model import EVERY_WORKSPACE, GROUP, ORGANIZATION, USER, AccessModel, RawGrant
@@ -78,6 +78,7 @@ def _closure(table: Mapping[str, tuple[str, ...]], name: str) -> frozenset[str]:
     return frozenset(out)
 
 
+@cache
 def implied(permission: str, *, organization: bool = False) -> frozenset[str]:
     """`permission` and everything it includes (transitively), on a workspace or on the organization."""
     return _closure(ORGANIZATION_IMPLIES if organization else WORKSPACE_IMPLIES, permission)

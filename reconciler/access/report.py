@@ -42,14 +42,15 @@ def delta_text(principal: str, delta: AccessDelta, *, max_workspaces: int | None
     why = f"({reasons_text(delta.reasons)})"
     if delta.scope == "membership":
         verb = "joins" if delta.direction == "gain" else "leaves"
-        return f"{principal} {verb} the bootstrap group {delta.group} {why}"
-    verb = "gains" if delta.direction == "gain" else "loses"
-    where = {"organization": "the organization", "every-workspace": "every workspace"}.get(delta.scope)
-    if where is None:
-        where = _workspaces(delta.workspaces, max_workspaces)
-    line = f"{principal} {verb} {', '.join(delta.permissions)} on {where} {why}"
-    if delta.kept:
-        line += f"; still holds {', '.join(delta.kept)} there"
+        line = f"{principal} {verb} the bootstrap group {delta.group} {why}"
+    else:
+        verb = "gains" if delta.direction == "gain" else "loses"
+        where = {"organization": "the organization", "every-workspace": "every workspace"}.get(delta.scope)
+        if where is None:
+            where = _workspaces(delta.workspaces, max_workspaces)
+        line = f"{principal} {verb} {', '.join(delta.permissions)} on {where} {why}"
+        if delta.kept:
+            line += f"; still holds {', '.join(delta.kept)} there"
     return (ESCALATION if delta.escalation else "") + line
 
 
