@@ -157,3 +157,31 @@ def test_escalations_come_first_then_by_principal() -> None:
         ("bob", False),
         ("jane.doe", False),
     ]
+
+
+def test_one_permission_reached_two_ways_names_both_reasons() -> None:
+    def edit(d: Any) -> None:
+        d["workspace_permissions"]["sales"]["hierarchyPermissions"] = [
+            grant("VIEW", "leads"),
+            grant("VIEW", "analysts"),
+        ]
+
+    assert lines(edit)[1] == (
+        "jane.doe gains VIEW on sales-emea, sales-emea-de, sales-us"
+        " (via analysts, hierarchy of sales; via analysts → leads, hierarchy of sales)"
+    )
+
+
+def test_a_loss_splits_by_what_is_still_held_where() -> None:
+    def grant_manage(d: Any) -> None:
+        d["workspace_permissions"]["sales"]["hierarchyPermissions"] = [grant("MANAGE", "leads")]
+
+    with_manage = access_org.changed(grant_manage)[1]
+    changes = access_changes(with_manage, access_org.model())
+    assert change_lines([c for c in changes if c.principal == "jane.doe"]) == [
+        "jane.doe loses MANAGE on sales (via analysts → leads, hierarchy of sales);"
+        " still holds ANALYZE, EXPORT, EXPORT_TABULAR, EXPORT_PDF, VIEW there",
+        "jane.doe loses MANAGE on sales-emea, sales-emea-de, sales-us"
+        " (via analysts → leads, hierarchy of sales)",
+    ]
+    assert not any(c.escalation for c in changes)  # losing MANAGE is no escalation
