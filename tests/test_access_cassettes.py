@@ -7,17 +7,13 @@ from typing import Any
 import cassettes
 
 from reconciler.access.effective import principal_access, who_can_access
-from reconciler.access.model import AccessModel
+from reconciler.access.model import AccessModel, workspaces_from_entities
 
 
 def recorded_model() -> AccessModel:
     cassettes.require()
     listing: dict[str, Any] = cassettes.load("workspaces/demo_workspace_list")[0].response
-    tree = {
-        w["id"]: (w.get("relationships", {}).get("parent", {}).get("data") or {}).get("id")
-        for w in listing["data"]
-    }
-    names = {w["id"]: w["attributes"]["name"] for w in listing["data"]}
+    tree, names = workspaces_from_entities(listing["data"])
     org = cassettes.load("permissions/manage_organization_permissions")[1].response
     return AccessModel.from_documents(
         cassettes.baseline_organization(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import access_org
 
-from reconciler.access.model import ORGANIZATION, AccessModel, RawGrant
+from reconciler.access.model import ORGANIZATION, AccessModel, RawGrant, workspaces_from_entities
 
 
 def test_users_groups_and_grants_come_from_the_documents() -> None:
@@ -60,3 +60,25 @@ def test_a_cycle_in_the_workspace_tree_does_not_hang() -> None:
     m = AccessModel.from_documents({"users": [], "userGroups": []}, {"a": "b", "b": "a"})
     assert m.subtree("a") == {"a", "b"}
     assert m.ancestors("a") == ["a", "b"]
+
+
+def test_cascade_drops_grants_of_principals_the_document_lacks() -> None:
+    docs = access_org.documents()
+    docs["users_and_groups"]["users"] = [u for u in docs["users_and_groups"]["users"] if u["id"] != "carol"]
+    docs["users_and_groups"]["userGroups"] = [
+        g for g in docs["users_and_groups"]["userGroups"] if g["id"] != "loop-b"
+    ]
+    args = (docs["users_and_groups"], docs["workspaces"], docs["workspace_permissions"])
+    assert ("user", "carol") in AccessModel.from_documents(*args).grants
+    pruned = AccessModel.from_documents(*args, cascade=True).grants
+    assert ("user", "carol") not in pruned and ("userGroup", "loop-b") not in pruned
+    assert ("userGroup", "analysts") in pruned
+
+
+def test_workspaces_from_a_json_api_listing() -> None:
+    data = [
+        {"id": "a", "attributes": {"name": "A"}, "type": "workspace"},
+        {"id": "b", "relationships": {"parent": {"data": {"id": "a", "type": "workspace"}}}},
+        "not an item",
+    ]
+    assert workspaces_from_entities(data) == ({"a": None, "b": "a"}, {"a": "A"})  # type: ignore[arg-type]

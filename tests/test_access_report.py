@@ -13,6 +13,7 @@ from access_org import grant
 
 from reconciler.access.changes import access_changes
 from reconciler.access.effective import principal_access, who_can_access
+from reconciler.access.model import AccessModel
 from reconciler.access.report import (
     CSV_HEADER,
     changes_json,
@@ -176,3 +177,28 @@ def test_csv_quotes_what_needs_quoting() -> None:
 def test_an_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown format 'yaml'"):
         render_access([], "yaml")
+
+
+def test_escalations_survive_a_markdown_plan_of_10000_changes() -> None:
+    users = [
+        {"id": f"u{i:05d}", "userGroups": [{"id": "readers", "type": "userGroup"}]} for i in range(10_000)
+    ]
+    users.append({"id": "zz.intruder"})
+    doc = {"users": users, "userGroups": [{"id": "readers"}]}
+    before = AccessModel.from_documents(doc, {"w": None})
+    after = AccessModel.from_documents(
+        doc,
+        {"w": None},
+        {"w": {"permissions": [grant("VIEW", "readers"), grant("MANAGE", "zz.intruder", "user")]}},
+    )
+    changes = access_changes(before, after)
+    assert len(changes) == 10_001
+    md = changes_markdown(changes, limit=100)
+    assert md[:4] == [
+        "### ⚠ Privilege escalations (1)",
+        "",
+        "- ⚠ privilege escalation: zz.intruder gains MANAGE on w (direct)",
+        "",
+    ]
+    assert md[-2:] == ["- … and 9,900 more access changes (see the JSON plan)", ""]
+    assert changes_json(changes)[0]["escalation"] is True

@@ -54,12 +54,15 @@ class AccessModel:
         organization_permissions: Sequence[Mapping[str, Any]] = (),
         *,
         workspace_names: Mapping[str, str] | None = None,
+        cascade: bool = False,
     ) -> AccessModel:
         """The model of GoodData's documents: `{"users", "userGroups"}`, workspace id → parent id, workspace
         id → `{"permissions", "hierarchyPermissions"}`, and the organization's `[{name, assignee}]`.
 
         A workspace that has permissions but is missing from `workspaces` is taken as a root; missing lists
-        (older servers return no `permissions`) are empty.
+        (older servers return no `permissions`) are empty. With `cascade`, grants naming a user or group the
+        users-and-groups document lacks are dropped: what the server does to them when it deletes a principal
+        (API.md §5), so a plan's "after" shows the cascade.
         """
         users = {
             str(u["id"]): _ids(u.get("userGroups") or ())
@@ -80,6 +83,9 @@ class AccessModel:
                     _add(grants, entry, ws, hierarchy)
         for entry in organization_permissions:
             _add(grants, entry, ORGANIZATION, False)
+        if cascade:
+            known = {USER: users, GROUP: groups}
+            grants = {h: gs for h, gs in grants.items() if h[1] in known.get(h[0], ())}
         return cls(
             users=users,
             groups=groups,
@@ -184,6 +190,25 @@ class AccessModel:
         """`sales` or `sales (Sales)` when the model knows its name."""
         name = self.workspace_names.get(workspace)
         return f"{workspace} ({name})" if name and name != workspace else workspace
+
+
+def workspaces_from_entities(
+    data: Iterable[Mapping[str, Any]],
+) -> tuple[dict[str, str | None], dict[str, str]]:
+    """(workspace id → parent id, workspace id → name) from the `data` items of GoodData's JSON:API
+    workspace listing (`GET /api/v1/entities/workspaces?include=workspaces`, every page's items together)."""
+    tree: dict[str, str | None] = {}
+    names: dict[str, str] = {}
+    for item in data:
+        if not isinstance(item, Mapping) or "id" not in item:
+            continue
+        ws = str(item["id"])
+        parent = ((item.get("relationships") or {}).get("parent") or {}).get("data") or {}
+        tree[ws] = str(parent["id"]) if isinstance(parent, Mapping) and "id" in parent else None
+        name = (item.get("attributes") or {}).get("name")
+        if isinstance(name, str):
+            names[ws] = name
+    return tree, names
 
 
 def _ids(refs: Iterable[Any]) -> tuple[str, ...]:
