@@ -202,3 +202,17 @@ def test_escalations_survive_a_markdown_plan_of_10000_changes() -> None:
     ]
     assert md[-2:] == ["- … and 9,900 more access changes (see the JSON plan)", ""]
     assert changes_json(changes)[0]["escalation"] is True
+
+
+def test_listings_stream_to_a_stream_and_count_rows() -> None:
+    from reconciler.access.effective import organization_access
+    from reconciler.access.report import write_access
+
+    m = access_org.model()
+    for fmt in ("text", "json", "csv", "markdown"):
+        out = io.StringIO()
+        n = write_access(organization_access(m), fmt, out)
+        assert n == (18 if fmt == "csv" else 16), fmt  # jane.doe holds VIEW on sales for 3 reasons
+    assert json.loads(render_access([], "json")) == {"access": []}
+    assert render_access([], "markdown", empty="Nobody.") == "Nobody.\n"
+    assert render_access([], "csv") == ",".join(CSV_HEADER) + "\r\n"

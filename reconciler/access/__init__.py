@@ -2,5 +2,5 @@
 
 Pure (standard library only; no HTTP, no click, no files): `model` builds an AccessModel from GoodData's
 documents, `effective` resolves nested groups, hierarchy permissions and implied permissions per principal,
-`changes` compares two models, `report` renders both. docs/access.md describes the notation.
+`changes` compares two models, `query` answers `reconciler access`, `report` renders. See docs/access.md.
 """

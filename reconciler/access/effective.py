@@ -233,9 +233,14 @@ def effective_access(model: AccessModel, principal: str, kind: str = USER) -> Ef
             if principal in model.groups
             else {}
         )
+    memo = model.memo
     for group, path in paths.items():
-        for raw in model.grants.get((GROUP, group), ()):
-            sources.extend(_sources(model, raw, path))
+        key = ("sources", group, path)
+        found = memo.get(key)
+        if found is None:
+            raws = model.grants.get((GROUP, group), ())
+            found = memo[key] = tuple(s for raw in raws for s in _sources(model, raw, path))
+        sources.extend(found)
     memberships = {g: p for g, p in paths.items() if p}
     return EffectiveAccess(principal, kind, tuple(sources), memberships)
 

@@ -161,6 +161,12 @@ class AccessModel:
     def _subtrees(self) -> dict[str, frozenset[str]]:
         return {}
 
+    @cached_property
+    def memo(self) -> dict[Any, Any]:
+        """Scratch space for values derived from this (immutable) model, e.g. effective access's sources per
+        group and chain, which every member with that chain shares."""
+        return {}
+
     def subtree(self, workspace: str) -> frozenset[str]:
         """`workspace` and every workspace below it (children, transitively)."""
         cached = self._subtrees.get(workspace)

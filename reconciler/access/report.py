@@ -1,8 +1,9 @@
 """Renderers: access changes as plan lines (text, markdown, JSON-able dicts), and access listings (who can
 see a workspace, what a user can do, the whole organization) as text, json, csv or markdown.
 
-Pure: each renderer returns a string or a list (the CLI writes it); CSV through the csv module, with a header
-row, one row per principal × scope × permission × reason, so it opens in a spreadsheet.
+Pure: each renderer returns a string or a list, or writes to a stream it is given (a whole organization's
+listing is streamed); CSV through the csv module, with a header row, one row per principal × scope ×
+permission × reason, so it opens in a spreadsheet.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TextIO
 
 from reconciler.access.changes import AccessChange, AccessDelta
 from reconciler.access.effective import AccessEntry, Reason
@@ -112,6 +113,8 @@ def _md(text: str) -> str:
 
 # --- access listings --------------------------------------------------------------------------------------
 
+_WIDTH = len("EXPORT_TABULAR")  # the permission column of the text listing (longer names push the reason)
+
 
 def _scope(scope: str) -> tuple[str, str]:
     """(scope kind, workspace id or "")."""
@@ -127,26 +130,65 @@ def _scope_text(scope: str) -> str:
     return ws or {"organization": "the organization", "every-workspace": "every workspace"}[kind]
 
 
-def _merged(entries: Iterable[AccessEntry]) -> list[tuple[str, str, str, list[Reason]]]:
-    """(principal, scope, permission, reasons) with the reasons of one permission together, in entry order."""
-    out: dict[tuple[str, str, str], list[Reason]] = {}
+Row = tuple[str, str, str, list[Reason]]
+
+
+def _merged(entries: Iterable[AccessEntry]) -> Iterator[Row]:
+    """(principal, scope, permission, reasons): consecutive entries of one permission together (the listings
+    of `effective` are ordered so that they are consecutive). Streams: a whole organization is large."""
+    key: tuple[str, str, str] | None = None
+    reasons: list[Reason] = []
     for e in entries:
-        out.setdefault((e.principal, e.scope, e.permission), []).append(e.reason)
-    return [(p, s, perm, rs) for (p, s, perm), rs in out.items()]
+        if (e.principal, e.scope, e.permission) != key:
+            if key is not None:
+                yield (*key, reasons)
+            key, reasons = (e.principal, e.scope, e.permission), []
+        reasons.append(e.reason)
+    if key is not None:
+        yield (*key, reasons)
+
+
+def write_access(
+    entries: Iterable[AccessEntry], fmt: str, stream: TextIO, *, empty: str = "No access."
+) -> int:
+    """Write an access listing (who can see W, what U can do, everyone) to `stream` in `fmt` (one of
+    FORMATS), streaming; returns the number of rows (CSV: entries; others: permissions with their reasons)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    if fmt == "csv":
+        return _write_csv(entries, stream)
+    n = 0
+    last = ("", "")
+    for principal, scope, perm, reasons in _merged(entries):
+        if fmt == "json":
+            stream.write('{\n  "access": [\n    ' if n == 0 else ",\n    ")
+            stream.write(json.dumps(_row_dict(principal, scope, perm, reasons), ensure_ascii=False))
+        elif fmt == "markdown":
+            if n == 0:
+                stream.write("| Principal | Where | Permission | Why |\n|---|---|---|---|\n")
+            where, why = _md(_scope_text(scope)), _md(reasons_text(reasons))
+            stream.write(f"| {_md(principal)} | {where} | {perm} | {why} |\n")
+        else:
+            if principal != last[0]:
+                stream.write(f"{principal}\n")
+                last = (principal, "")
+            if scope != last[1]:
+                stream.write(f"  {_scope_text(scope)}\n")
+                last = (principal, scope)
+            stream.write(f"    {perm.ljust(_WIDTH)}  {reasons_text(reasons)}\n")
+        n += 1
+    if fmt == "json":
+        stream.write("\n  ]\n}\n" if n else '{\n  "access": []\n}\n')
+    elif n == 0:
+        stream.write(empty + "\n")
+    return n
 
 
 def render_access(entries: Iterable[AccessEntry], fmt: str, *, empty: str = "No access.") -> str:
-    """An access listing (who can see W, what U can do, everyone) in `fmt`, one of FORMATS."""
-    if fmt == "csv":
-        return access_csv(entries)
-    rows = _merged(entries)
-    if fmt == "json":
-        return json.dumps({"access": [_row_dict(*row) for row in rows]}, indent=2, ensure_ascii=False) + "\n"
-    if fmt == "markdown":
-        return _access_markdown(rows, empty)
-    if fmt == "text":
-        return _access_text(rows, empty)
-    raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    """An access listing as one string (write_access into a buffer)."""
+    buffer = io.StringIO()
+    write_access(entries, fmt, buffer, empty=empty)
+    return buffer.getvalue()
 
 
 def _row_dict(principal: str, scope: str, permission: str, reasons: list[Reason]) -> dict[str, Any]:
@@ -160,43 +202,16 @@ def _row_dict(principal: str, scope: str, permission: str, reasons: list[Reason]
     }
 
 
-def access_csv(entries: Iterable[AccessEntry]) -> str:
+def _write_csv(entries: Iterable[AccessEntry], stream: TextIO) -> int:
     """CSV with a header row (CSV_HEADER); one row per principal × scope × permission × reason."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
+    n = 0
     for e in entries:
         kind, ws = _scope(e.scope)
         r = e.reason
         writer.writerow(
             (e.principal, kind, ws, e.permission, r.text, " → ".join(r.via), r.hierarchy_of, r.implied_by)
         )
-    return buffer.getvalue()
-
-
-def _access_text(rows: list[tuple[str, str, str, list[Reason]]], empty: str) -> str:
-    if not rows:
-        return empty + "\n"
-    width = max(len(perm) for _, _, perm, _ in rows)
-    lines: list[str] = []
-    last: tuple[str, str] = ("", "")
-    for principal, scope, perm, reasons in rows:
-        if principal != last[0]:
-            lines.append(principal)
-            last = (principal, "")
-        if scope != last[1]:
-            lines.append(f"  {_scope_text(scope)}")
-            last = (principal, scope)
-        lines.append(f"    {perm.ljust(width)}  {reasons_text(reasons)}")
-    return "\n".join(lines) + "\n"
-
-
-def _access_markdown(rows: list[tuple[str, str, str, list[Reason]]], empty: str) -> str:
-    if not rows:
-        return empty + "\n"
-    lines = ["| Principal | Where | Permission | Why |", "|---|---|---|---|"]
-    for principal, scope, perm, reasons in rows:
-        lines.append(
-            f"| {_md(principal)} | {_md(_scope_text(scope))} | {perm} | {_md(reasons_text(reasons))} |"
-        )
-    return "\n".join(lines) + "\n"
+        n += 1
+    return n
