@@ -22,6 +22,7 @@ from reconciler.cli.options import (
     iter_globals_given,
     merge,
 )
+from reconciler.cli.registry import MODULES, LazyCommands
 from reconciler.errors import ExitCode, ReconcilerError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -87,7 +88,7 @@ def _report_error(e: ReconcilerError, verbose: int) -> None:
         traceback.print_exception(e, file=sys.stderr)
 
 
-@click.group(cls=_Main, context_settings=CONTEXT_SETTINGS)
+@click.group(cls=_Main, context_settings=CONTEXT_SETTINGS, commands=LazyCommands(MODULES))
 @add_global_options
 @click.pass_context
 def cli(ctx: click.Context, /, **given: Any) -> None:
@@ -120,17 +121,6 @@ def group_command(ctx: click.Context) -> click.Command | None:
     if name is None or not isinstance(command, click.Group):
         return None
     return command.commands.get(name)
-
-
-def _register() -> None:
-    from reconciler.cli import emulator, init, load, reconcile, recovery, validate
-
-    for module in (validate, reconcile, recovery, load, emulator, init):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
