@@ -43,8 +43,15 @@ def imported(tmp_path: Path, *args: str, cwd: Path = ROOT) -> tuple[int, set[str
     return result["code"], set(result["modules"]), out.stdout
 
 
-def test_version_imports_no_command(tmp_path: Path) -> None:
+def test_version_is_answered_before_click_is_imported(tmp_path: Path) -> None:
     code, modules, stdout = imported(tmp_path, "--version")
+    assert code == 0 and stdout == f"reconciler, version {__version__}\n"
+    assert {m for m in modules if m.startswith("reconciler")} == {"reconciler", "reconciler.cli"}
+    assert "click" not in modules
+
+
+def test_version_through_click_imports_no_command(tmp_path: Path) -> None:
+    code, modules, stdout = imported(tmp_path, "-v", "--version")
     assert code == 0 and stdout == f"reconciler, version {__version__}\n"
     for name in [*NETWORK, *EMULATOR, *HEAVY, "yaml", "reconciler.config", *set(MODULES.values())]:
         assert name not in modules, name
@@ -82,8 +89,12 @@ def test_every_command_a_module_defines_is_registered() -> None:
             assert MODULES.get(command.name) == module, (module, command.name)
 
 
-@pytest.mark.parametrize("argv", [["--version"], ["plan", "--version"], ["-v", "--version"]])
-def test_version_is_the_same_everywhere(argv: list[str]) -> None:
+@pytest.mark.parametrize(
+    "argv", [["--version"], ["plan", "--version"], ["-v", "--version"], ["--version", "plan"]]
+)
+def test_version_is_the_same_everywhere(
+    argv: list[str],
+) -> None:  # the first without click, the rest through it
     out = subprocess.run(
         [sys.executable, "-m", "reconciler", *argv], cwd=ROOT, capture_output=True, text=True, check=False
     )
