@@ -28,7 +28,7 @@ with open(sys.argv[1], "w") as fh:
     json.dump({"code": code, "modules": sorted(sys.modules)}, fh)
 """
 
-NETWORK = ["requests", "urllib3", "http.client", "ssl", "socket", "reconciler.client"]
+NETWORK = ["requests", "urllib3", "http.client", "ssl", "socket", "reconciler.client.transport"]
 EMULATOR = ["reconciler.emulator", "http.server"]
 HEAVY = ["jsonschema", "deepdiff", "ruamel.yaml", "reconciler.engine", "reconciler.plan"]
 
@@ -60,7 +60,21 @@ def test_version_through_click_imports_no_command(tmp_path: Path) -> None:
 def test_validate_of_the_example_needs_no_network_emulator_or_jsonschema(tmp_path: Path) -> None:
     code, modules, stdout = imported(tmp_path, "validate")
     assert code == 0 and stdout.startswith("ok: 25 users"), stdout
-    for name in [*NETWORK, *EMULATOR, *HEAVY, "reconciler.cli.reconcile", "reconciler.cli.emulator"]:
+    for name in [
+        *NETWORK,
+        *EMULATOR,
+        *HEAVY,
+        "reconciler.client",
+        "reconciler.cli.reconcile",
+        "reconciler.cli.emulator",
+    ]:
+        assert name not in modules, name
+
+
+def test_render_stays_offline(tmp_path: Path) -> None:
+    code, modules, stdout = imported(tmp_path, "render")
+    assert code == 0 and stdout.startswith("{"), stdout
+    for name in [*NETWORK, *EMULATOR, "jsonschema", "reconciler.cli.emulator"]:
         assert name not in modules, name
 
 
