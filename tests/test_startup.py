@@ -6,6 +6,7 @@ Each command runs in a fresh interpreter, as `reconciler …` does, and reports 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -113,3 +114,20 @@ def test_version_is_the_same_everywhere(
         [sys.executable, "-m", "reconciler", *argv], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert (out.returncode, out.stdout, out.stderr) == (0, f"reconciler, version {__version__}\n", "")
+
+
+def _close_stdout() -> None:
+    os.close(1)
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["-v", "--version"]])
+def test_version_with_stdout_closed_is_quiet_as_click_is(argv: list[str]) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "reconciler", *argv],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+        preexec_fn=_close_stdout,  # the interpreter starts with sys.stdout = None
+    )
+    assert (out.returncode, out.stderr) == (0, "")

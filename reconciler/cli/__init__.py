@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point."""
     if list(sys.argv[1:] if argv is None else argv) == ["--version"]:
-        sys.stdout.write(f"reconciler, version {__version__}\n")  # click's version_option message
+        if sys.stdout is not None:  # None when stdout is closed: click's echo then writes nothing
+            sys.stdout.write(f"reconciler, version {__version__}\n")  # click's version_option message
         sys.exit(0)
     from reconciler.cli.group import cli
 
