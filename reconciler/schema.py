@@ -1,7 +1,8 @@
 """The JSON Schemas shipped with the package, and the one module that imports jsonschema.
 
 In a wheel the schemas live in `reconciler/schemas/`; in a source checkout (editable install) they are the
-repository's top-level `schemas/`.
+repository's top-level `schemas/`. jsonschema is imported on the first validation, not with this module: a
+plainly valid document never needs it (`schema_shortcut`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
-
-import jsonschema
 
 _PACKAGED = Path(__file__).resolve().parent / "schemas"
 _CHECKOUT = Path(__file__).resolve().parent.parent / "schemas"
@@ -39,6 +38,8 @@ def load_schema(name: str) -> dict[str, Any]:
 
 @cache
 def _validator(name: str) -> Any:
+    import jsonschema
+
     schema = load_schema(name)
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema)
@@ -92,5 +93,7 @@ def shorten(text: str, limit: int = 600) -> str:
 
 def check_schema(name: str) -> None:
     """Raise if the schema file `name` is not itself a valid schema of its draft."""
+    import jsonschema
+
     schema = load_schema(name)
     jsonschema.validators.validator_for(schema).check_schema(schema)

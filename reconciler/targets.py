@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -240,6 +239,8 @@ class LocalOrganization:
         return f"LocalOrganization(data_file={str(self.data_file)!r})"
 
     def __enter__(self) -> ResolvedTarget:
+        import secrets  # hmac and OpenSSL's hashes: only for the token of the embedded server
+
         from reconciler.emulator import Emulator  # the server only when the local target is used
 
         first_time = not self.data_file.exists()

@@ -17,14 +17,16 @@ from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import click
 
 from reconciler import __version__
-from reconciler.config import Config, load_config
 from reconciler.errors import ConfigError
 from reconciler.progress import Progress, Writable, for_stream
+
+if TYPE_CHECKING:  # reading reconciler.yaml (YAML, its schema) is imported by the commands that do it
+    from reconciler.config import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -194,6 +196,8 @@ def load_config_of(opts: GlobalOptions) -> Config:
     A `--target` typo is an error in every command that reads the config, also in those that never contact
     the target (validate, render), so that it is never silently ignored.
     """
+    from reconciler.config import load_config
+
     config = load_config(opts.config_path, cwd=Path.cwd())
     if opts.verbose:
         click.echo(f"config: {config.path or config.describe_search()}", err=True)

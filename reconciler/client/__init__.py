@@ -6,6 +6,8 @@ The token lives only in the session's auth object: no message, log line or repr 
 
 The package is the one place that imports requests and urllib3: `options` (settings), `hosts` (which URLs
 are allowed), `retry` (bounded retries), `transport` (the session, sending, errors), and the client here.
+requests is imported when the first client is made, not with the package: the offline commands (validate,
+render) use the settings and never the network.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from urllib.parse import urljoin
 
 from reconciler.client.hosts import normalize_host
 from reconciler.client.options import ClientOptions, RetryPolicy
-from reconciler.client.transport import USER_AGENT, Transport
 from reconciler.errors import ApiError, ConfigError
 from reconciler.progress import NULL, Progress, Stage, plural
 
@@ -37,7 +38,6 @@ __all__ = [
     "LAYOUT_PATH",
     "ORG_PERMISSIONS_PATH",
     "PROFILE_PATH",
-    "USER_AGENT",
     "ClientOptions",
     "GoodDataClient",
     "RetryPolicy",
@@ -67,6 +67,8 @@ class GoodDataClient:
             raise ConfigError(f"invalid config: CA bundle {options.ca_bundle} does not exist")
         self._progress = progress
         label = f"target {target_name!r}" if target_name else self.base_url
+        from reconciler.client.transport import Transport
+
         self._http = Transport(
             self.base_url, token, options, label=label, progress=progress, loopback=loopback
         )
