@@ -7,6 +7,7 @@ between those modules run one way. Pure: no HTTP, no files.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -15,9 +16,11 @@ from reconciler.diff import FieldChange
 from reconciler.errors import StateError
 from reconciler.layout import canonical, digest
 
+USERS_GROUPS_KEY = "usersAndUserGroups"
 FORMAT_VERSION = 2  # 2: structured warnings, changes by consequence, host; 1 still loads
 Op = Literal["create", "update", "delete"]
-Kind = Literal["user", "group"]
+Kind = Literal["user", "group", "workspace", "organization"]
+KINDS = ("user", "group", "workspace", "organization")
 Severity = Literal["security", "info"]
 
 # Apply order (SPEC §5): group creates, user creates, group updates, user updates, user and group deletes.
@@ -28,6 +31,8 @@ _APPLY_RANK = {
     ("update", "user"): 3,
     ("delete", "user"): 4,
     ("delete", "group"): 5,
+    ("update", "workspace"): 6,  # permissions: written after the users and groups (new assignees exist)
+    ("update", "organization"): 7,
 }
 _CONSEQUENCE_RANK = {"delete": 0, "update": 1, "create": 2}
 
@@ -98,6 +103,16 @@ class Plan:
     live_counts: dict[str, int]
     host: str = ""
     embedded: bool = False
+    # The desired permissions documents by key (`workspaces/<id>.permissions`, `organization.permissions`):
+    # every document besides the users-and-groups layout that the plan read; empty for a users-only plan.
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def revoked_grants(self) -> int:
+        """Workspace and organization permissions (name × assignee) the plan revokes."""
+        return sum(
+            len(f.removed) for c in self.changes if c.kind in ("workspace", "organization") for f in c.fields
+        )
 
     @property
     def where(self) -> str:
@@ -125,7 +140,7 @@ class Plan:
         """Users and groups the plan deletes."""
         out = {"users": 0, "groups": 0}
         for c in self.changes:
-            if c.op == "delete":
+            if c.op == "delete" and c.kind in ("user", "group"):
                 out["users" if c.kind == "user" else "groups"] += 1
         return out
 
@@ -139,6 +154,13 @@ class Plan:
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON form (see reconciler.report.plan for the documented shape)."""
+        out = self._dict()
+        if self.documents:
+            out["revoked_grants"] = self.revoked_grants
+            out["documents"] = self.documents
+        return out
+
+    def _dict(self) -> dict[str, Any]:
         return {
             "format_version": FORMAT_VERSION,
             "target": self.target,
@@ -166,6 +188,10 @@ class Plan:
             if version not in (1, FORMAT_VERSION):
                 raise ValueError(f"format_version {version!r} is not 1 or {FORMAT_VERSION}")
             desired = canonical(_mapping(data["desired"], "desired"))
+            documents = {
+                str(k): dict(_mapping(v, f"documents[{k}]"))
+                for k, v in _mapping(data.get("documents", {}), "documents").items()
+            }
             plan = cls(
                 target=_str(data["target"], "target"),
                 changes=in_apply_order(_change_from(c) for c in _list(data["changes"], "changes")),
@@ -177,16 +203,36 @@ class Plan:
                 live_counts={k: int(v) for k, v in _mapping(data["live_counts"], "live_counts").items()},
                 host=_str(data.get("host", ""), "host"),
                 embedded=data.get("embedded", False) is True,
+                documents=documents,
             )
         except KeyError as e:
             raise StateError(f"invalid plan: missing key {e.args[0]!r}") from e
         except (TypeError, ValueError, AttributeError) as e:
             raise StateError(f"invalid plan: {e}") from e
-        if digest(desired) != plan.desired_digest:
+        if desired_digest(desired, documents) != plan.desired_digest:
             raise StateError("invalid plan: the desired document does not match desired_digest (edited?)")
         if fingerprint(plan.live_digest, plan.desired_digest) != plan.fingerprint:
             raise StateError("invalid plan: the fingerprint does not match the digests (edited?)")
         return plan
+
+
+def document_digest(doc: Mapping[str, Any]) -> str:
+    """SHA-256 of a canonical permissions document's compact JSON."""
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def combined_digest(users_digest: str, documents: Mapping[str, Mapping[str, Any]]) -> str:
+    """The users layout's digest alone, or one digest over it and every other document's (by key)."""
+    if not documents:
+        return users_digest
+    digests = {USERS_GROUPS_KEY: users_digest} | {k: document_digest(d) for k, d in documents.items()}
+    return hashlib.sha256("".join(f"{k}\n{digests[k]}\n" for k in sorted(digests)).encode()).hexdigest()
+
+
+def desired_digest(desired: Mapping[str, Any], documents: Mapping[str, Mapping[str, Any]]) -> str:
+    """The digest a plan records for its desired documents."""
+    return combined_digest(digest(desired), documents)
 
 
 def fingerprint(live_digest: str, desired_digest: str) -> str:
@@ -222,7 +268,7 @@ def _change_dict(c: Change) -> dict[str, Any]:
 
 def _change_from(data: Any) -> Change:
     data = _mapping(data, "changes[]")
-    if data["op"] not in ("create", "update", "delete") or data["kind"] not in ("user", "group"):
+    if data["op"] not in ("create", "update", "delete") or data["kind"] not in KINDS:
         raise ValueError(f"unknown change {data['op']!r} of {data['kind']!r}")
     fields = tuple(
         FieldChange(

@@ -31,6 +31,7 @@ ORG_PERMISSIONS_PATH = "/api/v1/layout/organization/permissions"
 WORKSPACES_PATH = "/api/v1/entities/workspaces"
 ORGANIZATION_PATH = "/api/v1/entities/organization"  # GoodData answers 302 to the organization's entity
 WORKSPACE_PAGE_SIZE = 500
+WORKSPACE_LAYOUT_PATH = "/api/v1/layout/workspaces"
 
 
 __all__ = [
@@ -148,6 +149,51 @@ class GoodDataClient:
             )
         return perms
 
+    def put_organization_permissions(self, permissions: list[Mapping[str, Any]]) -> None:
+        """PUT the organization permissions (a bare array; it replaces them all)."""
+        body = json.dumps(list(permissions), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        with self._progress.stage(
+            f"writing the organization permissions to {self.base_url}",
+            done=f"wrote the organization permissions to {self.base_url}",
+        ):
+            self._http.send("PUT", ORG_PERMISSIONS_PATH, "writing the organization permissions", body=body)
+
+    def list_workspaces(self) -> list[dict[str, Any]]:
+        """Every workspace as `{id, name?, parent?}` (paged JSON:API listing); [] when the server has none."""
+        out: list[dict[str, Any]] = []
+        page = 0
+        while True:
+            path = f"{WORKSPACES_PATH}?page={page}&size={WORKSPACE_PAGE_SIZE}"
+            try:
+                listing = self._http.json("GET", path, "listing the workspaces")
+            except ApiError as e:
+                if e.status == 404:
+                    return []
+                raise
+            data = listing.get("data") if isinstance(listing, dict) else None
+            if not isinstance(data, list):
+                raise ApiError(f"api error: {self.base_url}{WORKSPACES_PATH}: not a JSON:API list")
+            for item in data:
+                if isinstance(item, dict):
+                    out.append(_workspace(item))
+            if len(data) < WORKSPACE_PAGE_SIZE or not (listing.get("links") or {}).get("next"):
+                return out
+            page += 1
+
+    def get_workspace_permissions(self, workspace_id: str) -> dict[str, Any]:
+        """GET the permissions layout of one workspace (`{permissions, hierarchyPermissions}`)."""
+        path = f"{WORKSPACE_LAYOUT_PATH}/{workspace_id}/permissions"
+        doc = self._http.json("GET", path, f"reading the permissions of workspace {workspace_id}")
+        if not isinstance(doc, dict):
+            raise ApiError(f"api error: {self.base_url}{path}: the permissions are not a JSON object")
+        return doc
+
+    def put_workspace_permissions(self, workspace_id: str, doc: Mapping[str, Any]) -> None:
+        """PUT the permissions layout of one workspace (it replaces both lists)."""
+        path = f"{WORKSPACE_LAYOUT_PATH}/{workspace_id}/permissions"
+        body = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        self._http.send("PUT", path, f"writing the permissions of workspace {workspace_id}", body=body)
+
     def organization_id(self) -> str | None:
         """The organization's id (GET /api/v1/entities/organization); None when the server does not say."""
         try:
@@ -210,6 +256,18 @@ class GoodDataClient:
             stage.advance()
         stage.done(f"read the permissions of {plural(len(ids), 'workspace')} from {self.base_url}")
         return found
+
+
+def _workspace(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON:API workspace resource as `{id, name?, parent?}`."""
+    out: dict[str, Any] = {"id": str(item.get("id"))}
+    name = (item.get("attributes") or {}).get("name")
+    if isinstance(name, str):
+        out["name"] = name
+    parent = ((item.get("relationships") or {}).get("parent") or {}).get("data")
+    if isinstance(parent, dict) and isinstance(parent.get("id"), str):
+        out["parent"] = parent["id"]
+    return out
 
 
 def _members(doc: Mapping[str, Any]) -> str:
