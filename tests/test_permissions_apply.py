@@ -231,3 +231,109 @@ def test_failure_between_the_users_put_and_a_workspace_put_names_what_was_writte
     assert restored.exit_code == 0, restored.output
     assert json.loads(_get(repo, "/api/v1/layout/usersAndUserGroups")) == json.loads(before_layout)
     assert json.loads(_get(repo, WS_PATH)) == json.loads(before_ws)
+
+
+def _drop_user(repo: Repo, uid: str) -> None:
+    path = repo.root / "state" / "users.yaml"
+    users = yaml.safe_load(path.read_text())["users"]
+    path.write_text(yaml.safe_dump({"users": [u for u in users if u["id"] != uid]}))
+
+
+def test_deleting_a_user_whose_grants_the_state_does_not_mention_warns_about_the_cascade(repo: Repo) -> None:
+    assert repo.run("import", "--force").exit_code == 0
+    (repo.root / "state" / "workspaces.yaml").unlink()  # the state no longer mentions workspace demo
+    _drop_user(repo, "demo2")
+    plan = repo.run("plan")
+    assert "deleting user demo2 also removes its permissions in workspace(s) demo" in plan.output
+    assert repo.run("apply", "--auto-approve").exit_code == 0
+    again = repo.run("plan", "--detailed-exitcode")  # apply's result is what the plan said
+    assert again.exit_code == 0, again.output
+    perms = json.loads(_get(repo, WS_PATH))
+    assert "demo2" not in json.dumps(perms)
+
+
+def test_grants_of_a_deleted_user_that_the_state_drops_are_revoked_before_the_user_is_deleted(
+    repo: Repo,
+) -> None:
+    assert repo.run("import", "--force").exit_code == 0
+    path = repo.root / "state" / "workspaces.yaml"
+    ws = yaml.safe_load(path.read_text())
+    for name in ("permissions", "hierarchyPermissions"):
+        ws["workspaces"][0][name] = [g for g in ws["workspaces"][0][name] if g.get("user") != "demo2"]
+    path.write_text(yaml.safe_dump(ws))
+    _drop_user(repo, "demo2")
+    repo.emulator.clear_request_log()
+    result = repo.run("apply", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    puts = [r.path for r in repo.emulator.request_log if r.method == "PUT"]
+    assert puts == [WS_PATH, "/api/v1/layout/usersAndUserGroups"]
+    # verification read every document written back after the last PUT
+    after = [r.path for r in repo.emulator.request_log[-6:] if r.method == "GET"]
+    assert WS_PATH in after and "/api/v1/layout/usersAndUserGroups" in after
+    assert repo.run("plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_new_assignees_are_created_before_their_grants_are_written(repo: Repo) -> None:
+    assert repo.run("import", "--force").exit_code == 0
+    path = repo.root / "state" / "users.yaml"
+    users = yaml.safe_load(path.read_text())["users"]
+    path.write_text(yaml.safe_dump({"users": [*users, user("newbie")]}))
+    org = {
+        "organization": {
+            "permissions": [
+                {"group": "adminGroup", "grant": ["MANAGE"]},
+                {"user": "newbie", "grant": ["SELF_CREATE_TOKEN"]},
+            ]
+        }
+    }
+    (repo.root / "state" / "organization.yaml").write_text(yaml.safe_dump(org))
+    ws = yaml.safe_load((repo.root / "state" / "workspaces.yaml").read_text())
+    ws["workspaces"][0]["permissions"].append({"user": "newbie", "grant": ["VIEW"]})
+    (repo.root / "state" / "workspaces.yaml").write_text(yaml.safe_dump(ws))
+    repo.emulator.clear_request_log()
+    result = repo.run("apply", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    puts = [r.path for r in repo.emulator.request_log if r.method == "PUT"]
+    assert puts == ["/api/v1/layout/usersAndUserGroups", WS_PATH, ORG_PATH]
+    assert repo.run("plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_revoking_more_grants_than_max_deletions_grants_needs_allow_deletions(repo: Repo) -> None:
+    assert repo.run("import", "--force").exit_code == 0
+    repo.write_config(max_deletions={"users": 10, "groups": 5, "percent": 90, "grants": 1})
+    (repo.root / "state" / "workspaces.yaml").write_text(
+        yaml.safe_dump({"workspaces": [{"id": "demo", "permissions": []}]})
+    )
+    refused = repo.run("apply", "--auto-approve")
+    assert refused.exit_code == 4, refused.output
+    assert "2 revoked grants (limit 1)" in refused.output and "--allow-deletions 2" in refused.output
+    allowed = repo.run("apply", "--auto-approve", "--allow-deletions", "2")
+    assert allowed.exit_code == 0, allowed.output
+    assert json.loads(_get(repo, WS_PATH))["permissions"] == []
+
+
+def test_a_saved_plan_with_permissions_applies_and_a_stale_one_is_refused(repo: Repo) -> None:
+    assert repo.run("import", "--force").exit_code == 0
+    (repo.root / "state" / "workspaces.yaml").write_text(
+        yaml.safe_dump(
+            {"workspaces": [{"id": "demo", "permissions": [{"group": "demoGroup", "grant": ["VIEW"]}]}]}
+        )
+    )
+    saved = repo.root / "plan.json"
+    assert repo.run("plan", "--out", str(saved)).exit_code == 0
+    repo.emulator.set_workspace_permissions("demo", [], [])  # someone else changes the workspace
+    stale = repo.run("apply", "--plan", str(saved))
+    assert stale.exit_code != 0 and "stale plan" in stale.output
+    assert repo.run("plan", "--out", str(saved)).exit_code == 0
+    assert repo.run("apply", "--plan", str(saved)).exit_code == 0
+    assert json.loads(_get(repo, WS_PATH))["permissions"] == [
+        {"assignee": {"id": "demoGroup", "type": "userGroup"}, "name": "VIEW"}
+    ]
+
+
+def test_a_workspace_matched_by_policy_ignore_workspaces_is_left_untouched(repo: Repo) -> None:
+    repo.write_config(ignore={"workspaces": ["demo*"]})
+    write_access(repo, {"workspaces": [{"id": "demo", "permissions": []}]})
+    plan = repo.run("plan", "--detailed-exitcode")
+    assert "workspace demo is declared but matches policy.ignore.workspaces: left untouched" in plan.output
+    assert "update workspace" not in plan.output
