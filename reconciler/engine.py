@@ -185,8 +185,9 @@ class Session:
         plan = make(context=context, documents=documents)
         if not any(plan.deletions.values()):
             return plan
-        # Only a plan that deletes needs to know who holds workspace permissions (one request per workspace).
-        context = replace(context, workspace_assignees=self.client.get_workspace_assignees())
+        # Only a plan that deletes needs to know who holds workspace permissions (one request per workspace,
+        # 8 at a time).
+        context = replace(context, workspace_assignees=self.documents.workspace_assignees())
         return make(context=context, documents=documents)
 
     def render_live(self, state: DesiredState) -> dict[str, Any]:

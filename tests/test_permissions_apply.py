@@ -337,3 +337,28 @@ def test_a_workspace_matched_by_policy_ignore_workspaces_is_left_untouched(repo:
     plan = repo.run("plan", "--detailed-exitcode")
     assert "workspace demo is declared but matches policy.ignore.workspaces: left untouched" in plan.output
     assert "update workspace" not in plan.output
+
+
+def test_malformed_grants_are_reported_in_words_at_their_lines(repo: Repo) -> None:
+    write_access(
+        repo,
+        {
+            "roles": {"viewer": ["VIEW"]},
+            "workspaces": [
+                {
+                    "id": "demo",
+                    "permissions": [
+                        {"group": "demoGroup", "user": "admin", "grant": ["VIEW"]},
+                        {"group": "demoGroup"},
+                        {"user": "admin", "grant": ["VIEW", "VIEW"]},
+                        {"user": "demo", "role": "viewer", "grant": ["EXPORT"]},
+                    ],
+                }
+            ],
+        },
+    )
+    out = repo.run("validate").output
+    assert "state/access.yaml:7:" in out and "an entry names both group and user" in out
+    assert "group 'demoGroup' is granted nothing" in out
+    assert "user 'admin': VIEW is granted twice" in out
+    assert "user 'demo' is unknown" in out  # the state declares no users: only the bootstrap user exists

@@ -21,7 +21,7 @@ from reconciler.client.hosts import normalize_host
 from reconciler.client.options import ClientOptions, RetryPolicy
 from reconciler.client.transport import USER_AGENT, Transport
 from reconciler.errors import ApiError, ConfigError
-from reconciler.progress import NULL, Progress, Stage, plural
+from reconciler.progress import NULL, Progress, plural
 
 log = logging.getLogger("reconciler.client")
 
@@ -214,48 +214,6 @@ class GoodDataClient:
         data = doc.get("data") if isinstance(doc, dict) else None
         org_id = data.get("id") if isinstance(data, dict) else None
         return org_id if isinstance(org_id, str) and org_id else None
-
-    def get_workspace_assignees(self) -> dict[tuple[str, str], tuple[str, ...]]:
-        """(assignee type, id) -> workspaces where it holds permissions; {} when the server has none."""
-        with self._progress.stage(
-            f"reading the workspace permissions from {self.base_url}", unit="workspaces"
-        ) as stage:
-            found = self._workspace_assignees(stage)
-        return {who: tuple(sorted(ws)) for who, ws in found.items()}
-
-    def _workspace_assignees(self, stage: Stage) -> dict[tuple[str, str], set[str]]:
-        ids: list[str] = []
-        page = 0
-        while True:
-            path = f"{WORKSPACES_PATH}?page={page}&size={WORKSPACE_PAGE_SIZE}"
-            try:
-                listing = self._http.json("GET", path, "listing the workspaces")
-            except ApiError as e:
-                if e.status == 404:
-                    stage.done(f"found no workspaces on {self.base_url}")
-                    return {}
-                raise
-            data = listing.get("data") if isinstance(listing, dict) else None
-            if not isinstance(data, list):
-                raise ApiError(f"api error: {self.base_url}{WORKSPACES_PATH}: not a JSON:API list")
-            ids += [str(item.get("id")) for item in data if isinstance(item, dict)]
-            if len(data) < WORKSPACE_PAGE_SIZE or not (listing.get("links") or {}).get("next"):
-                break
-            page += 1
-        found: dict[tuple[str, str], set[str]] = {}
-        stage.set_total(len(ids))
-        for workspace_id in ids:
-            path = f"/api/v1/layout/workspaces/{workspace_id}/permissions"
-            doc = self._http.json("GET", path, f"reading the permissions of workspace {workspace_id}")
-            for key in ("permissions", "hierarchyPermissions"):
-                for p in (doc.get(key) or []) if isinstance(doc, dict) else []:
-                    assignee = p.get("assignee") if isinstance(p, dict) else None
-                    if isinstance(assignee, dict):
-                        who = (str(assignee.get("type")), str(assignee.get("id")))
-                        found.setdefault(who, set()).add(workspace_id)
-            stage.advance()
-        stage.done(f"read the permissions of {plural(len(ids), 'workspace')} from {self.base_url}")
-        return found
 
 
 def _workspace(item: Mapping[str, Any]) -> dict[str, Any]:

@@ -21,9 +21,11 @@ from reconciler.resources import (
     ignored_workspaces,
     permission_resources,
 )
-from reconciler.resources.base import ORGANIZATION_KEY, Resource, workspace_key
+from reconciler.resources.base import ORGANIZATION_KEY, Resource, workspace_key, workspace_of
+from reconciler.resources.grants import assignees
 from reconciler.resources.importing import permissions_state
 from reconciler.resources.reading import read_documents
+from reconciler.source.access import LISTS
 from reconciler.source.model import DesiredState
 
 if TYPE_CHECKING:
@@ -77,3 +79,15 @@ class LiveDocuments:
         ids = [w["id"] for w in self.client.list_workspaces() if not ignored(w["id"], globs)]
         resources = by_keys([workspace_key(w) for w in ids] + [ORGANIZATION_KEY], self.config)
         return permissions_state(self.read(resources), options)
+
+    def workspace_assignees(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        """(assignee type, id) -> every workspace where it holds permissions (for the cascade warning)."""
+        ids = [w["id"] for w in self.client.list_workspaces()]
+        docs = self.read(by_keys([workspace_key(w) for w in ids], self.config))
+        found: dict[tuple[str, str], set[str]] = {}
+        for key, doc in docs.items():
+            wid = workspace_of(key) or key
+            for name in LISTS:
+                for who in assignees(doc.get(name) or ()):
+                    found.setdefault(who, set()).add(wid)
+        return {who: tuple(sorted(ws)) for who, ws in found.items()}

@@ -154,11 +154,19 @@ def _grants(
         if not isinstance(entry, dict):
             continue
         where = Location(rel, *positions[index])
+        if ("group" in entry) == ("user" in entry):
+            both = "both group and user" if "group" in entry else "neither group nor user"
+            msg = f"{what}: {key}: an entry names {both}: give exactly one assignee"
+            out.problems.append(Problem(where, "error", msg, "grant-assignee"))
+            continue
         kind = "group" if "group" in entry else "user"
         ident = entry.get(kind)
         if not isinstance(ident, str):
             continue  # the schema check has reported it
         label = f"{what}: {key}: {kind} {ident!r}"
+        if "grant" not in entry and "role" not in entry:
+            msg = f"{label} is granted nothing: give grant: [NAME, ...] or role: NAME"
+            out.problems.append(Problem(where, "error", msg, "grant-empty"))
         if not known.has(kind, ident):
             msg = (
                 f"{label} is unknown (not declared, not the bootstrap {kind}, not matched by "
