@@ -155,7 +155,7 @@ class Session:
         live = self.live()
         rendered = render_with_notes(state, live, self.render_options())
         _refuse_carried_cycle(state, rendered.document)
-        notes, documents = self.documents.for_state(state)
+        notes, documents = self.documents.for_state(state, rendered.document)
         return self._plan(live, rendered.document, rendered.notes + notes, documents)
 
     def plan_document(

@@ -362,3 +362,23 @@ def test_malformed_grants_are_reported_in_words_at_their_lines(repo: Repo) -> No
     assert "group 'demoGroup' is granted nothing" in out
     assert "user 'admin': VIEW is granted twice" in out
     assert "user 'demo' is unknown" in out  # the state declares no users: only the bootstrap user exists
+
+
+def test_carried_over_grants_of_a_deleted_user_are_revoked_first_not_sent_after_it(repo: Repo) -> None:
+    assert repo.run("import", "--force").exit_code == 0
+    path = repo.root / "state" / "workspaces.yaml"
+    ws = yaml.safe_load(path.read_text())
+    del ws["workspaces"][0]["permissions"]  # not managed: the live list is carried over
+    ws["workspaces"][0]["hierarchyPermissions"] = [{"group": "demoGroup", "grant": ["ANALYZE"]}]
+    path.write_text(yaml.safe_dump(ws))
+    _drop_user(repo, "demo2")
+    plan = repo.run("plan").output
+    assert "permissions[user:demo2]: -ANALYZE" in plan and "hierarchyPermissions[user:demo2]: -MANAGE" in plan
+    repo.emulator.clear_request_log()
+    assert repo.run("apply", "--auto-approve").exit_code == 0
+    puts = [r.path for r in repo.emulator.request_log if r.method == "PUT"]
+    assert puts == [WS_PATH, "/api/v1/layout/usersAndUserGroups"]
+    assert json.loads(_get(repo, WS_PATH))["permissions"] == [
+        {"assignee": {"id": "demoGroup", "type": "userGroup"}, "name": "VIEW"}
+    ]
+    assert repo.run("plan", "--detailed-exitcode").exit_code == 0

@@ -84,3 +84,12 @@ def list_changes(
 def assignees(perms: Iterable[Mapping[str, Any]]) -> set[tuple[str, str]]:
     """(assignee type, id) of every entry."""
     return {_key(p)[:2] for p in perms}
+
+
+def without_missing(doc: Mapping[str, Any], principals: set[tuple[str, str]]) -> dict[str, Any]:
+    """`doc` with the entries of every permission list whose assignee is not among `principals`."""
+    out = dict(doc)
+    for key, value in doc.items():
+        if isinstance(value, list) and all(isinstance(p, Mapping) and "assignee" in p for p in value):
+            out[key] = [p for p in value if _key(p)[:2] in principals]
+    return out

@@ -22,7 +22,7 @@ from reconciler.resources import (
     permission_resources,
 )
 from reconciler.resources.base import ORGANIZATION_KEY, Resource, workspace_key, workspace_of
-from reconciler.resources.grants import assignees
+from reconciler.resources.grants import assignees, without_missing
 from reconciler.resources.importing import permissions_state
 from reconciler.resources.reading import read_documents
 from reconciler.source.access import LISTS
@@ -55,8 +55,12 @@ class LiveDocuments:
         with self.progress.stage(f"reading {what}", done=f"read {what}"):
             return read_documents(resources, self.client, self.factory)
 
-    def for_state(self, state: DesiredState) -> tuple[tuple[str, ...], dict[str, DocumentPlan]]:
-        """Notes and the document plans of every permissions document the state involves."""
+    def for_state(
+        self, state: DesiredState, users: Mapping[str, Any]
+    ) -> tuple[tuple[str, ...], dict[str, DocumentPlan]]:
+        """Notes and the document plans of every permissions document the state involves; `users` is the
+        desired users-and-groups document: carried-over grants of a user or group it no longer holds are
+        dropped (revoked before the principal is deleted, rather than named in a PUT after it)."""
         resources = permission_resources(state, self.config)
         notes = tuple(
             f"workspace {w} is declared but matches policy.ignore.workspaces: left untouched"
@@ -65,7 +69,10 @@ class LiveDocuments:
         if any(r.rank == 1 for r in resources):
             check_workspaces_exist(state, resources, {w["id"] for w in self.client.list_workspaces()})
         live = self.read(resources)
-        desired = {r.key: r.render(state, live[r.key]) for r in resources}
+        kept = {("user", u["id"]) for u in users["users"]} | {
+            ("userGroup", g["id"]) for g in users["userGroups"]
+        }
+        desired = {r.key: without_missing(r.render(state, live[r.key]), kept) for r in resources}
         return notes, document_plans(resources, live, desired)
 
     def for_backup(self, others: Mapping[str, Mapping[str, Any]]) -> dict[str, DocumentPlan]:
