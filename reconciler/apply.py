@@ -25,7 +25,7 @@ from reconciler.errors import (
 from reconciler.layout import digest
 from reconciler.lock import DEFAULT_WAIT, target_lock
 from reconciler.plan import Change, Plan, check_guards, verify
-from reconciler.plan_model import combined_digest
+from reconciler.plan_documents import combined_digest
 from reconciler.resources import by_keys
 from reconciler.resources.base import Resource
 from reconciler.resources.order import label_of, progress_note, write_order

@@ -18,12 +18,12 @@ from reconciler.diff import FieldChange, created_fields, field_changes
 from reconciler.gcpause import paused_gc
 from reconciler.guards import DeletionLimits, check_guards
 from reconciler.layout import canonical, digest
+from reconciler.plan_documents import combined_digest
 from reconciler.plan_model import (
     Change,
     Plan,
     PlanContext,
     PlanWarning,
-    combined_digest,
     fingerprint,
     in_apply_order,
 )

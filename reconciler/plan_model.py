@@ -7,16 +7,15 @@ between those modules run one way. Pure: no HTTP, no files.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from reconciler.diff import FieldChange
 from reconciler.errors import StateError
-from reconciler.layout import canonical, digest
+from reconciler.layout import canonical
+from reconciler.plan_documents import DOCUMENT_KEY, desired_digest
 
-USERS_GROUPS_KEY = "usersAndUserGroups"
 FORMAT_VERSION = 2  # 2: structured warnings, changes by consequence, host; 1 still loads
 Op = Literal["create", "update", "delete"]
 Kind = Literal["user", "group", "workspace", "organization"]
@@ -192,6 +191,9 @@ class Plan:
                 str(k): dict(_mapping(v, f"documents[{k}]"))
                 for k, v in _mapping(data.get("documents", {}), "documents").items()
             }
+            bad = [k for k in documents if not DOCUMENT_KEY.fullmatch(k)]
+            if bad:
+                raise ValueError(f"documents: unknown document {bad[0]!r}")
             plan = cls(
                 target=_str(data["target"], "target"),
                 changes=in_apply_order(_change_from(c) for c in _list(data["changes"], "changes")),
@@ -214,25 +216,6 @@ class Plan:
         if fingerprint(plan.live_digest, plan.desired_digest) != plan.fingerprint:
             raise StateError("invalid plan: the fingerprint does not match the digests (edited?)")
         return plan
-
-
-def document_digest(doc: Mapping[str, Any]) -> str:
-    """SHA-256 of a canonical permissions document's compact JSON."""
-    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def combined_digest(users_digest: str, documents: Mapping[str, Mapping[str, Any]]) -> str:
-    """The users layout's digest alone, or one digest over it and every other document's (by key)."""
-    if not documents:
-        return users_digest
-    digests = {USERS_GROUPS_KEY: users_digest} | {k: document_digest(d) for k, d in documents.items()}
-    return hashlib.sha256("".join(f"{k}\n{digests[k]}\n" for k in sorted(digests)).encode()).hexdigest()
-
-
-def desired_digest(desired: Mapping[str, Any], documents: Mapping[str, Mapping[str, Any]]) -> str:
-    """The digest a plan records for its desired documents."""
-    return combined_digest(digest(desired), documents)
 
 
 def fingerprint(live_digest: str, desired_digest: str) -> str:

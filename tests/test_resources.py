@@ -136,3 +136,19 @@ def test_write_order_and_what_a_failure_midway_says() -> None:
     assert note.startswith(
         "written before the failure: the users and groups; not written: the permissions of workspace sales"
     )
+
+
+def test_a_saved_plan_naming_a_document_outside_the_known_keys_is_refused() -> None:
+    import pytest
+
+    from reconciler.errors import StateError
+    from reconciler.plan_documents import desired_digest
+
+    doc = {"users": [{"id": "admin"}], "userGroups": [{"id": "adminGroup"}]}
+    plan, _, _ = _plan(doc, doc, LIVE, LIVE)
+    data = plan.to_dict()
+    data["documents"] = {"workspaces/../../etc.permissions": {"permissions": []}}
+    data["desired_digest"] = desired_digest(plan.desired, data["documents"])
+    with pytest.raises(StateError, match="unknown document"):
+        Plan.from_dict(data)
+    assert Plan.from_dict(plan.to_dict()).documents == plan.documents

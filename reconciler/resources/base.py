@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from reconciler.client import GoodDataClient
-from reconciler.plan_model import USERS_GROUPS_KEY, Change, combined_digest, document_digest
+from reconciler.plan_documents import DOCUMENT_KEY, USERS_GROUPS_KEY, combined_digest, document_digest
+from reconciler.plan_model import Change
 from reconciler.source.model import DesiredState
 
 ORGANIZATION_KEY = "organization.permissions"
@@ -74,6 +75,6 @@ def workspace_key(workspace_id: str) -> str:
 
 def workspace_of(key: str) -> str | None:
     """The workspace id of a workspace permissions key, else None."""
-    if key.startswith(WORKSPACE_PREFIX) and key.endswith(WORKSPACE_SUFFIX):
+    if key != ORGANIZATION_KEY and DOCUMENT_KEY.fullmatch(key):  # never a path out of the backups
         return key[len(WORKSPACE_PREFIX) : -len(WORKSPACE_SUFFIX)]
     return None

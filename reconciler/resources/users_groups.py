@@ -10,7 +10,8 @@ from typing import Any
 from reconciler.client import GoodDataClient
 from reconciler.layout import RenderOptions, canonical, render
 from reconciler.plan import diff_documents
-from reconciler.plan_model import USERS_GROUPS_KEY, Change
+from reconciler.plan_documents import USERS_GROUPS_KEY
+from reconciler.plan_model import Change
 from reconciler.source.model import DesiredState
 
 
