@@ -382,3 +382,23 @@ def test_carried_over_grants_of_a_deleted_user_are_revoked_first_not_sent_after_
         {"assignee": {"id": "demoGroup", "type": "userGroup"}, "name": "VIEW"}
     ]
     assert repo.run("plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_verification_covers_the_permissions_documents_written(repo: Repo) -> None:
+    # A saved plan whose workspace document holds a field the server drops: the PUT succeeds, the document
+    # read back differs, and apply says so (exit 5) naming the workspace.
+    from reconciler.plan_documents import desired_digest
+    from reconciler.plan_model import fingerprint
+
+    assert repo.run("import", "--force").exit_code == 0
+    saved = repo.root / "plan.json"
+    assert repo.run("plan", "--out", str(saved)).exit_code == 0
+    data = json.loads(saved.read_text())
+    data["documents"]["workspaces/demo.permissions"]["futureField"] = "kept?"
+    data["desired_digest"] = desired_digest(data["desired"], data["documents"])
+    data["fingerprint"] = fingerprint(data["live_digest"], data["desired_digest"])
+    data["changes"] = [{"op": "update", "kind": "workspace", "id": "demo", "fields": []}]
+    saved.write_text(json.dumps(data))
+    result = repo.run("apply", "--plan", str(saved))
+    assert result.exit_code == 5, result.output
+    assert "verification failed" in result.output and "workspace demo: futureField" in result.output

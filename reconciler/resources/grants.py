@@ -93,3 +93,19 @@ def without_missing(doc: Mapping[str, Any], principals: set[tuple[str, str]]) ->
         if isinstance(value, list) and all(isinstance(p, Mapping) and "assignee" in p for p in value):
             out[key] = [p for p in value if _key(p)[:2] in principals]
     return out
+
+
+def document_changes(
+    live: Mapping[str, Any], desired: Mapping[str, Any], lists: Iterable[str]
+) -> list[FieldChange]:
+    """Every difference of two canonical permissions documents: per assignee in each permission list, and
+    any other difference (an entry's or the document's other fields) as the whole value, old -> new."""
+    out: list[FieldChange] = []
+    names = tuple(lists)
+    for key in sorted(live.keys() | desired.keys()):
+        old, new = live.get(key), desired.get(key)
+        if old == new:
+            continue
+        changes = list_changes(key, old or (), new or ()) if key in names else []
+        out += changes or [FieldChange(key, old=old, new=new)]
+    return out

@@ -13,7 +13,7 @@ from typing import Any
 from reconciler.client import GoodDataClient
 from reconciler.plan_model import Change
 from reconciler.resources.base import ORGANIZATION_KEY
-from reconciler.resources.grants import canonical_list, from_grants, ignored_assignee, list_changes
+from reconciler.resources.grants import canonical_list, document_changes, from_grants, ignored_assignee
 from reconciler.source.model import DesiredState
 
 ORGANIZATION_ID = "organization"
@@ -43,7 +43,7 @@ class OrganizationPermissions:
         return {"permissions": canonical_list(kept + from_grants(state.organization.permissions))}
 
     def diff(self, live: Mapping[str, Any], desired: Mapping[str, Any]) -> tuple[Change, ...]:
-        fields = list_changes("permissions", live.get("permissions") or (), desired.get("permissions") or ())
+        fields = document_changes(live, desired, ("permissions",))
         return (Change("update", "organization", ORGANIZATION_ID, tuple(fields)),) if fields else ()
 
     def write(self, client: GoodDataClient, doc: Mapping[str, Any]) -> None:

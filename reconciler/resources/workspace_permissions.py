@@ -9,7 +9,7 @@ from typing import Any
 from reconciler.client import GoodDataClient
 from reconciler.plan_model import Change
 from reconciler.resources.base import workspace_key
-from reconciler.resources.grants import canonical_list, from_grants, ignored_assignee, list_changes
+from reconciler.resources.grants import canonical_list, document_changes, from_grants, ignored_assignee
 from reconciler.source.access import LISTS
 from reconciler.source.model import DesiredState
 
@@ -53,9 +53,7 @@ class WorkspacePermissions:
         return out
 
     def diff(self, live: Mapping[str, Any], desired: Mapping[str, Any]) -> tuple[Change, ...]:
-        fields = []
-        for name in LISTS:
-            fields += list_changes(name, live.get(name) or (), desired.get(name) or ())
+        fields = document_changes(live, desired, LISTS)
         return (Change("update", "workspace", self.workspace_id, tuple(fields)),) if fields else ()
 
     def write(self, client: GoodDataClient, doc: Mapping[str, Any]) -> None:
