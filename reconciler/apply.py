@@ -25,10 +25,10 @@ from reconciler.errors import (
 from reconciler.layout import digest
 from reconciler.lock import DEFAULT_WAIT, target_lock
 from reconciler.plan import Change, Plan, check_guards, verify
-from reconciler.plan_documents import combined_digest
+from reconciler.plan_documents import USERS_GROUPS_KEY, combined_digest
 from reconciler.resources import by_keys
 from reconciler.resources.base import Resource
-from reconciler.resources.order import label_of, progress_note, write_order
+from reconciler.resources.order import progress_note, write_order
 
 log = logging.getLogger(__name__)
 
@@ -136,13 +136,13 @@ def _apply_locked(session: Session, plan: Plan, options: ApplyOptions) -> ApplyR
     written: list[str] = []
     for step in steps:
         try:
-            if step is None:
+            if step.key == USERS_GROUPS_KEY:  # its own PUT: a failed one is read back and explained
                 _put(session, plan.desired, live, path)
             else:
                 step.write(session.client, plan.documents[step.key])
         except (TransportError, ApiError) as e:
             raise _with_note(e, progress_note(steps, written, where)) from e
-        written.append(label_of(step))
+        written.append(step.label)
     with session.progress.stage("verifying the organization", done="verified the organization") as stage:
         difference = _verify(session, plan, steps)
         if difference:
@@ -154,7 +154,7 @@ def _apply_locked(session: Session, plan: Plan, options: ApplyOptions) -> ApplyR
     if options.rollback_on_mismatch:
         log.warning("verification failed; putting the backup back (--rollback-on-mismatch)")
         for step in reversed(steps):
-            if step is None:
+            if step.key == USERS_GROUPS_KEY:
                 _put(session, live, plan.desired, path)
             else:
                 step.write(session.client, others[step.key])
@@ -166,11 +166,11 @@ def _apply_locked(session: Session, plan: Plan, options: ApplyOptions) -> ApplyR
     )
 
 
-def _verify(session: Session, plan: Plan, steps: Sequence[Resource | None]) -> tuple[Change, ...]:
+def _verify(session: Session, plan: Plan, steps: Sequence[Resource]) -> tuple[Change, ...]:
     """Every document written, read back and compared with the desired one."""
     found: list[Change] = []
     for step in steps:
-        if step is None:
+        if step.key == USERS_GROUPS_KEY:
             found += verify(plan.desired, session.live())
         else:
             actual = step.read(session.client)

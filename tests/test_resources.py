@@ -8,7 +8,7 @@ from reconciler.layout import RenderOptions
 from reconciler.plan import DocumentPlan, Plan, PlanContext, make_plan
 from reconciler.resources.grants import list_changes, to_grants
 from reconciler.resources.importing import permissions_state
-from reconciler.resources.order import label_of, progress_note, write_order
+from reconciler.resources.order import USERS_GROUPS, progress_note, write_order
 from reconciler.resources.organization_permissions import OrganizationPermissions
 from reconciler.resources.workspace_permissions import WorkspacePermissions
 from reconciler.source.model import DesiredState, Grant, OrganizationEntry, WorkspaceEntry
@@ -127,12 +127,12 @@ def test_write_order_and_what_a_failure_midway_says() -> None:
     bob = {"permissions": [perm("VIEW", "bob", "user")]}
     plan, ws, lv = _plan(live, gone, bob, {"permissions": []})
     steps = write_order(plan, [ws], lv)
-    assert steps == [ws, None]  # bob's grants go before bob
+    assert steps == [ws, USERS_GROUPS]  # bob's grants go before bob
     added = {"users": [{"id": "admin"}, {"id": "bob"}, {"id": "ann"}], "userGroups": [{"id": "viewers"}]}
     plan, ws, lv = _plan(live, added, bob, {"permissions": [perm("VIEW", "ann", "user")]})
     steps = write_order(plan, [ws], lv)
-    assert steps == [None, ws]  # ann exists before her grant
-    note = progress_note(steps, [label_of(None)], "backups/t (commit abc)")
+    assert steps == [USERS_GROUPS, ws]  # ann exists before her grant
+    note = progress_note(steps, [USERS_GROUPS.label], "backups/t (commit abc)")
     assert note.startswith(
         "written before the failure: the users and groups; not written: the permissions of workspace sales"
     )

@@ -13,8 +13,9 @@ from typing import Any
 from reconciler.plan_model import Plan
 from reconciler.resources.base import Resource
 from reconciler.resources.grants import assignee_label
+from reconciler.resources.users_groups import UsersGroups
 
-Step = Resource | None  # None: the users-and-groups layout
+USERS_GROUPS = UsersGroups()
 
 
 def _principals(plan: Plan, op: str) -> set[str]:
@@ -24,32 +25,26 @@ def _principals(plan: Plan, op: str) -> set[str]:
 
 def write_order(
     plan: Plan, resources: Sequence[Resource], live: Mapping[str, Mapping[str, Any]]
-) -> list[Step]:
-    """The documents to write, in order (only those that change)."""
+) -> list[Resource]:
+    """The documents to write, in order (only those that change); the users and groups as USERS_GROUPS."""
     deleted, created = _principals(plan, "delete"), _principals(plan, "create")
-    before: list[Step] = []
-    after: list[Step] = []
+    before: list[Resource] = []
+    after: list[Resource] = []
     for r in sorted(resources, key=lambda r: (r.rank, r.key)):
         changes = r.diff(r.canonical(live[r.key]), r.canonical(plan.documents[r.key]))
         if not changes:
             continue
-        fields = [f for c in changes for f in c.fields]
-        who = {f.field.partition("[")[2].rstrip("]") for f in fields}
-        dropped = {w for f in fields if f.removed for w in [f.field.partition("[")[2].rstrip("]")]}
-        gains = {w for f in fields if f.added for w in [f.field.partition("[")[2].rstrip("]")]}
-        (before if dropped & deleted and not (gains | who) & created else after).append(r)
-    users = [None] if any(c.kind in ("user", "group") for c in plan.changes) else []
+        fields = [(f.field.partition("[")[2].rstrip("]"), f) for c in changes for f in c.fields]
+        touched = {who for who, _ in fields}  # `permissions[group:analysts]` -> group:analysts
+        dropped = {who for who, f in fields if f.removed}
+        (before if dropped & deleted and not touched & created else after).append(r)
+    users: list[Resource] = [USERS_GROUPS] if any(c.kind in ("user", "group") for c in plan.changes) else []
     return before + users + after
 
 
-def label_of(step: Step) -> str:
-    """How messages name a document."""
-    return "the users and groups" if step is None else step.label
-
-
-def progress_note(steps: Sequence[Step], written: Sequence[str], backup: str) -> str:
+def progress_note(steps: Sequence[Resource], written: Sequence[str], backup: str) -> str:
     """What a failure midway leaves: which documents were written, which not, and where the backup is."""
-    rest = [label_of(s) for s in steps[len(written) :]]
+    rest = [s.label for s in steps[len(written) :]]
     done = "; ".join(written) if written else "nothing"
     return (
         f"written before the failure: {done}; not written: {'; '.join(rest)}; the backup of every document "
