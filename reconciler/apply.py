@@ -6,7 +6,7 @@ Nothing is written when the plan has no changes. Every write is preceded by a ba
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +25,10 @@ from reconciler.errors import (
 from reconciler.layout import digest
 from reconciler.lock import DEFAULT_WAIT, target_lock
 from reconciler.plan import Change, Plan, check_guards, verify
+from reconciler.plan_documents import USERS_GROUPS_KEY, combined_digest
+from reconciler.resources import by_keys
+from reconciler.resources.base import Resource
+from reconciler.resources.order import progress_note, write_order
 
 log = logging.getLogger(__name__)
 
@@ -83,58 +87,95 @@ def apply_plan(session: Session, plan: Plan, options: ApplyOptions) -> ApplyResu
         return _apply_locked(session, plan, options)
 
 
-def _check_fresh(session: Session, plan: Plan, when: str) -> dict[str, Any]:
-    # The live document must still be the one the plan was computed against: a plan saved earlier, or a
+def _check_fresh(
+    session: Session, plan: Plan, resources: Sequence[Resource], when: str
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    # The live documents must still be the ones the plan was computed against: a plan saved earlier, or a
     # second apply racing this one, must never overwrite a change it has not seen.
     live = session.live()
-    if digest(live) != plan.live_digest:
+    others = session.read_documents(resources)
+    if combined_digest(digest(live), others) != plan.live_digest:
         raise StalePlanError(
             f"refused: the live organization changed since the plan was made (stale plan, noticed {when}); "
             "plan again"
         )
-    return live
+    return live, others
 
 
 def _apply_locked(session: Session, plan: Plan, options: ApplyOptions) -> ApplyResult:
     # Where and when the backup is read from (asking the organization's id outside the GET-to-PUT window).
     source = session.source(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-    live = _check_fresh(session, plan, "before the backup")
+    resources = by_keys(plan.documents, session.config)
+    live, others = _check_fresh(session, plan, resources, "before the backup")
     root = backups_dir(session.config, session.target)
     path = backup.backup_path(root, plan.target)
     backup.write_backup(path, live)
     backup.write_source(path, source)
+    files = backup.write_documents(path.parent, {r.key: r.to_file(others[r.key]) for r in resources})
     rev = None
     if options.commit and session.target.is_local:
         backup.ensure_repository(root)  # the sandbox's own history: nothing is committed to the user's clone
     if options.commit and backup.in_git_work_tree(path):
-        rev = backup.commit_backup(path, commit_message(plan, source, options.restore_of))
-    log.info("backup of the live organization written to %s%s", path, f" (commit {rev[:12]})" if rev else "")
+        message = commit_message(plan, source, options.restore_of)
+        rev = (
+            backup.commit_backup(path, message, files) if any(files) else backup.commit_backup(path, message)
+        )
+    where = f"{path.parent}" + (f" (commit {rev[:12]})" if rev else "")
+    log.info("backup of the live organization written to %s", where)
 
     # Writing and committing the backup takes time: the last GET before the PUT is the one compared, so the
     # window in which another writer could slip in is one round trip (same digest, so the backup still equals
-    # the live document this PUT replaces).
+    # the live documents these PUTs replace).
     try:
-        _check_fresh(session, plan, "right before the PUT; the backup written is still the live state")
+        _check_fresh(
+            session, plan, resources, "right before the PUT; the backup written is still the live state"
+        )
     except (TransportError, ApiError) as e:
         raise _with_note(e, f"nothing was written, the backup is {path}") from e
-    _put(session, plan.desired, live, path)
+    steps = write_order(plan, resources, others)
+    written: list[str] = []
+    for step in steps:
+        try:
+            if step.key == USERS_GROUPS_KEY:  # its own PUT: a failed one is read back and explained
+                _put(session, plan.desired, live, path)
+            else:
+                step.write(session.client, plan.documents[step.key])
+        except (TransportError, ApiError) as e:
+            raise _with_note(e, progress_note(steps, written, where)) from e
+        written.append(step.label)
     with session.progress.stage("verifying the organization", done="verified the organization") as stage:
-        difference = verify(plan.desired, session.live())
+        difference = _verify(session, plan, steps)
         if difference:
-            stage.done(f"verification found {len(difference)} differing users or groups")
+            stage.done(f"verification found {len(difference)} differing objects")
     if not difference:
         return ApplyResult(plan, applied=True, backup_file=path, backup_rev=rev)
 
     rolled_back = False
     if options.rollback_on_mismatch:
         log.warning("verification failed; putting the backup back (--rollback-on-mismatch)")
-        _put(session, live, plan.desired, path)
+        for step in reversed(steps):
+            if step.key == USERS_GROUPS_KEY:
+                _put(session, live, plan.desired, path)
+            else:
+                step.write(session.client, others[step.key])
         rolled_back = True
     raise VerificationError(
-        "verification failed: the live organization differs from the desired document after the PUT"
+        "verification failed: the live organization differs from the desired documents after the PUT"
         + (" (rolled back to the backup)" if rolled_back else f"; the backup is {path}"),
         difference=_describe(difference),
     )
+
+
+def _verify(session: Session, plan: Plan, steps: Sequence[Resource]) -> tuple[Change, ...]:
+    """Every document written, read back and compared with the desired one."""
+    found: list[Change] = []
+    for step in steps:
+        if step.key == USERS_GROUPS_KEY:
+            found += verify(plan.desired, session.live())
+        else:
+            actual = step.read(session.client)
+            found += step.diff(actual, step.canonical(plan.documents[step.key]))
+    return tuple(found)
 
 
 def _put(session: Session, doc: Mapping[str, Any], before: Mapping[str, Any], path: Path) -> None:

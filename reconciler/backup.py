@@ -22,6 +22,7 @@ from reconciler.layout import canonical
 log = logging.getLogger(__name__)
 
 BACKUP_FILE = "usersAndUserGroups.json"
+ORGANIZATION_FILE = "organization.permissions.json"
 
 # Used only when the repository has no identity of its own (a fresh CI runner), so the commit never fails.
 _FALLBACK_IDENTITY = ("-c", "user.name=reconciler", "-c", "user.email=reconciler@localhost")
@@ -144,12 +145,64 @@ def ensure_repository(root: Path) -> bool:
     return True
 
 
-def commit_backup(path: Path, message: str) -> str | None:
-    """`git add` + `git commit` of the backup file (and its source sidecar) alone; the new revision, or None
-    when nothing changed."""
+def write_documents(directory: Path, documents: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """Write the permissions documents read (`<key>.json` under `directory`, keys as in
+    reconciler.resources) beside the users backup, and remove those a former backup left that this one did
+    not read, so a revision holds exactly the documents of one apply. (written, removed) relative names."""
+    written = []
+    for key, doc in sorted(documents.items()):
+        rel = f"{key}.json"
+        target = directory / rel
+        text = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(target, text.encode("utf-8"))
+        except OSError as e:
+            raise BackupError(f"backup error: cannot write {target}: {e.strerror or e}") from e
+        written.append(rel)
+    removed = []
+    for old in sorted(document_files(directory)):
+        if old not in written:
+            (directory / old).unlink()
+            removed.append(old)
+    return written, removed
+
+
+def document_files(directory: Path) -> list[str]:
+    """The permissions documents' files under a target's backup directory (relative names)."""
+    found = [p for p in (directory / "workspaces").glob("*.permissions.json") if p.is_file()]
+    found += [p for p in (directory / ORGANIZATION_FILE,) if p.is_file()]
+    return [str(p.relative_to(directory)) for p in found]
+
+
+def read_documents_rev(path: Path, rev: str) -> dict[str, Any]:
+    """The permissions documents (by key) committed at `rev` beside the users backup `path`."""
+    prefix = _repo_path(path)[: -len(path.name)]
+    out = _git(path.parent, "ls-tree", "-r", "--name-only", "--full-tree", rev, "--", prefix, check=False)
+    docs: dict[str, Any] = {}
+    for name in out.splitlines():
+        rel = name[len(prefix) :]
+        if not rel.endswith(".json") or not (rel.startswith("workspaces/") or rel == ORGANIZATION_FILE):
+            continue
+        proc = _run(path.parent, "show", f"{rev}:{name}")
+        try:
+            docs[rel[: -len(".json")]] = json.loads(proc.stdout)
+        except ValueError as e:
+            raise BackupError(f"backup error: {name} at {rev} is not JSON: {e}") from e
+    return docs
+
+
+def commit_backup(path: Path, message: str, others: tuple[list[str], list[str]] = ([], [])) -> str | None:
+    """`git add` + `git commit` of the backup file (and its source sidecar, the other documents written and
+    removed: `others` as write_documents returns them) alone; the new revision, or None when nothing
+    changed."""
     repo = path.parent
     names = [path.name] + ([source_path(path).name] if source_path(path).exists() else [])
-    _git(repo, "add", "--", *names)
+    written, removed = others
+    if removed:
+        _git(repo, "rm", "--cached", "--quiet", "--ignore-unmatch", "--", *removed)
+    names += written + removed
+    _git(repo, "add", "--", *names[: len(names) - len(removed)])
     if not _git(repo, "status", "--porcelain", "--", *names).strip():
         log.info("backup %s unchanged since its last commit; nothing to commit", path)
         return None

@@ -32,6 +32,7 @@ class MaxDeletions:
     users: int | None = 10
     groups: int | None = 5
     percent: float | None = 25.0
+    grants: int | None = 50  # workspace and organization permissions revoked
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Policy:
     prune: bool = True
     ignore_users: tuple[str, ...] = ()
     ignore_groups: tuple[str, ...] = ()
+    ignore_workspaces: tuple[str, ...] = ()
     max_deletions: MaxDeletions = MaxDeletions()
     expiry: ExpiryPolicy = ExpiryPolicy()
 
@@ -243,9 +245,11 @@ def _build(data: dict[str, Any], root: Path, path: Path, doc: MarkedDocument, sh
         prune=pol.get("prune", True),
         ignore_users=tuple(ignore.get("users", ())),
         ignore_groups=tuple(ignore.get("groups", ())),
+        ignore_workspaces=tuple(ignore.get("workspaces", ())),
         max_deletions=MaxDeletions(
             users=md.get("users", defaults.users),
             groups=md.get("groups", defaults.groups),
+            grants=md.get("grants", defaults.grants),
             percent=float(md["percent"])
             if md.get("percent") is not None
             else (None if "percent" in md else defaults.percent),

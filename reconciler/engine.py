@@ -6,25 +6,28 @@ session is open), so a plan shown to the user and the apply that follows talk to
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from reconciler import backup
-from reconciler.atomic import write_atomically
 from reconciler.backup_source import EMBEDDED, BackupSource
 from reconciler.client import ClientOptions, GoodDataClient
 from reconciler.config import Config
-from reconciler.errors import ConfigError, ReconcilerError, StalePlanError, StateError
+from reconciler.errors import ConfigError, StalePlanError, StateError
 from reconciler.graph import iter_cycles
 from reconciler.layout import RenderOptions, canonical, render, render_with_notes, to_state
-from reconciler.plan import DeletionLimits, Plan, PlanContext, make_plan
+from reconciler.plan import DeletionLimits, DocumentPlan, Plan, PlanContext, make_plan
+from reconciler.plan_file import load_plan as load_plan  # the CLI's entry points stay here
+from reconciler.plan_file import save_plan as save_plan
 from reconciler.progress import NULL, Progress
+from reconciler.resources.base import Resource
+from reconciler.resources.live import LiveDocuments
 from reconciler.source import load_state
 from reconciler.source.model import DesiredState
 from reconciler.targets import LocalOrganization, ResolvedTarget, resolve_target
@@ -67,16 +70,22 @@ def backups_dir(config: Config, target: ResolvedTarget) -> Path:
 def deletion_limits(config: Config) -> DeletionLimits:
     """The max_deletions policy as the guards take it."""
     md = config.policy.max_deletions
-    return DeletionLimits(users=md.users, groups=md.groups, percent=md.percent)
+    return DeletionLimits(users=md.users, groups=md.groups, percent=md.percent, grants=md.grants)
 
 
 class Session:
     """One open connection to one target: read live state, plan, and (in `apply`) write."""
 
     def __init__(
-        self, config: Config, target: ResolvedTarget, client: GoodDataClient, progress: Progress = NULL
+        self,
+        config: Config,
+        target: ResolvedTarget,
+        client: GoodDataClient,
+        progress: Progress = NULL,
+        client_factory: Callable[[], GoodDataClient] | None = None,
     ) -> None:
         self.config = config
+        self.documents = LiveDocuments(config, client, client_factory, progress)
         self.target = target
         self.client = client
         self.progress = progress
@@ -148,35 +157,50 @@ class Session:
         live = self.live()
         rendered = render_with_notes(state, live, self.render_options())
         _refuse_carried_cycle(state, rendered.document)
-        return self._plan(live, rendered.document, rendered.notes)
+        notes, documents = self.documents.for_state(state, rendered.document)
+        return self._plan(live, rendered.document, rendered.notes + notes, documents)
 
-    def plan_document(self, desired: Mapping[str, Any]) -> Plan:
-        """Plan the change from the live organization to a whole document (restore of a backup)."""
-        return self._plan(self.live(), desired, ())
+    def plan_document(
+        self, desired: Mapping[str, Any], others: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> Plan:
+        """Plan the change from the live organization to whole documents (restore of a backup): the users
+        and groups layout, and the other documents by key."""
+        return self._plan(self.live(), desired, (), self.documents.for_backup(others or {}))
 
-    def _plan(self, live: Mapping[str, Any], desired: Mapping[str, Any], notes: tuple[str, ...]) -> Plan:
-        context = self.plan_context(notes)
-        plan = self._make_plan(live, desired, context)
-        if not any(plan.deletions.values()):
-            return plan
-        # Only a plan that deletes needs to know who holds workspace permissions (one request per workspace).
-        context = replace(context, workspace_assignees=self.client.get_workspace_assignees())
-        return self._make_plan(live, desired, context)
+    def read_documents(self, resources: Sequence[Resource]) -> dict[str, dict[str, Any]]:
+        """The live permissions documents of `resources`, by key (read in parallel)."""
+        return self.documents.read(resources)
 
-    def _make_plan(self, live: Mapping[str, Any], desired: Mapping[str, Any], context: PlanContext) -> Plan:
+    def _plan(
+        self,
+        live: Mapping[str, Any],
+        desired: Mapping[str, Any],
+        notes: tuple[str, ...],
+        documents: Mapping[str, DocumentPlan],
+    ) -> Plan:
         # The plan names where it was made (every report and the apply prompt show it); the embedded
         # organization's loopback port means nothing to the user.
         local = self.target.is_local
         host = "" if local else self.target.host or ""
-        return make_plan(live, desired, target=self.target.name, context=context, host=host, embedded=local)
+        make = partial(make_plan, live, desired, target=self.target.name, host=host, embedded=local)
+        context = self.plan_context(notes)
+        plan = make(context=context, documents=documents)
+        if not any(plan.deletions.values()):
+            return plan
+        # Only a plan that deletes needs to know who holds workspace permissions (one request per workspace,
+        # 8 at a time).
+        context = replace(context, workspace_assignees=self.documents.workspace_assignees())
+        return make(context=context, documents=documents)
 
     def render_live(self, state: DesiredState) -> dict[str, Any]:
         """The desired document with live fields carried over."""
         return render(state, self.live(), self.render_options())
 
-    def import_state(self) -> dict[str, list[dict[str, Any]]]:
-        """The live organization in the state files' shape."""
-        return to_state(self.live(), self.render_options())
+    def import_state(self) -> dict[str, Any]:
+        """The live organization in the state files' shape, with the permissions of every workspace that
+        has any and the organization's."""
+        options = self.render_options()
+        return {**to_state(self.live(), options), **self.documents.as_state(options)}
 
 
 def _refuse_carried_cycle(state: DesiredState, document: Mapping[str, Any]) -> None:
@@ -238,16 +262,13 @@ def open_session(config: Config, choice: TargetChoice) -> Iterator[Session]:
         options = choice.client
         if resolved.ca_bundle and not options.ca_bundle:
             options = replace(options, ca_bundle=resolved.ca_bundle)
-        client = stack.enter_context(
-            GoodDataClient(
-                resolved.host,
-                resolved.token,
-                options=options,
-                target_name=resolved.name,
-                progress=choice.progress,
-            )
-        )
-        yield Session(config, resolved, client, choice.progress)
+        host, token, target = resolved.host, resolved.token, resolved.name
+
+        def connect(progress: Progress = NULL) -> GoodDataClient:
+            return GoodDataClient(host, token, options=options, target_name=target, progress=progress)
+
+        client = stack.enter_context(connect(choice.progress))
+        yield Session(config, resolved, client, choice.progress, client_factory=connect)
 
 
 def load_desired(
@@ -271,26 +292,6 @@ def render_offline(config: Config, state: DesiredState) -> dict[str, Any]:
             expiry_warn_days=config.policy.expiry.warn_days,
         ),
     )
-
-
-def save_plan(path: Path, plan: Plan) -> None:
-    """Write a plan as JSON for a later `apply --plan`."""
-    try:
-        text = json.dumps(plan.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        write_atomically(path, text.encode("utf-8"))
-    except OSError as e:
-        raise ReconcilerError(f"i/o error: cannot write the plan to {path}: {e.strerror or e}") from e
-
-
-def load_plan(path: Path) -> Plan:
-    """Read a plan saved by `plan --out`."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise ConfigError(f"invalid plan: cannot read {path}: {e.strerror or e}") from e
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ConfigError(f"invalid plan: {path} is not JSON: {e}") from e
-    return Plan.from_dict(data)
 
 
 def check_saved_plan(plan: Plan, session: Session) -> None:

@@ -17,13 +17,18 @@ class ImportRefused(GuardError):
     """The output directory already holds state files (use --force)."""
 
 
-def plan_files(state: Mapping[str, list[dict[str, Any]]], *, split: bool) -> dict[str, dict[str, Any]]:
-    """The files to write, by relative path: groups in one file; users in one, or one per first group."""
+def plan_files(state: Mapping[str, Any], *, split: bool) -> dict[str, dict[str, Any]]:
+    """The files to write, by relative path: groups in one file; users in one, or one per first group;
+    workspaces' permissions in one, the organization's in one (when the organization has them)."""
     files: dict[str, dict[str, Any]] = {"groups.yaml": {"groups": list(state.get("groups", []))}}
+    if state.get("workspaces"):
+        files["workspaces.yaml"] = {"workspaces": list(state["workspaces"])}
+    if state.get("organization") is not None:
+        files["organization.yaml"] = {"organization": dict(state["organization"])}
     users = list(state.get("users", []))
     if not split:
         files["users.yaml"] = {"users": users}
-        return files
+        return dict(sorted(files.items()))
     for user in users:
         groups = user.get("userGroups") or []
         name = f"users/{sorted(groups)[0]}.yaml" if groups else "users/_ungrouped.yaml"
@@ -43,7 +48,7 @@ def existing_state_files(out_dir: Path, backups_dir: Path) -> list[Path]:
 
 
 def write_state(
-    state: Mapping[str, list[dict[str, Any]]],
+    state: Mapping[str, Any],
     out_dir: Path,
     *,
     split: bool,

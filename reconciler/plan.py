@@ -10,17 +10,28 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from reconciler.diff import FieldChange, created_fields, field_changes
 from reconciler.gcpause import paused_gc
 from reconciler.guards import DeletionLimits, check_guards
 from reconciler.layout import canonical, digest
-from reconciler.plan_model import Change, Plan, PlanContext, PlanWarning, fingerprint
+from reconciler.plan_documents import combined_digest
+from reconciler.plan_model import (
+    Change,
+    Plan,
+    PlanContext,
+    PlanWarning,
+    fingerprint,
+    in_apply_order,
+)
 from reconciler.plan_warnings import plan_warnings
 
 __all__ = [
     "Change",
+    "DocumentPlan",
     "DeletionLimits",
     "FieldChange",
     "Plan",
@@ -31,6 +42,15 @@ __all__ = [
     "make_plan",
     "verify",
 ]
+
+
+@dataclass(frozen=True)
+class DocumentPlan:
+    """One permissions document in a plan: canonical live and desired forms, and the changes between them."""
+
+    live: Mapping[str, Any]
+    desired: Mapping[str, Any]
+    changes: tuple[Change, ...]
 
 
 def _topological(ids: Iterable[str], parents: Mapping[str, Iterable[str]]) -> list[str]:
@@ -101,16 +121,26 @@ def make_plan(
     context: PlanContext,
     host: str = "",
     embedded: bool = False,
+    documents: Mapping[str, DocumentPlan] = MappingProxyType({}),
 ) -> Plan:
     """Compare the live and desired documents (canonicalized first) and plan the changes.
 
-    `host` and `embedded` only name where the plan was made (every report shows them).
+    `documents` are the other documents read (permissions, by key) with their live and desired forms and
+    changes; the digests and the fingerprint cover them all. `host` and `embedded` only name where the plan
+    was made (every report shows them).
     """
     with paused_gc(freeze=True):
         live_c, desired_c = canonical(live), canonical(desired)
         changes = diff_documents(live_c, desired_c)
-        live_digest = digest(live_c, is_canonical=True)
-        desired_digest = digest(desired_c, is_canonical=True)
+        extra = tuple(c for k in sorted(documents) for c in documents[k].changes)
+        live_digest = combined_digest(
+            digest(live_c, is_canonical=True), {k: d.live for k, d in documents.items()}
+        )
+        desired_digest = combined_digest(
+            digest(desired_c, is_canonical=True), {k: d.desired for k, d in documents.items()}
+        )
+        if extra:
+            changes = in_apply_order(changes + extra)
         return Plan(
             target=target,
             changes=changes,
@@ -122,6 +152,7 @@ def make_plan(
             live_counts={"users": len(live_c["users"]), "groups": len(live_c["userGroups"])},
             host=host,
             embedded=embedded,
+            documents={k: dict(documents[k].desired) for k in sorted(documents)},
         )
 
 

@@ -13,11 +13,13 @@ from typing import Any, Literal
 
 from reconciler.diff import FieldChange
 from reconciler.errors import StateError
-from reconciler.layout import canonical, digest
+from reconciler.layout import canonical
+from reconciler.plan_documents import DOCUMENT_KEY, desired_digest
 
 FORMAT_VERSION = 2  # 2: structured warnings, changes by consequence, host; 1 still loads
 Op = Literal["create", "update", "delete"]
-Kind = Literal["user", "group"]
+Kind = Literal["user", "group", "workspace", "organization"]
+KINDS = ("user", "group", "workspace", "organization")
 Severity = Literal["security", "info"]
 
 # Apply order (SPEC §5): group creates, user creates, group updates, user updates, user and group deletes.
@@ -28,6 +30,8 @@ _APPLY_RANK = {
     ("update", "user"): 3,
     ("delete", "user"): 4,
     ("delete", "group"): 5,
+    ("update", "workspace"): 6,  # permissions: written after the users and groups (new assignees exist)
+    ("update", "organization"): 7,
 }
 _CONSEQUENCE_RANK = {"delete": 0, "update": 1, "create": 2}
 
@@ -98,6 +102,16 @@ class Plan:
     live_counts: dict[str, int]
     host: str = ""
     embedded: bool = False
+    # The desired permissions documents by key (`workspaces/<id>.permissions`, `organization.permissions`):
+    # every document besides the users-and-groups layout that the plan read; empty for a users-only plan.
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def revoked_grants(self) -> int:
+        """Workspace and organization permissions (name × assignee) the plan revokes."""
+        return sum(
+            len(f.removed) for c in self.changes if c.kind in ("workspace", "organization") for f in c.fields
+        )
 
     @property
     def where(self) -> str:
@@ -125,7 +139,7 @@ class Plan:
         """Users and groups the plan deletes."""
         out = {"users": 0, "groups": 0}
         for c in self.changes:
-            if c.op == "delete":
+            if c.op == "delete" and c.kind in ("user", "group"):
                 out["users" if c.kind == "user" else "groups"] += 1
         return out
 
@@ -139,6 +153,13 @@ class Plan:
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON form (see reconciler.report.plan for the documented shape)."""
+        out = self._dict()
+        if self.documents:
+            out["revoked_grants"] = self.revoked_grants
+            out["documents"] = self.documents
+        return out
+
+    def _dict(self) -> dict[str, Any]:
         return {
             "format_version": FORMAT_VERSION,
             "target": self.target,
@@ -166,6 +187,13 @@ class Plan:
             if version not in (1, FORMAT_VERSION):
                 raise ValueError(f"format_version {version!r} is not 1 or {FORMAT_VERSION}")
             desired = canonical(_mapping(data["desired"], "desired"))
+            documents = {
+                str(k): dict(_mapping(v, f"documents[{k}]"))
+                for k, v in _mapping(data.get("documents", {}), "documents").items()
+            }
+            bad = [k for k in documents if not DOCUMENT_KEY.fullmatch(k)]
+            if bad:
+                raise ValueError(f"documents: unknown document {bad[0]!r}")
             plan = cls(
                 target=_str(data["target"], "target"),
                 changes=in_apply_order(_change_from(c) for c in _list(data["changes"], "changes")),
@@ -177,12 +205,13 @@ class Plan:
                 live_counts={k: int(v) for k, v in _mapping(data["live_counts"], "live_counts").items()},
                 host=_str(data.get("host", ""), "host"),
                 embedded=data.get("embedded", False) is True,
+                documents=documents,
             )
         except KeyError as e:
             raise StateError(f"invalid plan: missing key {e.args[0]!r}") from e
         except (TypeError, ValueError, AttributeError) as e:
             raise StateError(f"invalid plan: {e}") from e
-        if digest(desired) != plan.desired_digest:
+        if desired_digest(desired, documents) != plan.desired_digest:
             raise StateError("invalid plan: the desired document does not match desired_digest (edited?)")
         if fingerprint(plan.live_digest, plan.desired_digest) != plan.fingerprint:
             raise StateError("invalid plan: the fingerprint does not match the digests (edited?)")
@@ -222,7 +251,7 @@ def _change_dict(c: Change) -> dict[str, Any]:
 
 def _change_from(data: Any) -> Change:
     data = _mapping(data, "changes[]")
-    if data["op"] not in ("create", "update", "delete") or data["kind"] not in ("user", "group"):
+    if data["op"] not in ("create", "update", "delete") or data["kind"] not in KINDS:
         raise ValueError(f"unknown change {data['op']!r} of {data['kind']!r}")
     fields = tuple(
         FieldChange(

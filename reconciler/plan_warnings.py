@@ -84,6 +84,8 @@ def plan_warnings(
     out: list[PlanWarning] = []
     for change in by_consequence(changes):
         kind, who = change.kind, change.id
+        if kind not in _MEMBERSHIP:
+            continue  # permissions documents: their consequences are the effective-access report's
         if change.op == "delete":
             workspaces = context.workspace_assignees.get((_ASSIGNEE[kind], who), ())
             if workspaces:

@@ -15,6 +15,7 @@ from reconciler import backup
 from reconciler.backup_source import ALLOW_FLAG, BackupSource, check_same_source
 from reconciler.engine import Session, backups_dir
 from reconciler.errors import BackupError
+from reconciler.resources import by_keys
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,22 @@ def backup_document(session: Session, *, rev: str | None = None, file: Path | No
             f"target commits one to its own history in {root}"
         )
     return backup.read_backup_rev(backup.backup_path(root, session.target.name), rev or "HEAD")
+
+
+def other_documents(session: Session, *, rev: str | None = None, file: Path | None = None) -> dict[str, Any]:
+    """The permissions documents of the backup at `rev` (by key, as resources take them); a restore puts them
+    back after the users and groups. A `--file` restore is of one layout document: none."""
+    if file is not None:
+        return {}
+    path = backup.backup_path(backups_dir(session.config, session.target), session.target.name)
+    raw = backup.read_documents_rev(path, rev or "HEAD")
+    out = {}
+    for resource in by_keys(raw, session.config):
+        try:
+            out[resource.key] = resource.from_file(raw[resource.key])
+        except ValueError as e:
+            raise BackupError(f"backup error: {resource.key}.json at {rev or 'HEAD'}: {e}") from e
+    return out
 
 
 def check_source(

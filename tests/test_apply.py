@@ -309,7 +309,14 @@ def test_import_split_writes_a_file_per_group_and_round_trips(repo: Repo) -> Non
     written = sorted(
         p.relative_to(repo.root / "state").as_posix() for p in (repo.root / "state").rglob("*.yaml")
     )
-    assert written == ["groups.yaml", "users/adminGroup.yaml", "users/analysts.yaml", "users/everyone.yaml"]
+    # the organization's permissions too (issue 12): the emulator grants adminGroup MANAGE
+    assert written == [
+        "groups.yaml",
+        "organization.yaml",
+        "users/adminGroup.yaml",
+        "users/analysts.yaml",
+        "users/everyone.yaml",
+    ]
     assert "jane" in (repo.root / "state" / "users" / "analysts.yaml").read_text()
     first_line = (repo.root / "state" / "users" / "analysts.yaml").read_text().splitlines()[0]
     assert first_line.startswith("# yaml-language-server: $schema=")

@@ -106,7 +106,8 @@ def test_bad_keys_are_reported_at_their_location(tmp_path: Path) -> None:
         load_config(path, cwd=tmp_path)
     assert str(e.value) == (
         "invalid config:\n"
-        "  reconciler.yaml:4:12: policy.ignore: unknown key 'user' (expected one of: groups, users)\n"
+        "  reconciler.yaml:4:12: policy.ignore: unknown key 'user' "
+        "(expected one of: groups, users, workspaces)\n"
         "  reconciler.yaml:5:1: unknown key 'bogus' (expected one of: backups, bootstrap, default_target, "
         "policy, state, targets)"
     )

@@ -126,3 +126,23 @@ def test_a_bad_revision_is_named_once(clone: Clone) -> None:
     assert result.exit_code == 1, result.output
     assert "backup error: no backup at revision 'no-such-rev'" in result.stderr
     assert result.stderr.count("backup error") == 1
+
+
+def test_organization_permissions_are_backed_up_and_restored_on_the_local_target(clone: Clone) -> None:
+    # issue 12: the sandbox's own history holds every document an apply read, and restore puts them back
+    org = {"group": "adminGroup", "grant": ["MANAGE", "SELF_CREATE_TOKEN"]}
+    jane = {"user": "jane", "grant": ["SELF_CREATE_TOKEN"]}
+    access = clone.root / "state" / "organization.yaml"
+    access.write_text(yaml.safe_dump({"organization": {"permissions": [org, jane]}}), encoding="utf-8")
+    assert clone.run("apply", "--auto-approve").exit_code == 0
+    access.write_text(yaml.safe_dump({"organization": {"permissions": [org]}}), encoding="utf-8")
+    second = clone.run("apply", "--auto-approve")
+    assert second.exit_code == 0, second.output
+    backups = clone.root / ".reconciler" / "local" / "backups"
+    shown = git(backups, "show", "--name-only", "--format=", "HEAD").split()
+    assert "local/organization.permissions.json" in shown
+    restored = clone.run("restore", "--from", "HEAD", "--auto-approve")
+    assert restored.exit_code == 0, restored.output
+    data = json.loads((clone.root / ".reconciler" / "local" / "org.json").read_text())
+    assert "jane" in json.dumps(data.get("organizationPermissions"))
+    assert len(clone.commits()) == 1  # nothing was committed to the user's clone

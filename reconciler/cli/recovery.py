@@ -163,7 +163,8 @@ def restore(
     with engine.open_session(config, choice) as session:
         document = restoring.backup_document(session, rev=rev, file=file)
         restoring.check_source(session, rev=rev, file=file, allow_other=allow_other_source)
-        result_plan = session.plan_document(document)
+        others = restoring.other_documents(session, rev=rev, file=file)
+        result_plan = session.plan_document(document, others)
         asking = result_plan.has_changes and not auto_approve
         if asking or not opts.quiet:
             report_plan(result_plan, fmt, opts)

@@ -22,7 +22,7 @@ from urllib.parse import urljoin
 from reconciler.client.hosts import normalize_host
 from reconciler.client.options import ClientOptions, RetryPolicy
 from reconciler.errors import ApiError, ConfigError
-from reconciler.progress import NULL, Progress, Stage, plural
+from reconciler.progress import NULL, Progress, plural
 
 log = logging.getLogger("reconciler.client")
 
@@ -32,6 +32,7 @@ ORG_PERMISSIONS_PATH = "/api/v1/layout/organization/permissions"
 WORKSPACES_PATH = "/api/v1/entities/workspaces"
 ORGANIZATION_PATH = "/api/v1/entities/organization"  # GoodData answers 302 to the organization's entity
 WORKSPACE_PAGE_SIZE = 500
+WORKSPACE_LAYOUT_PATH = "/api/v1/layout/workspaces"
 
 
 __all__ = [
@@ -150,6 +151,51 @@ class GoodDataClient:
             )
         return perms
 
+    def put_organization_permissions(self, permissions: list[Mapping[str, Any]]) -> None:
+        """PUT the organization permissions (a bare array; it replaces them all)."""
+        body = json.dumps(list(permissions), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        with self._progress.stage(
+            f"writing the organization permissions to {self.base_url}",
+            done=f"wrote the organization permissions to {self.base_url}",
+        ):
+            self._http.send("PUT", ORG_PERMISSIONS_PATH, "writing the organization permissions", body=body)
+
+    def list_workspaces(self) -> list[dict[str, Any]]:
+        """Every workspace as `{id, name?, parent?}` (paged JSON:API listing); [] when the server has none."""
+        out: list[dict[str, Any]] = []
+        page = 0
+        while True:
+            path = f"{WORKSPACES_PATH}?page={page}&size={WORKSPACE_PAGE_SIZE}"
+            try:
+                listing = self._http.json("GET", path, "listing the workspaces")
+            except ApiError as e:
+                if e.status == 404:
+                    return []
+                raise
+            data = listing.get("data") if isinstance(listing, dict) else None
+            if not isinstance(data, list):
+                raise ApiError(f"api error: {self.base_url}{WORKSPACES_PATH}: not a JSON:API list")
+            for item in data:
+                if isinstance(item, dict):
+                    out.append(_workspace(item))
+            if len(data) < WORKSPACE_PAGE_SIZE or not (listing.get("links") or {}).get("next"):
+                return out
+            page += 1
+
+    def get_workspace_permissions(self, workspace_id: str) -> dict[str, Any]:
+        """GET the permissions layout of one workspace (`{permissions, hierarchyPermissions}`)."""
+        path = f"{WORKSPACE_LAYOUT_PATH}/{workspace_id}/permissions"
+        doc = self._http.json("GET", path, f"reading the permissions of workspace {workspace_id}")
+        if not isinstance(doc, dict):
+            raise ApiError(f"api error: {self.base_url}{path}: the permissions are not a JSON object")
+        return doc
+
+    def put_workspace_permissions(self, workspace_id: str, doc: Mapping[str, Any]) -> None:
+        """PUT the permissions layout of one workspace (it replaces both lists)."""
+        path = f"{WORKSPACE_LAYOUT_PATH}/{workspace_id}/permissions"
+        body = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        self._http.send("PUT", path, f"writing the permissions of workspace {workspace_id}", body=body)
+
     def organization_id(self) -> str | None:
         """The organization's id (GET /api/v1/entities/organization); None when the server does not say."""
         try:
@@ -171,47 +217,17 @@ class GoodDataClient:
         org_id = data.get("id") if isinstance(data, dict) else None
         return org_id if isinstance(org_id, str) and org_id else None
 
-    def get_workspace_assignees(self) -> dict[tuple[str, str], tuple[str, ...]]:
-        """(assignee type, id) -> workspaces where it holds permissions; {} when the server has none."""
-        with self._progress.stage(
-            f"reading the workspace permissions from {self.base_url}", unit="workspaces"
-        ) as stage:
-            found = self._workspace_assignees(stage)
-        return {who: tuple(sorted(ws)) for who, ws in found.items()}
 
-    def _workspace_assignees(self, stage: Stage) -> dict[tuple[str, str], set[str]]:
-        ids: list[str] = []
-        page = 0
-        while True:
-            path = f"{WORKSPACES_PATH}?page={page}&size={WORKSPACE_PAGE_SIZE}"
-            try:
-                listing = self._http.json("GET", path, "listing the workspaces")
-            except ApiError as e:
-                if e.status == 404:
-                    stage.done(f"found no workspaces on {self.base_url}")
-                    return {}
-                raise
-            data = listing.get("data") if isinstance(listing, dict) else None
-            if not isinstance(data, list):
-                raise ApiError(f"api error: {self.base_url}{WORKSPACES_PATH}: not a JSON:API list")
-            ids += [str(item.get("id")) for item in data if isinstance(item, dict)]
-            if len(data) < WORKSPACE_PAGE_SIZE or not (listing.get("links") or {}).get("next"):
-                break
-            page += 1
-        found: dict[tuple[str, str], set[str]] = {}
-        stage.set_total(len(ids))
-        for workspace_id in ids:
-            path = f"/api/v1/layout/workspaces/{workspace_id}/permissions"
-            doc = self._http.json("GET", path, f"reading the permissions of workspace {workspace_id}")
-            for key in ("permissions", "hierarchyPermissions"):
-                for p in (doc.get(key) or []) if isinstance(doc, dict) else []:
-                    assignee = p.get("assignee") if isinstance(p, dict) else None
-                    if isinstance(assignee, dict):
-                        who = (str(assignee.get("type")), str(assignee.get("id")))
-                        found.setdefault(who, set()).add(workspace_id)
-            stage.advance()
-        stage.done(f"read the permissions of {plural(len(ids), 'workspace')} from {self.base_url}")
-        return found
+def _workspace(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON:API workspace resource as `{id, name?, parent?}`."""
+    out: dict[str, Any] = {"id": str(item.get("id"))}
+    name = (item.get("attributes") or {}).get("name")
+    if isinstance(name, str):
+        out["name"] = name
+    parent = ((item.get("relationships") or {}).get("parent") or {}).get("data")
+    if isinstance(parent, dict) and isinstance(parent.get("id"), str):
+        out["parent"] = parent["id"]
+    return out
 
 
 def _members(doc: Mapping[str, Any]) -> str:

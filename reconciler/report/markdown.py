@@ -82,6 +82,12 @@ class MarkdownPlanReporter(PlanReporter):
             for op, label in (("create", "add"), ("update", "change"), ("delete", "destroy")):
                 head.append(f"| {label} | {by_kind[op]['user']} | {by_kind[op]['group']} |")
             head.append("")
+            permissions = by_kind["update"]["workspace"] + by_kind["update"]["organization"]
+            if permissions:
+                head += [
+                    f"Permissions: {permissions} documents change, {plan.revoked_grants} grants revoked.",
+                    "",
+                ]
         tail = [f"Fingerprint: `{plan.fingerprint}`", "", f"**{plan.summary}**"]
         left = self.budget - _size(head) - _size(tail) - _RESERVE
         alert, must = self._must(review, left)

@@ -33,8 +33,17 @@ warning:
         {"kind": "no-auth-id", "severity": "info", "subject": "user", "id": "jane.doe",
          "message": "user jane.doe has no authId: it cannot log in"}, ...
       ],
-      "desired": {"userGroups": [...], "users": [...]}   # the canonical document apply will PUT
+      "desired": {"userGroups": [...], "users": [...]},  # the canonical document apply will PUT
+      "revoked_grants": 3,                 # only when the state declares permissions (issue 12):
+      "documents": {                       # the other documents read, as apply will PUT them; the digests
+        "workspaces/sales.permissions": {"permissions": [...], "hierarchyPermissions": [...]},
+        "organization.permissions": {"permissions": [...]}  # (and the fingerprint) cover them too
+      }
     }
+
+A permissions change is `{"op": "update", "kind": "workspace" (id: the workspace) | "organization" (id:
+"organization"), "fields": [{"field": "permissions[group:analysts]" | "hierarchyPermissions[user:jane]",
+"added": ["EXPORT"], "removed": ["VIEW"], ...}]}`: per assignee, the permission names granted and revoked.
 
 `field` is a field name, or a path into a nested value (`settings[<id>]…`, `<unknown field>.a[0]`); for
 memberships (`userGroups`, `parents`) and `permissions` (labels like `SEE user:jane.doe`) the change is in

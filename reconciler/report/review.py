@@ -84,7 +84,10 @@ def change_lines(change: Change, *, identify: bool = True) -> list[str]:
 
 def counts_by_kind(plan: Plan) -> dict[str, dict[str, int]]:
     """{"create"|"update"|"delete": {"user": n, "group": n}}."""
-    out = {op: {"user": 0, "group": 0} for op in ("create", "update", "delete")}
+    out = {
+        op: {"user": 0, "group": 0, "workspace": 0, "organization": 0}
+        for op in ("create", "update", "delete")
+    }
     for c in plan.changes:
         out[c.op][c.kind] += 1
     return out

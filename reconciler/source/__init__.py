@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from reconciler.errors import StateError
 from reconciler.gcpause import paused_gc
 from reconciler.progress import NULL, Progress, Stage, plural
+from reconciler.source.access import collect_access
 from reconciler.source.expiry_rules import split
 from reconciler.source.files import StateFile, read_state_file, state_files
 from reconciler.source.model import DesiredState, Entry, Kind, Location
@@ -113,9 +114,19 @@ def _validate(config: Config, stage: Stage, today: date | None) -> Validation:
             _collect(f, "groups", "group", groups)
             _collect(f, "users", "user", users)
     problems.extend(check_all(users, groups, config, today))
+    first_users, first_groups = _first(users), _first(groups)
+    access = collect_access(files, set(first_users), set(first_groups), config)
+    problems.extend(access.problems)
     problems.sort(key=lambda p: p.sort_key)
-    files_read = tuple(f.rel for f in files)
-    state = DesiredState(users=_first(users), groups=_first(groups), files=files_read, as_of=today)
+    state = DesiredState(
+        users=first_users,
+        groups=first_groups,
+        files=tuple(f.rel for f in files),
+        as_of=today,
+        workspaces=access.workspaces,
+        organization=access.organization,
+        roles=access.roles,
+    )
     return Validation(state, tuple(problems))
 
 

@@ -45,9 +45,41 @@ class Entry:
         return name in self.fields
 
 
+AssigneeType = Literal["user", "userGroup"]
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Permissions granted to one user or group, a role's bundle expanded (`{group: x, grant: [...]}`)."""
+
+    assignee_type: AssigneeType
+    assignee: str
+    names: tuple[str, ...]
+    location: Location = Location("")
+
+
+@dataclass(frozen=True)
+class WorkspaceEntry:
+    """One declared workspace's permissions; None = the list is not managed (the live one is kept)."""
+
+    id: str
+    permissions: tuple[Grant, ...] | None
+    hierarchy_permissions: tuple[Grant, ...] | None
+    location: Location = Location("")
+
+
+@dataclass(frozen=True)
+class OrganizationEntry:
+    """The declared organization permissions (None = not managed)."""
+
+    permissions: tuple[Grant, ...] | None
+    location: Location = Location("")
+
+
 @dataclass(frozen=True)
 class DesiredState:
-    """Every declared user and group, keyed by id, in declaration order.
+    """Every declared user and group, keyed by id, in declaration order; workspaces' and the
+    organization's permissions when the state declares them.
 
     `as_of` is the day the state is rendered for (memberships past their `expires` are left out); None
     renders every declared membership (nothing is expired without a day: the CLI always gives one).
@@ -57,3 +89,6 @@ class DesiredState:
     groups: Mapping[str, Entry]
     files: tuple[str, ...] = ()
     as_of: date | None = None
+    workspaces: Mapping[str, WorkspaceEntry] = field(default_factory=dict)
+    organization: OrganizationEntry | None = None
+    roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

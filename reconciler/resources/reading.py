@@ -1,0 +1,69 @@
+"""Reading many documents: workspace permissions with bounded concurrency, one client session per worker.
+
+Embedded-analytics organizations have thousands of child workspaces: reading their permissions one after
+the other would take a round trip each. A pool of at most `WORKERS` clients, each used by one thread at a
+time, reads them in parallel; the first failure is raised (after the other reads finished or were skipped).
+"""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+from reconciler.client import GoodDataClient
+from reconciler.resources.base import Resource
+
+WORKERS = 8
+
+
+class ClientPool:
+    """Up to `size` clients made by `factory`, handed to one thread at a time; closed by `close()`."""
+
+    def __init__(self, factory: Callable[[], GoodDataClient], size: int = WORKERS) -> None:
+        self._factory = factory
+        self._idle: queue.LifoQueue[GoodDataClient] = queue.LifoQueue()
+        self._made: list[GoodDataClient] = []
+        self._slots = queue.Queue[None]()
+        for _ in range(size):
+            self._slots.put(None)
+
+    @contextmanager
+    def client(self) -> Iterator[GoodDataClient]:
+        try:
+            c = self._idle.get_nowait()
+        except queue.Empty:
+            self._slots.get()
+            c = self._factory()
+            self._made.append(c)
+        try:
+            yield c
+        finally:
+            self._idle.put(c)
+
+    def close(self) -> None:
+        for c in self._made:
+            c.close()
+        self._made.clear()
+
+
+def read_documents(
+    resources: Sequence[Resource], client: GoodDataClient, factory: Callable[[], GoodDataClient] | None
+) -> dict[str, dict[str, Any]]:
+    """Every resource's live document by key; more than one in parallel when a client factory is given."""
+    if factory is None or len(resources) <= 1:
+        return {r.key: r.read(client) for r in resources}
+    pool = ClientPool(factory, min(WORKERS, len(resources)))
+
+    def read(r: Resource) -> dict[str, Any]:
+        with pool.client() as c:
+            return r.read(c)
+
+    try:
+        with ThreadPoolExecutor(max_workers=min(WORKERS, len(resources))) as ex:
+            docs = list(ex.map(read, resources))
+    finally:
+        pool.close()
+    return {r.key: d for r, d in zip(resources, docs, strict=True)}
