@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler import backup
+from reconciler.access.model import AccessModel
 from reconciler.backup_source import EMBEDDED, BackupSource
 from reconciler.client import ClientOptions, GoodDataClient
 from reconciler.config import Config
@@ -26,8 +27,9 @@ from reconciler.plan import DeletionLimits, DocumentPlan, Plan, PlanContext, mak
 from reconciler.plan_file import load_plan as load_plan  # the CLI's entry points stay here
 from reconciler.plan_file import save_plan as save_plan
 from reconciler.progress import NULL, Progress
+from reconciler.resources import effective
 from reconciler.resources.base import Resource
-from reconciler.resources.live import LiveDocuments
+from reconciler.resources.live import LiveDocuments, workspace_assignees
 from reconciler.source import load_state
 from reconciler.source.model import DesiredState
 from reconciler.targets import LocalOrganization, ResolvedTarget, resolve_target
@@ -185,12 +187,24 @@ class Session:
         make = partial(make_plan, live, desired, target=self.target.name, host=host, embedded=local)
         context = self.plan_context(notes)
         plan = make(context=context, documents=documents)
-        if not any(plan.deletions.values()):
+        if not plan.has_changes:
             return plan
-        # Only a plan that deletes needs to know who holds workspace permissions (one request per workspace,
-        # 8 at a time).
-        context = replace(context, workspace_assignees=self.documents.workspace_assignees())
-        return make(context=context, documents=documents)
+        # Who gains and loses access, and who holds the permissions a deletion takes with it, need every
+        # workspace's permissions: one request per workspace (8 at a time), only for a plan that changes.
+        org = effective.read_organization(self.documents, documents)
+        if any(plan.deletions.values()):
+            context = replace(context, workspace_assignees=workspace_assignees(org.documents))
+            plan = make(context=context, documents=documents)
+        group = self.config.bootstrap.group
+        return replace(plan, access=org.access(live, plan.desired, documents, bootstrap_group=group))
+
+    def access_model(self, state: DesiredState | None = None) -> AccessModel:
+        """Effective access (`reconciler access`): the live organization's, or what `state` would give."""
+        org = effective.read_organization(self.documents)
+        if state is None:
+            return org.model(self.live())
+        plan = self.plan_state(state)
+        return org.model(plan.desired, plan.documents, cascade=True)
 
     def render_live(self, state: DesiredState) -> dict[str, Any]:
         """The desired document with live fields carried over."""

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from reconciler.access.changes import AccessChange
+from reconciler.access.report import changes_json
 from reconciler.diff import FieldChange
 from reconciler.errors import StateError
 from reconciler.layout import canonical
@@ -105,6 +107,9 @@ class Plan:
     # The desired permissions documents by key (`workspaces/<id>.permissions`, `organization.permissions`):
     # every document besides the users-and-groups layout that the plan read; empty for a users-only plan.
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Who gains and who loses what (effective access), escalations first; not part of the fingerprint, and
+    # not read back from a saved plan (its JSON keeps them for review).
+    access: tuple[AccessChange, ...] = ()
 
     @property
     def revoked_grants(self) -> int:
@@ -157,6 +162,8 @@ class Plan:
         if self.documents:
             out["revoked_grants"] = self.revoked_grants
             out["documents"] = self.documents
+        if self.access:
+            out["access"] = changes_json(self.access)
         return out
 
     def _dict(self) -> dict[str, Any]:

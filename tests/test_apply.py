@@ -399,13 +399,20 @@ def test_deleting_a_holder_of_workspace_permissions_warns(repo: Repo) -> None:
     repo.emulator.set_workspace_permissions(
         "sales", permissions=[{"name": "ANALYZE", "assignee": {"id": "bob", "type": "user"}}]
     )
+    repo.emulator.clear_request_log()
     result = repo.run("plan")
     assert result.exit_code == 0
     assert "- destroy user bob" in result.stdout
     warning = next(line for line in result.stdout.splitlines() if "bob" in line and "workspace" in line)
     assert "sales" in warning
-    # No deletions, no workspace requests: the lookup costs one request per workspace, so it is lazy.
+    # the effective access the deletion takes away
+    assert "bob loses MANAGE on every workspace (via adminGroup, organization MANAGE)" in result.stdout
+    # Each workspace's permissions are read once per plan (the warning and the access lines share them) ...
+    reads = [r for r in repo.emulator.request_log if r.path == "/api/v1/layout/workspaces/sales/permissions"]
+    assert len(reads) == 1
+    # ... and not at all for a plan without changes: the lookup costs one request per workspace.
     repo.write_state(groups=[], users=[user("bob", "adminGroup")])
+    assert repo.run("apply", "--auto-approve").exit_code == 0
     repo.emulator.clear_request_log()
-    assert repo.run("plan").exit_code == 0
+    assert "No changes" in repo.run("plan").stdout
     assert not [r for r in repo.emulator.request_log if "workspaces" in r.path]

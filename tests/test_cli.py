@@ -16,6 +16,7 @@ COMMANDS = sorted(cli.commands)
 
 def test_the_commands_the_spec_names_exist() -> None:
     assert COMMANDS == [
+        "access",
         "adopt",
         "apply",
         "backups",

@@ -32,6 +32,7 @@ COMMANDS: dict[str, list[str]] = {
     "history": ["jane"],
     "review": [],
     "adopt": ["--dry-run"],
+    "access": [],
 }
 RESOLVE_THE_TARGET = [
     "plan",
@@ -40,6 +41,7 @@ RESOLVE_THE_TARGET = [
     "backups",
     "restore",
     "adopt",
+    "access",
 ]  # validate and render stay offline
 COLORED = ["plan", "apply", "restore"]  # the commands whose output has colors on a terminal
 ESC = "\x1b["

@@ -20,6 +20,7 @@ from reconciler.access.model import EVERY_WORKSPACE, ORGANIZATION
 
 ESCALATION = "⚠ privilege escalation: "
 FORMATS = ("text", "json", "csv", "markdown")
+ESCALATIONS_HEADING = "### ⚠ Privilege escalations"
 CSV_HEADER = ("principal", "scope", "workspace", "permission", "reason", "via", "hierarchy_of", "implied_by")
 MAX_WORKSPACES = 20  # per plan line; the JSON form always lists every workspace
 
@@ -85,7 +86,7 @@ def changes_markdown(
             (escalations if d.escalation else others).append(f"- {_md(text)}")
     out: list[str] = []
     if escalations:
-        out += [f"### ⚠ Privilege escalations ({len(escalations):,})", "", *escalations, ""]
+        out += [f"{ESCALATIONS_HEADING} ({len(escalations):,})", "", *escalations, ""]
     out += [f"### Access changes ({_count(changes)})", ""]
     shown = others if limit is None else others[:limit]
     out += shown

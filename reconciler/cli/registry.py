@@ -28,6 +28,7 @@ MODULES: dict[str, str] = {
     "history": "reconciler.cli.history",
     "review": "reconciler.cli.history",
     "adopt": "reconciler.cli.adopt",
+    "access": "reconciler.cli.access",
 }
 """Command name → the module whose `COMMANDS` list defines it."""
 

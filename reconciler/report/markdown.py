@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import TextIO
 
+from reconciler.access.report import ESCALATIONS_HEADING, changes_markdown
 from reconciler.plan_model import Change, Plan
 from reconciler.report.review import PlanReporter, Review, change_lines, collapse, counts_by_kind
 
@@ -59,6 +60,36 @@ def _change_block(change: Change) -> list[str]:
     return [head] + [prefix + line[1:] for line in fields]
 
 
+def _access(plan: Plan, left: int, *, escalations_only: bool = False) -> list[str]:
+    """Who gains and loses what: every privilege escalation (never cut while they fit at all), then as many of
+    the other access changes as the budget holds (none with `escalations_only`)."""
+    if not plan.access:
+        return []
+    lines = changes_markdown(plan.access, limit=0 if escalations_only else None)
+    if _size(lines) <= left:
+        return lines
+    fits, low, high = changes_markdown(plan.access, limit=0), 0, len(lines)
+    while low < high:  # the most other access lines that still fit
+        mid = (low + high + 1) // 2
+        candidate = changes_markdown(plan.access, limit=mid)
+        if _size(candidate) <= left:
+            low, fits = mid, candidate
+        else:
+            high = mid - 1
+    if _size(fits) <= left:
+        return fits
+    shown = _fill(fits, max(left - 300, 0))
+    return [*shown, f"- ⛔ **More privilege escalations than a PR comment holds: {FULL_PLAN}.**", ""]
+
+
+def _split_escalations(lines: list[str]) -> tuple[list[str], list[str]]:
+    """(the privilege escalations section, the other access changes): escalations go at the very top."""
+    if not lines or not lines[0].startswith(ESCALATIONS_HEADING):
+        return [], lines
+    end = lines.index("", 2) + 1  # the heading, a blank line, the items, a blank line
+    return lines[:end], lines[end:]
+
+
 class MarkdownPlanReporter(PlanReporter):
     """GitHub-flavoured Markdown: target, counts, destroys and security warnings, collapsible details."""
 
@@ -90,15 +121,21 @@ class MarkdownPlanReporter(PlanReporter):
                 ]
         tail = [f"Fingerprint: `{plan.fingerprint}`", "", f"**{plan.summary}**"]
         left = self.budget - _size(head) - _size(tail) - _RESERVE
+        # Privilege escalations first: at the top, never cut; then destroys and security warnings; then the
+        # other access changes, the other warnings, updates and creates, in what is left of the budget.
+        escalations, _ = _split_escalations(_access(plan, left, escalations_only=True))
+        left -= _size(escalations)
         alert, must = self._must(review, left)
         left -= _size(must)
+        _, access = _split_escalations(_access(plan, left + _size(escalations)))
+        left -= _size(access)
         body = self._warnings(review, left)
         left -= _size(body)
         for title, changes in (("Updates", review.updates), ("Creates", review.creates)):
             block = self._details(title, changes, left)
             body += block
             left -= _size(block)
-        return head + alert + must + body + tail
+        return head + alert + escalations + must + access + body + tail
 
     def _must(self, review: Review, left: int) -> tuple[list[str], list[str]]:
         """(alert, lines): every destroy and security warning, in the first form of these that fits:

@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import json
 
+from reconciler.access.report import changes_text
 from reconciler.plan_model import Change, Plan
 from reconciler.report.markdown import MarkdownPlanReporter
 from reconciler.report.review import PlanReporter, Review, change_lines, collapse
@@ -88,6 +89,8 @@ class TextPlanReporter(PlanReporter):
         if review.security:
             write(self._paint("Security warnings:", _RED) + "\n")
             write("".join(f"  ! {w.message}\n" for w in review.security) + "\n")
+        if plan.access:
+            write(changes_text(plan.access) + "\n")
         if review.info:
             write(self._paint("Warnings:", _YELLOW) + "\n")
             write("".join(f"  ! {line}\n" for line in collapse(review.info, "plan --format json")) + "\n")

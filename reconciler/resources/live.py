@@ -87,14 +87,16 @@ class LiveDocuments:
         resources = by_keys([workspace_key(w) for w in ids] + [ORGANIZATION_KEY], self.config)
         return permissions_state(self.read(resources), options)
 
-    def workspace_assignees(self) -> dict[tuple[str, str], tuple[str, ...]]:
-        """(assignee type, id) -> every workspace where it holds permissions (for the cascade warning)."""
-        ids = [w["id"] for w in self.client.list_workspaces()]
-        docs = self.read(by_keys([workspace_key(w) for w in ids], self.config))
-        found: dict[tuple[str, str], set[str]] = {}
-        for key, doc in docs.items():
-            wid = workspace_of(key) or key
-            for name in LISTS:
-                for who in assignees(doc.get(name) or ()):
-                    found.setdefault(who, set()).add(wid)
-        return {who: tuple(sorted(ws)) for who, ws in found.items()}
+
+def workspace_assignees(documents: Mapping[str, Mapping[str, Any]]) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(assignee type, id) -> every workspace where it holds permissions (for the cascade warning), from the
+    permissions documents by key."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for key, doc in documents.items():
+        wid = workspace_of(key)
+        if wid is None:
+            continue
+        for name in LISTS:
+            for who in assignees(doc.get(name) or ()):
+                found.setdefault(who, set()).add(wid)
+    return {who: tuple(sorted(ws)) for who, ws in found.items()}

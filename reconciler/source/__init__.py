@@ -11,11 +11,12 @@ from reconciler.errors import StateError
 from reconciler.gcpause import paused_gc
 from reconciler.progress import NULL, Progress, Stage, plural
 from reconciler.source.access import collect_access
+from reconciler.source.declared import Declared
 from reconciler.source.expiry_rules import split
 from reconciler.source.files import StateFile, read_state_file, state_files
 from reconciler.source.model import DesiredState, Entry, Kind, Location
 from reconciler.source.problem import Problem, Severity
-from reconciler.source.rules import Declared, check_all
+from reconciler.source.rules import check_all
 from reconciler.yamlio import Pos
 
 if TYPE_CHECKING:

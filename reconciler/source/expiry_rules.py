@@ -19,7 +19,7 @@ from reconciler.source.problem import Problem
 
 if TYPE_CHECKING:
     from reconciler.config import Bootstrap, ExpiryPolicy
-    from reconciler.source.rules import Declared
+    from reconciler.source.declared import Declared
 
 FIELD = "userGroups"  # the only field whose items may expire (grants are meant to follow the same way)
 _DATE = re.compile(DATE_PATTERN)
@@ -63,11 +63,6 @@ def with_expiries(ids: Any, expires: Mapping[str, date]) -> Any:
     if not expires or not isinstance(ids, list):
         return ids
     return [{"id": g, "expires": expires[g]} if g in expires else g for g in ids]
-
-
-def ref_id(ref: Any) -> Any:
-    """The group id of one `userGroups` item: the item itself, or the `id` of `{id, expires}`."""
-    return ref.get("id") if isinstance(ref, dict) else ref
 
 
 def _expiring(d: Declared) -> Iterator[tuple[str, Any, Location]]:

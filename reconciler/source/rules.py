@@ -3,51 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 from reconciler.graph import iter_cycles
 from reconciler.schema import shorten
-from reconciler.source.expiry_rules import check_expiries, ref_id
-from reconciler.source.model import Entry, Location
+from reconciler.source.declared import Declared, ref_id
+from reconciler.source.expiry_rules import check_expiries
 from reconciler.source.problem import Problem
 from reconciler.source.suggest import Suggester
-from reconciler.yamlio import MarkedDocument
 
 if TYPE_CHECKING:
     from reconciler.config import Config
-
-
-@dataclass(frozen=True)
-class Declared:
-    """An entry with what the rules need to place problems: its raw mapping and document."""
-
-    entry: Entry
-    item: dict[str, Any]
-    doc: MarkedDocument
-
-    def at(self, pos: tuple[int, int]) -> Location:
-        return Location(self.entry.location.path, pos[0], pos[1])
-
-    def field_at(self, name: str) -> Location:
-        return self.entry.field_locations.get(name, self.entry.location)
-
-    def refs(self, name: str) -> Iterator[tuple[int, str, tuple[int, int]]]:
-        """(index, id, position) of every id of list field `name` (`at` makes it a Location).
-
-        An id is a string item, or the `id` of an `{id, expires}` item.
-        """
-        value = self.item.get(name)
-        if not isinstance(value, list):
-            return
-        positions = self.doc.item_positions(value)
-        for index, item in enumerate(value):
-            ref = ref_id(item)
-            if isinstance(ref, str):
-                yield index, ref, positions[index]
 
 
 # An e-mail address, roughly: no whitespace, one '@' with something before it, and after it a domain of two or
