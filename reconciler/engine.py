@@ -92,6 +92,7 @@ class Session:
         self.client = client
         self.progress = progress
         self._owner: str | None = None
+        self._organization_permissions: list[dict[str, Any]] | None = None
         self._organization: tuple[str | None] | None = None
 
     @property
@@ -140,7 +141,8 @@ class Session:
     def plan_context(self, notes: tuple[str, ...] = ()) -> PlanContext:
         manage_users: set[str] = set()
         manage_groups: set[str] = set()
-        for perm in self.client.get_organization_permissions():
+        self._organization_permissions = self.client.get_organization_permissions()  # the plan reuses it
+        for perm in self._organization_permissions:
             assignee = perm.get("assignee") or {}
             if perm.get("name") == "MANAGE":
                 (manage_groups if assignee.get("type") == "userGroup" else manage_users).add(
@@ -191,7 +193,7 @@ class Session:
             return plan
         # Who gains and loses access, and who holds the permissions a deletion takes with it, need every
         # workspace's permissions: one request per workspace (8 at a time), only for a plan that changes.
-        org = effective.read_organization(self.documents, documents)
+        org = effective.read_organization(self.documents, documents, self._organization_permissions)
         if any(plan.deletions.values()):
             context = replace(context, workspace_assignees=workspace_assignees(org.documents))
             plan = make(context=context, documents=documents)

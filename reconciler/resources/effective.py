@@ -59,13 +59,18 @@ class OrganizationDocuments:
 
 
 def read_organization(
-    source: LiveDocuments, plans: Mapping[str, DocumentPlan] | None = None
+    source: LiveDocuments,
+    plans: Mapping[str, DocumentPlan] | None = None,
+    organization: list[dict[str, Any]] | None = None,
 ) -> OrganizationDocuments:
-    """The live organization's workspaces and permissions documents; those a plan read already are reused."""
+    """The live organization's workspaces and permissions documents; those a plan read already (its document
+    plans, the `organization` permissions) are not read again."""
     listed = source.client.list_workspaces()
     tree = {str(w["id"]): w.get("parent") for w in listed}
     names = {str(w["id"]): str(w["name"]) for w in listed if isinstance(w.get("name"), str)}
     read: dict[str, Mapping[str, Any]] = {k: p.live for k, p in (plans or {}).items()}
+    if organization is not None:
+        read.setdefault(ORGANIZATION_KEY, {"permissions": organization})
     keys = [workspace_key(w) for w in tree] + [ORGANIZATION_KEY]
     read.update(source.read(by_keys([k for k in keys if k not in read], source.config)))
     return OrganizationDocuments(tree, names, read)
