@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reconciler import backup
+from reconciler import backup, invitations
 from reconciler.backup_source import BackupSource
 from reconciler.engine import Session, backups_dir, deletion_limits
 from reconciler.errors import (
@@ -53,6 +53,8 @@ class ApplyResult:
     backup_file: Path | None = None
     backup_rev: str | None = None
     rolled_back: bool = False
+    invited: tuple[str, ...] = ()  # users e-mailed an invitation after the apply
+    invitation_warnings: tuple[str, ...] = ()
 
 
 def commit_message(plan: Plan, source: BackupSource | None = None, restore_of: str | None = None) -> str:
@@ -148,7 +150,10 @@ def _apply_locked(session: Session, plan: Plan, options: ApplyOptions) -> ApplyR
         if difference:
             stage.done(f"verification found {len(difference)} differing objects")
     if not difference:
-        return ApplyResult(plan, applied=True, backup_file=path, backup_rev=rev)
+        # Invitations last: only for an apply that is verified (an e-mail cannot be taken back).
+        warnings = tuple(invitations.send(session.client, plan.invitations))
+        invited = tuple(i["userId"] for i in plan.invitations) if not warnings else ()
+        return ApplyResult(plan, True, path, rev, invited=invited, invitation_warnings=warnings)
 
     rolled_back = False
     if options.rollback_on_mismatch:

@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from reconciler import backup
+from reconciler import backup, invitations
 from reconciler.access.model import AccessModel
 from reconciler.backup_source import EMBEDDED, BackupSource
 from reconciler.client import ClientOptions, GoodDataClient
@@ -162,7 +162,10 @@ class Session:
         rendered = render_with_notes(state, live, self.render_options())
         _refuse_carried_cycle(state, rendered.document)
         notes, documents = self.documents.for_state(state, rendered.document)
-        return self._plan(live, rendered.document, rendered.notes + notes, documents)
+        invited = invitations.planned(state, live)
+        notes += invitations.notes(invited)
+        plan = self._plan(live, rendered.document, rendered.notes + notes, documents)
+        return replace(plan, invitations=invited) if invited else plan
 
     def plan_document(
         self, desired: Mapping[str, Any], others: Mapping[str, Mapping[str, Any]] | None = None

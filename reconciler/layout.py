@@ -174,10 +174,18 @@ def ignored(entity_id: str, globs: Iterable[str]) -> bool:
     return any(fnmatchcase(entity_id, g) for g in globs)
 
 
+STATE_ONLY = ("status", "invite")  # the state's own user fields: what the tool does, not layout fields
+
+
+def disabled(entry: Entry) -> bool:
+    """A user whose `status` is `disabled`: kept, without memberships or direct grants."""
+    return entry.kind == "user" and entry.fields.get("status") == "disabled"
+
+
 def _apply_fields(base: dict[str, Any], entry: Entry) -> dict[str, Any]:
     membership = _MEMBERSHIP[entry.kind]
     for key, value in entry.fields.items():
-        if key == "id":
+        if key == "id" or key in STATE_ONLY:
             continue
         if value is None:
             base.pop(key, None)
@@ -185,6 +193,8 @@ def _apply_fields(base: dict[str, Any], entry: Entry) -> dict[str, Any]:
             base[key] = [{"id": g, "type": GROUP_REF} for g in value]
         else:
             base[key] = value
+    if disabled(entry):
+        base.pop(membership, None)  # every membership goes; the user and its fields stay
     base["id"] = entry.id
     return base
 

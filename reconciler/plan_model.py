@@ -110,6 +110,9 @@ class Plan:
     # Who gains and who loses what (effective access), escalations first; not part of the fingerprint, and
     # not read back from a saved plan (its JSON keeps them for review).
     access: tuple[AccessChange, ...] = ()
+    # Users this plan creates that the state says to invite: {userId, email, firstName?, lastName?} each,
+    # sent (POST /api/v1/actions/invite) after the apply is verified.
+    invitations: tuple[dict[str, str], ...] = ()
 
     @property
     def revoked_grants(self) -> int:
@@ -164,6 +167,8 @@ class Plan:
             out["documents"] = self.documents
         if self.access:
             out["access"] = changes_json(self.access)
+        if self.invitations:
+            out["invitations"] = [dict(i) for i in self.invitations]
         return out
 
     def _dict(self) -> dict[str, Any]:
@@ -213,6 +218,10 @@ class Plan:
                 host=_str(data.get("host", ""), "host"),
                 embedded=data.get("embedded", False) is True,
                 documents=documents,
+                invitations=tuple(
+                    {str(k): _str(v, "invitations") for k, v in _mapping(i, "invitations").items()}
+                    for i in _list(data.get("invitations", []), "invitations")
+                ),
             )
         except KeyError as e:
             raise StateError(f"invalid plan: missing key {e.args[0]!r}") from e

@@ -57,6 +57,8 @@ _NOTE_KINDS: tuple[tuple[str, str, Severity], ...] = (
     ("matches policy.ignore", "ignored", "info"),
     ("the membership expired on", "expired", "info"),
     ("the membership expires", "expiring", "info"),
+    ("is disabled:", "disabled", "security"),
+    ("will be e-mailed an invitation", "invitation", "info"),
 )
 
 

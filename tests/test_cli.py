@@ -25,6 +25,7 @@ def test_the_commands_the_spec_names_exist() -> None:
         "history",
         "import",
         "init",
+        "invite",
         "load",
         "plan",
         "render",

@@ -29,6 +29,7 @@ MODULES: dict[str, str] = {
     "review": "reconciler.cli.history",
     "adopt": "reconciler.cli.adopt",
     "access": "reconciler.cli.access",
+    "invite": "reconciler.cli.invite",
 }
 """Command name → the module whose `COMMANDS` list defines it."""
 

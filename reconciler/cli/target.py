@@ -149,3 +149,7 @@ def say_applied(result: ApplyResult, opts: GlobalOptions) -> None:
     click.echo(f"Apply complete: {c['add']} added, {c['change']} changed, {c['destroy']} destroyed.")
     if not opts.quiet:
         click.echo(f"Backup of the previous state: {result.backup_file}{where}", err=True)
+        if result.invited:
+            click.echo(f"Invitations e-mailed to: {', '.join(result.invited)}", err=True)
+    for warning in result.invitation_warnings:  # a warning, never a failure: the apply itself succeeded
+        click.echo(f"warning: {warning}", err=True)

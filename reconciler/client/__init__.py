@@ -33,6 +33,7 @@ WORKSPACES_PATH = "/api/v1/entities/workspaces"
 ORGANIZATION_PATH = "/api/v1/entities/organization"  # GoodData answers 302 to the organization's entity
 WORKSPACE_PAGE_SIZE = 500
 WORKSPACE_LAYOUT_PATH = "/api/v1/layout/workspaces"
+INVITE_PATH = "/api/v1/actions/invite"  # GoodData Cloud's invitation e-mail (GoodData.CN has none)
 
 
 __all__ = [
@@ -189,6 +190,11 @@ class GoodDataClient:
         if not isinstance(doc, dict):
             raise ApiError(f"api error: {self.base_url}{path}: the permissions are not a JSON object")
         return doc
+
+    def invite(self, invitation: Mapping[str, str], *, force: bool = False) -> None:
+        """POST an invitation `{userId, email, firstName?, lastName?}` (never retried: it sends an e-mail)."""
+        body = json.dumps({**invitation, "forceSend": force}, ensure_ascii=False).encode("utf-8")
+        self._http.send("POST", INVITE_PATH, f"inviting {invitation.get('userId')}", body=body)
 
     def put_workspace_permissions(self, workspace_id: str, doc: Mapping[str, Any]) -> None:
         """PUT the permissions layout of one workspace (it replaces both lists)."""

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from reconciler.client import GoodDataClient
-from reconciler.layout import RenderOptions, ignored
+from reconciler.layout import RenderOptions, disabled, ignored
 from reconciler.plan import DocumentPlan
 from reconciler.progress import Progress, plural
 from reconciler.resources import (
@@ -68,8 +68,22 @@ class LiveDocuments:
         )
         if any(r.rank == 1 for r in resources):
             check_workspaces_exist(state, resources, {w["id"] for w in self.client.list_workspaces()})
+        off = sorted(uid for uid, entry in state.users.items() if disabled(entry))
+        if off:  # a disabled user's direct grants go wherever they are: every permissions document is read
+            notes += tuple(
+                f"user {uid} is disabled: it keeps its account but loses every group membership and every "
+                "direct workspace and organization grant"
+                for uid in off
+            )
+            globs = self.config.policy.ignore_workspaces
+            every = [
+                workspace_key(w["id"]) for w in self.client.list_workspaces() if not ignored(w["id"], globs)
+            ]
+            known = {r.key for r in resources}
+            extra = by_keys([k for k in [*every, ORGANIZATION_KEY] if k not in known], self.config)
+            resources = sorted([*resources, *extra], key=lambda r: (r.rank, r.key))
         live = self.read(resources)
-        kept = {("user", u["id"]) for u in users["users"]} | {
+        kept = {("user", u["id"]) for u in users["users"] if u["id"] not in off} | {
             ("userGroup", g["id"]) for g in users["userGroups"]
         }
         desired = {r.key: without_missing(r.render(state, live[r.key]), kept) for r in resources}

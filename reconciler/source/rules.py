@@ -41,6 +41,9 @@ def check_all(
         _memberships(d, "userGroups", known_groups, suggest, config, problems)
         check_expiries(d, config.bootstrap, config.policy.expiry, today, problems)
         _permissions(d, known_users, known_groups, suggest, config, problems)
+        if d.item.get("invite") is True and not d.item.get("email"):
+            message = f"user {d.entry.id!r}: invite needs an email (the invitation is e-mailed to it)"
+            problems.append(Problem(d.field_at("invite"), "error", message, "invite-email"))
     for d in groups:
         _memberships(d, "parents", known_groups, suggest, config, problems)
         _permissions(d, known_users, known_groups, suggest, config, problems)
