@@ -70,15 +70,18 @@ def load(opts: GlobalOptions, /, files: tuple[Path, ...], **kw: Any) -> int:
 
     The records use the fields of GoodData's provisioning tools (users: user_id, firstname, lastname,
     email, auth_id, user_groups, is_active; groups: user_group_id, user_group_name, parent_user_groups,
-    is_active). Only the entries the records change are edited, where they are declared; comments and
-    formatting of every other entry stay as they were. Nothing is sent to a server: commit the change and
-    open a pull request, whose plan shows what the load does to the organization.
+    is_active; permissions: user_id, ug_id, ws_id, ws_permissions, is_active, or permission, workspace_id,
+    entity_id, entity_type[, is_active]). Only the entries the records change are edited, where they are
+    declared; comments and formatting of every other entry stay as they were. Nothing is sent to a
+    server: commit the change and open a pull request, whose plan shows what the load does to the
+    organization.
 
     \b
     Examples:
       reconciler load hr/users.csv --kind users --mode full --into state/users/hr.yaml
       reconciler load changes.json --kind users --mode incremental --dry-run
       reconciler load groups.csv --kind groups --mode full -d ';'
+      reconciler load perms.csv --kind permissions --mode incremental
       reconciler --target prod load hr/users.csv --kind users --mode full --apply --auto-approve
     """
     # Imported here: round-trip YAML (ruamel.yaml) costs every other command's start-up ~20 ms otherwise.
