@@ -177,3 +177,22 @@ def test_load_permissions_apply_goes_through_the_plan_and_keeps_the_hierarchy(
     )
     assert refused.exit_code != 0
     assert f"{missing}:2:3" in refused.output and "workspace 'nowhere' does not exist" in refused.output
+
+
+def test_new_workspaces_go_into_the_named_file_and_a_dry_run_writes_nothing(repo: Path) -> None:  # noqa: F811
+    with_workspaces(repo)
+    csv = repo / "perms.csv"
+    csv.write_text(
+        "permission;workspace_id;entity_id;entity_type;is_active\nVIEW;support;finance;userGroup;true\n"
+    )
+    args = ("load", str(csv), "--kind", "permissions", "--mode", "incremental", "-d", ";")
+    dry = run(repo, *args, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "+  - id: support" in dry.output and diff(repo) == ""
+    into = repo / "state" / "access" / "support.yaml"
+    result = run(repo, *args, "--into", str(into))
+    assert result.exit_code == 0, result.output
+    assert workspaces(into) == {
+        "support": {"id": "support", "permissions": [{"group": "finance", "grant": ["VIEW"]}]}
+    }
+    assert run(repo, "validate").exit_code == 0
