@@ -32,7 +32,7 @@ from reconciler.source.model import Location
 from reconciler.source.problem import Problem
 from reconciler.yamlio import YamlSyntaxError, load_marked
 
-RecordKind = Literal["users", "groups"]
+RecordKind = Literal["users", "groups", "permissions"]  # permissions: reconciler.permission_records
 Mode = Literal["full", "incremental"]
 
 ID = re.compile(r"(?!\.)[.A-Za-z0-9_-]{1,255}")

@@ -154,7 +154,52 @@ def _apply_fields(entry: CommentedMap, edit: EntryEdit) -> None:
         items = isinstance(old, CommentedSeq) and any(
             isinstance(i, CommentedMap) and i.fa.flow_style() for i in old
         )
+        if (  # a list of mappings (permissions): the items that stay keep their comments
+            isinstance(old, CommentedSeq)
+            and isinstance(value, list)
+            and old
+            and all(isinstance(v, Mapping) for v in [*old, *value])
+        ):
+            entry[name] = _merge_items(old, value, flow_items=items)
+            continue
         entry[name] = _plain(value, flow_lists=flow or old is None, flow_items=items or old is None)
+
+
+def _key_of(item: Any) -> Any:
+    """A mapping item's first key and value (`group: sales`): what names it in a list of such items."""
+    if isinstance(item, Mapping) and item:
+        k = next(iter(item))
+        return (k, item[k]) if not isinstance(item[k], Mapping | list) else None
+    return None
+
+
+def _merge_items(old: CommentedSeq, value: list[Any], *, flow_items: bool) -> CommentedSeq:
+    """The new list, reusing the old items (with their comments): an equal item as it is, a mapping named
+    by the same first key and value edited in place; other items new."""
+    out = CommentedSeq()
+    if old.fa.flow_style():
+        out.fa.set_flow_style()
+    used: set[int] = set()
+    for v in value:
+        match = next((i for i, o in enumerate(old) if i not in used and o == v), None)
+        if match is None and _key_of(v) is not None:
+            match = next((i for i, o in enumerate(old) if i not in used and _key_of(o) == _key_of(v)), None)
+        if match is None:
+            out.append(_plain([v], flow_lists=True, flow_items=flow_items)[0])
+            continue
+        used.add(match)
+        item = old[match]
+        if item != v and isinstance(item, CommentedMap) and isinstance(v, Mapping):
+            for k in [k for k in item if k not in v]:
+                del item[k]
+            for k, val in v.items():
+                if item.get(k) != val:
+                    item[k] = _plain(val, flow_lists=True)
+        out.append(item)
+        comment = old.ca.items.get(match)
+        if comment is not None:
+            out.ca.items[len(out) - 1] = comment
+    return out
 
 
 def edit_section(text: str, section: str, change: SectionEdit, *, where: str = "<text>") -> str:

@@ -17,12 +17,17 @@ from reconciler.source import load_state
 
 if TYPE_CHECKING:
     from reconciler.load import LoadOptions
-    from reconciler.records import Record
+    from reconciler.plan_model import Plan
 
 
 @command("load")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--kind", type=click.Choice(["users", "groups"]), required=True, help="What the records are.")
+@click.option(
+    "--kind",
+    type=click.Choice(["users", "groups", "permissions"]),
+    required=True,
+    help="What the records are (permissions: workspace permissions).",
+)
 @click.option(
     "--mode",
     type=click.Choice(["full", "incremental"]),
@@ -65,15 +70,18 @@ def load(opts: GlobalOptions, /, files: tuple[Path, ...], **kw: Any) -> int:
 
     The records use the fields of GoodData's provisioning tools (users: user_id, firstname, lastname,
     email, auth_id, user_groups, is_active; groups: user_group_id, user_group_name, parent_user_groups,
-    is_active). Only the entries the records change are edited, where they are declared; comments and
-    formatting of every other entry stay as they were. Nothing is sent to a server: commit the change and
-    open a pull request, whose plan shows what the load does to the organization.
+    is_active; permissions: user_id, ug_id, ws_id, ws_permissions, is_active, or permission, workspace_id,
+    entity_id, entity_type[, is_active]). Only the entries the records change are edited, where they are
+    declared; comments and formatting of every other entry stay as they were. Nothing is sent to a
+    server: commit the change and open a pull request, whose plan shows what the load does to the
+    organization.
 
     \b
     Examples:
       reconciler load hr/users.csv --kind users --mode full --into state/users/hr.yaml
       reconciler load changes.json --kind users --mode incremental --dry-run
       reconciler load groups.csv --kind groups --mode full -d ';'
+      reconciler load perms.csv --kind permissions --mode incremental
       reconciler --target prod load hr/users.csv --kind users --mode full --apply --auto-approve
     """
     # Imported here: round-trip YAML (ruamel.yaml) costs every other command's start-up ~20 ms otherwise.
@@ -83,7 +91,12 @@ def load(opts: GlobalOptions, /, files: tuple[Path, ...], **kw: Any) -> int:
     csv_options = CsvOptions(
         delimiter=kw["delimiter"], inner_delimiter=kw["inner"], quotechar=kw["quotechar"]
     )
-    records = read_records(files, kw["kind"], kw["mode"], csv_options)
+    if kw["kind"] == "permissions":
+        from reconciler.permission_records import read_permission_records
+
+        records: list[Any] = read_permission_records(files, kw["mode"], csv_options)
+    else:
+        records = read_records(files, kw["kind"], kw["mode"], csv_options)
     into = kw["into"]
     options = LoadOptions(
         kind=kw["kind"],
@@ -95,7 +108,12 @@ def load(opts: GlobalOptions, /, files: tuple[Path, ...], **kw: Any) -> int:
         return _apply_records(opts, records, options, kw)
     config = load_config_of(opts)
     state = load_state(config)
-    result = plan_load(config, state, records, options)
+    if options.kind == "permissions":
+        from reconciler.permission_load import plan_permission_load
+
+        result = plan_permission_load(config, state, records, options)
+    else:
+        result = plan_load(config, state, records, options)
     for warning in () if opts.quiet else result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if kw["dry_run"]:
@@ -110,14 +128,17 @@ def load(opts: GlobalOptions, /, files: tuple[Path, ...], **kw: Any) -> int:
     return int(ExitCode.OK)
 
 
-def _apply_records(
-    opts: GlobalOptions, records: list[Record], options: LoadOptions, kw: dict[str, Any]
-) -> int:
+def _apply_records(opts: GlobalOptions, records: list[Any], options: LoadOptions, kw: dict[str, Any]) -> int:
     """`load --apply`: the records against the live organization, through the guards, backup and verify."""
     from reconciler.sync import desired_from_records
 
     config, choice = setup(opts, kw)
     with engine.open_session(config, choice) as session:
+        if options.kind == "permissions":
+            from reconciler.permission_load import permission_plan
+
+            plan = permission_plan(session, records, options)
+            return _confirm_apply(opts, session, plan, kw)
         desired = desired_from_records(
             session.live(), records, options, bootstrap_group=config.bootstrap.group
         )
@@ -126,10 +147,14 @@ def _apply_records(
                 f"warning: group {gid!r} does not exist: the load creates it (a record names it)", err=True
             )
         plan = session.plan_state(desired.state)
-        report_plan(plan, "text", opts)
-        if plan.has_changes and not kw["auto_approve"]:
-            confirm(plan)
-        result = apply_plan(session, plan, ApplyOptions(allow_deletions=kw["allow_deletions"]))
+        return _confirm_apply(opts, session, plan, kw)
+
+
+def _confirm_apply(opts: GlobalOptions, session: engine.Session, plan: Plan, kw: dict[str, Any]) -> int:
+    report_plan(plan, "text", opts)
+    if plan.has_changes and not kw["auto_approve"]:
+        confirm(plan)
+    result = apply_plan(session, plan, ApplyOptions(allow_deletions=kw["allow_deletions"]))
     say_applied(result, opts)
     return int(ExitCode.OK)
 

@@ -9,9 +9,12 @@ GoodData's id rule on every id. A bad value raises `ModelError` (a `ValueError`,
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any, ClassVar
 
+from reconciler.permission_records import PermissionRecord
 from reconciler.records import ID, ID_WORDS, Record
+from reconciler.source.access import WORKSPACE_PERMISSIONS
 from reconciler.source.model import Location
 
 
@@ -147,5 +150,103 @@ class UserGroupFullLoad(_Group):
 
 class UserGroupIncrementalLoad(_Group):
     """One group of an incremental load: `is_active` true creates or updates, false deletes."""
+
+    _incremental = True
+
+
+class EntityType(StrEnum):
+    """Who a permission is granted to (the provisioning library's enum)."""
+
+    user = "user"
+    user_group = "userGroup"
+
+
+class _Permission:
+    """`permission, workspace_id, entity_id, entity_type` [+ `is_active`], checked as the library does, plus
+    GoodData's id rule on the ids and the API's workspace permission names."""
+
+    _incremental: ClassVar[bool] = False
+
+    def __init__(self, **values: Any) -> None:
+        name = type(self).__name__
+        allowed = {"permission", "workspace_id", "entity_id", "entity_type"} | (
+            {"is_active"} if self._incremental else set()
+        )
+        unknown = sorted(set(values) - allowed)
+        if unknown:
+            raise ModelError(
+                f"{name}: unknown field {', '.join(unknown)} (the fields are {', '.join(sorted(allowed))})"
+            )
+        for f in sorted(allowed):
+            if f not in values:
+                raise ModelError(f"{name}: field {f} is required")
+        for f in ("workspace_id", "entity_id"):
+            if not isinstance(values[f], str) or not ID.fullmatch(values[f]):
+                raise ModelError(f"{name}: {f} {values[f]!r} is not a valid GoodData id: {ID_WORDS}")
+        if values["permission"] not in WORKSPACE_PERMISSIONS:
+            raise ModelError(
+                f"{name}: permission {values['permission']!r} is not a workspace permission "
+                f"(one of {', '.join(WORKSPACE_PERMISSIONS)})"
+            )
+        try:
+            entity_type = EntityType(values["entity_type"])
+        except ValueError:
+            raise ModelError(
+                f"{name}: entity_type {values['entity_type']!r} is not user or userGroup"
+            ) from None
+        self._values: dict[str, Any] = {
+            "permission": values["permission"],
+            "workspace_id": values["workspace_id"],
+            "entity_id": values["entity_id"],
+            "entity_type": entity_type,
+        }
+        if self._incremental:
+            if not isinstance(values["is_active"], bool):
+                raise ModelError(f"{name}: is_active must be true or false, not {values['is_active']!r}")
+            self._values["is_active"] = values["is_active"]
+
+    def __getattr__(self, name: str) -> Any:
+        values = self.__dict__.get("_values", {})
+        if name in values:
+            return values[name]
+        raise AttributeError(name)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other._values == self._values
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, *(str(v) for v in self._values.values())))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._values.items())})"
+
+    def model_dump(self) -> dict[str, Any]:
+        """The fields as a dict (pydantic's name for it)."""
+        return dict(self._values)
+
+    @classmethod
+    def model_validate(cls, data: Mapping[str, Any]) -> Any:
+        """Build from a mapping (pydantic's name for it)."""
+        return cls(**data)
+
+    def to_record(self, index: int) -> PermissionRecord:
+        """The engine's record."""
+        v = self._values
+        return PermissionRecord(
+            v["workspace_id"],
+            "user" if v["entity_type"] is EntityType.user else "userGroup",
+            v["entity_id"],
+            (v["permission"],),
+            v.get("is_active", True),
+            Location(f"{type(self).__name__}[{index}]"),
+        )
+
+
+class PermissionFullLoad(_Permission):
+    """One permission of a full load: with the others of its workspace, all its direct permissions."""
+
+
+class PermissionIncrementalLoad(_Permission):
+    """One permission of an incremental load: `is_active` true grants it, false takes it away."""
 
     _incremental = True

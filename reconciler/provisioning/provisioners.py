@@ -15,12 +15,16 @@ from typing import Any, ClassVar, TypeVar
 
 from reconciler.apply import ApplyOptions, apply_plan
 from reconciler.config import Config, MaxDeletions, Policy
-from reconciler.engine import TargetChoice, open_session
+from reconciler.engine import Session, TargetChoice, open_session
 from reconciler.errors import ReconcilerError
 from reconciler.load import LoadOptions
+from reconciler.permission_load import permission_plan
+from reconciler.plan_model import Plan
 from reconciler.provisioning.logger import LogObserver
 from reconciler.provisioning.models import (
     ModelError,
+    PermissionFullLoad,
+    PermissionIncrementalLoad,
     UserFullLoad,
     UserGroupFullLoad,
     UserGroupIncrementalLoad,
@@ -117,13 +121,17 @@ class _Provisioner:
         )
         return config, TargetChoice(name=name, env={TOKEN_VAR: self._token})
 
-    def _load(self, source_data: Sequence[Any], mode: Mode, model: type[Any]) -> None:
+    @staticmethod
+    def _records(source_data: Sequence[Any], model: type[Any]) -> list[Any]:
         bad = [i for i, r in enumerate(source_data) if not isinstance(r, model)]
         if bad:
             raise TypeError(
                 f"Not all elements in source data are instances of {model.__name__} (first: item {bad[0]})"
             )
-        records = [r.to_record(i) for i, r in enumerate(source_data)]
+        return [r.to_record(i) for i, r in enumerate(source_data)]
+
+    def _load(self, source_data: Sequence[Any], mode: Mode, model: type[Any]) -> None:
+        records = self._records(source_data, model)
         seen: dict[str, int] = {}
         for i, r in enumerate(records):
             if seen.setdefault(r.id, i) != i:
@@ -137,12 +145,15 @@ class _Provisioner:
             )
             for gid in desired.groups_created:
                 self.logger.warning(f"User group {gid} does not exist: it is created (a record names it)")
-            plan = session.plan_state(desired.state)
-            for change in plan.changes:
-                self.logger.info(f"{change.op} {change.kind} {change.id}")
-            for warning in plan.warnings:
-                self.logger.warning(str(warning))
-            result = apply_plan(session, plan, ApplyOptions(allow_deletions=self.allow_deletions))
+            self._apply(session, session.plan_state(desired.state))
+
+    def _apply(self, session: Session, plan: Plan) -> None:
+        """Log the plan, apply it (guards, backup, one write per document, verification), log the result."""
+        for change in plan.changes:
+            self.logger.info(f"{change.op} {change.kind} {change.id}")
+        for warning in plan.warnings:
+            self.logger.warning(str(warning))
+        result = apply_plan(session, plan, ApplyOptions(allow_deletions=self.allow_deletions))
         if result.applied:
             self.logger.info(f"Backup of the organization before the load: {result.backup_file}")
         self.logger.info(plan.summary)
@@ -162,3 +173,22 @@ class UserGroupProvisioner(_Provisioner):
     KIND = "groups"
     FULL_LOAD_TYPE = UserGroupFullLoad
     INCREMENTAL_LOAD_TYPE = UserGroupIncrementalLoad
+
+
+class PermissionProvisioner(_Provisioner):
+    """Workspace permissions from `PermissionFullLoad` / `PermissionIncrementalLoad` records: one plan and
+    apply per load (one read and one PUT per workspace the records name). `hierarchyPermissions` are kept
+    (the provisioning library's PUT drops them); a workspace or assignee that does not exist is refused
+    before anything is written (the library skips the record with an error in its log)."""
+
+    KIND = "permissions"
+    FULL_LOAD_TYPE = PermissionFullLoad
+    INCREMENTAL_LOAD_TYPE = PermissionIncrementalLoad
+
+    def _load(self, source_data: Sequence[Any], mode: Mode, model: type[Any]) -> None:
+        records = self._records(source_data, model)
+        config, choice = self._config()
+        self.backups_dir.mkdir(parents=True, exist_ok=True)
+        options = LoadOptions(kind=self.KIND, mode=mode)
+        with open_session(config, choice) as session:
+            self._apply(session, permission_plan(session, records, options))
