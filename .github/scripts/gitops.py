@@ -229,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     s.add_argument("--branch", default="main")
     y = sub.add_parser("sync", help="load an HR export and open or update its pull request")
     y.add_argument("--target", required=True)
-    y.add_argument("--kind", choices=["users", "groups"], required=True)
+    y.add_argument("--kind", choices=["users", "groups", "permissions"], required=True)
     y.add_argument("--mode", choices=["full", "incremental"], required=True)
     y.add_argument("--export", type=Path, action="append", default=[], help="an export file in the checkout")
     y.add_argument("--base", default="main", help="the branch the pull request goes to")
