@@ -179,6 +179,35 @@ def test_the_same_records_leave_the_same_organization_as_gooddata_pipelines(
         ours.stop()
 
 
+def test_the_same_group_records_leave_the_same_organization_as_gooddata_pipelines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = make_certificate(tmp_path)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    theirs, ours = Emulator(), Emulator()
+    theirs_url = theirs.start(ssl_context=tls_context(cert, key))
+    ours_url = ours.start()
+    try:
+        rows = [
+            {"user_group_id": "everyone", "user_group_name": "Everyone", "parent_user_groups": []},
+            {"user_group_id": "sales", "user_group_name": "", "parent_user_groups": ["everyone"]},
+            {"user_group_id": "emea", "user_group_name": "EMEA", "parent_user_groups": ["sales"]},
+        ]
+        p = pipelines.UserGroupProvisioner.create(host=theirs_url, token=DEFAULT_TOKEN)
+        mine = UserGroupProvisioner.create(host=ours_url, token=DEFAULT_TOKEN, backups_dir=tmp_path / "b")
+        p.incremental_load([pipelines.UserGroupIncrementalLoad(**r, is_active=True) for r in rows])
+        mine.incremental_load([UserGroupIncrementalLoad(**r, is_active=True) for r in rows])
+        assert ours.document() == theirs.document()
+        p.full_load([pipelines.UserGroupFullLoad(**r) for r in rows[:2]])  # emea is not named: deleted
+        mine.full_load([UserGroupFullLoad(**r) for r in rows[:2]])
+        assert ours.document() == theirs.document()
+        assert "emea" not in {g["id"] for g in ours.document()["userGroups"]}
+    finally:
+        theirs.stop()
+        ours.stop()
+
+
 def test_a_backup_in_a_git_work_tree_is_committed(emulator: Emulator, tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     provisioner = UserProvisioner.create(
