@@ -29,6 +29,7 @@ from reconciler.plan_documents import USERS_GROUPS_KEY, combined_digest
 from reconciler.resources import by_keys
 from reconciler.resources.base import Resource
 from reconciler.resources.order import progress_note, write_order
+from reconciler.resources.reading import read_documents, write_documents
 
 log = logging.getLogger(__name__)
 
@@ -136,15 +137,17 @@ def _apply_locked(session: Session, plan: Plan, options: ApplyOptions) -> ApplyR
         raise _with_note(e, f"nothing was written, the backup is {path}") from e
     steps = write_order(plan, resources, others)
     written: list[str] = []
-    for step in steps:
+    factory = session.documents.factory
+    for segment in _segments(steps):
         try:
-            if step.key == USERS_GROUPS_KEY:  # its own PUT: a failed one is read back and explained
+            if segment[0].key == USERS_GROUPS_KEY:  # its own PUT: a failed one is read back and explained
                 _put(session, plan.desired, live, path)
-            else:
-                step.write(session.client, plan.documents[step.key])
+                written.append(segment[0].label)
+            else:  # documents of one rank are independent: written in parallel (8 at a time)
+                items = [(s, plan.documents[s.key]) for s in segment]
+                write_documents(items, session.client, factory, written)
         except (TransportError, ApiError) as e:
             raise _with_note(e, progress_note(steps, written, where)) from e
-        written.append(step.label)
     with session.progress.stage("verifying the organization", done="verified the organization") as stage:
         difference = _verify(session, plan, steps)
         if difference:
@@ -171,15 +174,28 @@ def _apply_locked(session: Session, plan: Plan, options: ApplyOptions) -> ApplyR
     )
 
 
-def _verify(session: Session, plan: Plan, steps: Sequence[Resource]) -> tuple[Change, ...]:
-    """Every document written, read back and compared with the desired one."""
-    found: list[Change] = []
+def _segments(steps: Sequence[Resource]) -> list[list[Resource]]:
+    """The write order cut into runs that may be written together: consecutive documents of one rank (the
+    users and groups always alone)."""
+    out: list[list[Resource]] = []
     for step in steps:
-        if step.key == USERS_GROUPS_KEY:
-            found += verify(plan.desired, session.live())
+        last = out[-1][0] if out else None
+        if last is not None and USERS_GROUPS_KEY not in (step.key, last.key) and last.rank == step.rank:
+            out[-1].append(step)
         else:
-            actual = step.read(session.client)
-            found += step.diff(actual, step.canonical(plan.documents[step.key]))
+            out.append([step])
+    return out
+
+
+def _verify(session: Session, plan: Plan, steps: Sequence[Resource]) -> tuple[Change, ...]:
+    """Every document written, read back (the permissions documents in parallel) and compared."""
+    found: list[Change] = []
+    if any(s.key == USERS_GROUPS_KEY for s in steps):
+        found += verify(plan.desired, session.live())
+    documents = [s for s in steps if s.key != USERS_GROUPS_KEY]
+    actual = read_documents(documents, session.client, session.documents.factory)
+    for step in documents:
+        found += step.diff(actual[step.key], step.canonical(plan.documents[step.key]))
     return tuple(found)
 
 

@@ -44,7 +44,7 @@ def write_order(
 
 def progress_note(steps: Sequence[Resource], written: Sequence[str], backup: str) -> str:
     """What a failure midway leaves: which documents were written, which not, and where the backup is."""
-    rest = [s.label for s in steps[len(written) :]]
+    rest = [s.label for s in steps if s.label not in written]
     done = "; ".join(written) if written else "nothing"
     return (
         f"written before the failure: {done}; not written: {'; '.join(rest)}; the backup of every document "

@@ -67,3 +67,36 @@ def read_documents(
     finally:
         pool.close()
     return {r.key: d for r, d in zip(resources, docs, strict=True)}
+
+
+def write_documents(
+    items: Sequence[tuple[Resource, Any]],
+    client: GoodDataClient,
+    factory: Callable[[], GoodDataClient] | None,
+    written: list[str],
+) -> None:
+    """Write each (resource, document), in parallel when a client factory is given; the label of every one
+    written is appended to `written` (also when another fails: the first failure is raised after the rest)."""
+    if factory is None or len(items) <= 1:
+        for r, doc in items:
+            r.write(client, doc)
+            written.append(r.label)
+        return
+    pool = ClientPool(factory, min(WORKERS, len(items)))
+    done: dict[str, str] = {}
+
+    def write(item: tuple[Resource, Any]) -> None:
+        r, doc = item
+        with pool.client() as c:
+            r.write(c, doc)
+        done[r.key] = r.label
+
+    try:
+        with ThreadPoolExecutor(max_workers=min(WORKERS, len(items))) as ex:
+            futures = [ex.submit(write, item) for item in items]
+        errors = [f.exception() for f in futures if f.exception() is not None]
+    finally:
+        pool.close()
+        written += [r.label for r, _ in items if r.key in done]  # in write order
+    if errors:
+        raise errors[0]  # type: ignore[misc]
