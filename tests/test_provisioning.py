@@ -217,3 +217,20 @@ def test_a_backup_in_a_git_work_tree_is_committed(emulator: Emulator, tmp_path: 
     log = subprocess.run(["git", "log", "--format=%s"], cwd=tmp_path, capture_output=True, text=True).stdout
     assert "reconciler: backup of" in log
     assert DEFAULT_TOKEN not in repr(provisioner)
+
+
+def test_a_private_ca_reaches_the_client(tmp_path: Path) -> None:
+    cert, key = make_certificate(tmp_path)
+    emu = Emulator()
+    url = emu.start(ssl_context=tls_context(cert, key))
+    try:
+        untrusted = UserProvisioner.create(host=url, token=DEFAULT_TOKEN, backups_dir=tmp_path / "a")
+        with pytest.raises(ProvisioningError, match="TLS failed"):
+            untrusted.incremental_load([UserIncrementalLoad(**ROWS[1])])
+        trusted = UserProvisioner.create(
+            host=url, token=DEFAULT_TOKEN, backups_dir=tmp_path / "b", ca_bundle=str(cert)
+        )
+        trusted.incremental_load([UserIncrementalLoad(**ROWS[1])])
+        assert "john.roe" in users_of(emu)
+    finally:
+        emu.stop()

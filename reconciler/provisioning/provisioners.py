@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from reconciler.apply import ApplyOptions, apply_plan
+from reconciler.client.options import ClientOptions
 from reconciler.config import Config, MaxDeletions, Policy
 from reconciler.engine import Session, TargetChoice, open_session
 from reconciler.errors import ReconcilerError
@@ -119,7 +120,8 @@ class _Provisioner:
             targets={name: TargetSpec(name, host=self.host, token=f"${TOKEN_VAR}")},
             policy=Policy(max_deletions=self.max_deletions),
         )
-        return config, TargetChoice(name=name, env={TOKEN_VAR: self._token})
+        options = ClientOptions(ca_bundle=self.ca_bundle)  # a private CA for the host's TLS certificate
+        return config, TargetChoice(name=name, env={TOKEN_VAR: self._token}, client=options)
 
     @staticmethod
     def _records(source_data: Sequence[Any], model: type[Any]) -> list[Any]:
