@@ -17,7 +17,7 @@ from benchmarks import generate
 from benchmarks.measure import HEADERS, LAYOUT, PYTHON, bench_env, emulator, make_certificate, run
 from benchmarks.steps import reconciler
 
-SIDES = ("pipelines", "provisioning", "load_apply", "apply")
+SIDES: tuple[str, ...] = ("pipelines", "provisioning", "load_apply", "apply")
 
 
 def _organization_of(url: str, cert: Path) -> dict[str, tuple[Any, ...]]:

@@ -14,7 +14,7 @@ ROWS = (
     ("validate", "reconciler validate"),
     ("plan_nochange", "reconciler plan, no changes"),
     ("plan_changed", "reconciler plan, 1% changed"),
-    ("apply_changed", "reconciler apply, 1% changed"),
+    ("apply_changed", "reconciler apply, 1% changed (git repo: the backup is committed)"),
     ("plan_after_apply", "reconciler plan after the apply"),
     ("import", "reconciler import"),
     ("render", "reconciler render (offline)"),
@@ -187,6 +187,11 @@ def markdown(results: dict[str, Any]) -> str:
         + " | ".join(sizes[n]["plan_after_apply"]["summary"].split(".")[0] for n in names)
         + " |"
     )
+    lines.append(
+        "| plan after loading the CSV (must be empty; run up to 10,000 users) | "
+        + " | ".join(sizes[n]["load_csv"].get("plan_after", "–").split(".")[0] for n in names)
+        + " |"
+    )
     lines += _sdk_rows(sizes, names)
     lines += _small(results.get("small"))
     for entry in results.get("loads", ()):
@@ -217,7 +222,8 @@ def _sdk_rows(sizes: dict[str, Any], names: list[str]) -> list[str]:
 def _small(small: dict[str, Any] | None) -> list[str]:
     if not small:
         return []
-    out = ["", "Start-up (medians of 5 processes, the repository's 25-user example):", ""]
+    runs = small["version"].get("runs", 5)
+    out = ["", f"Start-up (medians of {runs} processes, the repository's 25-user example):", ""]
     out += ["| command | wall | peak RSS |", "|---|---:|---:|"]
     for key, label in (
         ("version", "`reconciler --version`"),

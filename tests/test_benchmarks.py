@@ -19,6 +19,7 @@ from benchmarks import generate
 from benchmarks.measure import PYTHON, run
 from benchmarks.report import naive_projection
 from benchmarks.run import main
+from benchmarks.targets import pipelines_derived, verdict
 
 pytest.importorskip("gooddata_pipelines", reason="gooddata-pipelines is not installed")
 
@@ -82,8 +83,7 @@ def test_the_reconciler_results_are_correct(results: tuple[dict[str, Any], str])
 
 def test_every_provisioning_side_reaches_the_expected_users(results: tuple[dict[str, Any], str]) -> None:
     loads = results[0]["loads"]
-    assert [(e["users"], e["latency"]) for e in loads] == [(200, 0.0), (60, 0.0), (60, 0.01), (200, 0.01)]
-    assert "pipelines" not in loads[3]["sides"]  # derived from its request count, not run
+    assert [(e["users"], e["latency"]) for e in loads] == [(100, 0.0), (100, 0.01)]
     for entry in loads:
         for name, side in entry["sides"].items():
             assert side["same_users"], (entry["users"], entry["latency"], name, side["differing_users"])
@@ -92,8 +92,8 @@ def test_every_provisioning_side_reaches_the_expected_users(results: tuple[dict[
         ours["full"]["requests"].get("PUT") == 1
         and loads[0]["sides"]["load_apply"]["full"]["requests"]["PUT"] == 1
     )
-    assert sum(theirs["full"]["requests"].values()) > 200  # at least one request per user
-    assert loads[0]["changed_users"] == 2
+    assert sum(theirs["full"]["requests"].values()) > 100  # at least one request per user
+    assert loads[0]["changed_users"] == 1
 
 
 def test_the_sdk_peers_and_the_loaded_yaml_are_correct(results: tuple[dict[str, Any], str]) -> None:
@@ -121,7 +121,7 @@ def test_the_report_has_the_table_and_the_targets(results: tuple[dict[str, Any],
     assert "| gooddata-pipelines UserProvisioner |" in text and "at 10 ms latency" in text
     assert "1. plan of 1,000 users" in text and "4a. peak RSS" in text and "5. emulator stores" in text
     assert "14. plan ÷ the GC-off C-loader floor" in text and "14. `reconciler --version`" in text
-    assert "13. full load of 200 users at 0 ms" in text and "(derived)" in text
+    assert "13. full load of 100 users at 0 ms" in text and "13. full load of 100 users at 10 ms" in text
     assert "13. `reconciler load` of a 1,000-row CSV" in text
     assert "Machine: " in text and "Command: `python -m benchmarks.run --quick" in text
 
@@ -130,6 +130,33 @@ def test_the_naive_projection_follows_the_measured_power_law() -> None:
     sizes = {"1000": {"naive": {"deepdiff": 1.0}}, "10000": {"naive": {"deepdiff": 20.0}}}
     assert naive_projection(sizes, 100_000) == pytest.approx(400.0)
     assert naive_projection({"1000": sizes["1000"]}, 100_000) is None
+
+
+def test_pipelines_time_at_a_latency_it_did_not_run_at_is_derived_from_its_requests() -> None:
+    def entry(users: int, latency: float, seconds: float | None, requests: int) -> dict[str, Any]:
+        sides: dict[str, Any] = {}
+        if seconds is not None:
+            run = {"seconds": seconds, "requests": {"GET": requests}}
+            sides["pipelines"] = {"full": run, "incremental": run}
+        return {"users": users, "latency": latency, "changed_users": 1, "sides": sides}
+
+    results = {
+        "sizes": {},
+        "loads": [
+            entry(10_000, 0.0, 100.0, 50_000),
+            entry(1000, 0.0, 10.0, 5000),
+            entry(1000, 0.05, 260.0, 5000),
+        ],
+    }
+    # 0.05 s added per request at 1,000 users: 100 s + 50,000 × 0.05 s
+    assert pipelines_derived(results, 10_000, 0.05, "full") == (pytest.approx(2600.0), 50_000)
+    assert pipelines_derived(results, 500, 0.05, "full") is None  # no 0 ms run at that size
+
+
+def test_a_missed_goal_says_by_how_much() -> None:
+    assert verdict(0.9, 1.0) == "**pass**"
+    assert verdict(1.39, 1.0) == "**FAIL**: 1.39× the goal (1.39× > 1×)"
+    assert verdict(25.0, 50, at_most=False, derived=True) == "**FAIL** (derived): 2.00× short (25.0× < 50×)"
 
 
 def test_generated_organizations_have_the_specified_shape(tmp_path: Path) -> None:
