@@ -148,7 +148,10 @@ def markdown(results: dict[str, Any]) -> str:
         cells = []
         for n in names:
             step = sizes[n].get(key)
-            cells.append("–" if step is None else f"{step['seconds']:.2f} s, {step['rss_mib']:.0f} MiB")
+            if step is not None and step.get("timed_out"):
+                cells.append(f"> {step['seconds']:.0f} s (stopped)")
+            else:
+                cells.append("–" if step is None else f"{step['seconds']:.2f} s, {step['rss_mib']:.0f} MiB")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     projected = naive_projection(sizes, 100_000)
     if "100000" in sizes and "naive" not in sizes["100000"] and projected is not None:

@@ -19,12 +19,14 @@ def reconciler(
     *args: str,
     ok: tuple[int, ...] = (0,),
     extra_env: dict[str, str] | None = None,
+    timeout: float = 3600,
 ) -> tuple[Measurement, dict[str, int]]:
-    """One reconciler CLI run in `project`, with its requests counted (benchmarks.counted)."""
+    """One reconciler CLI run in `project`, with its requests counted (benchmarks.counted); killed after
+    `timeout` seconds (exit code -9, which `ok` may accept)."""
     counts_file = project / ".bench-counts.json"
     counts_file.unlink(missing_ok=True)
     env = bench_env(BENCH_COUNTS=str(counts_file), **(extra_env or {}))
-    m = run([PYTHON, "-m", "benchmarks.counted", *args], cwd=project, env=env).check(
+    m = run([PYTHON, "-m", "benchmarks.counted", *args], cwd=project, env=env, timeout=timeout).check(
         f"reconciler {' '.join(args)}", ok
     )
     counts = json.loads(counts_file.read_text()) if counts_file.exists() else {}
