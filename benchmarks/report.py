@@ -269,3 +269,11 @@ def _loads(entry: dict[str, Any]) -> list[str]:
         cells.append("yes" if side["same_users"] else "NO (" + ", ".join(side["differing_users"]) + ")")
         out.append("| " + " | ".join(cells) + " |")
     return out
+
+
+if __name__ == "__main__":  # `python -m benchmarks.report results.json`: the report of a saved run
+    import json
+    import sys
+    from pathlib import Path
+
+    print(markdown(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))), end="")
