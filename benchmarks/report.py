@@ -140,6 +140,9 @@ def markdown(results: dict[str, Any]) -> str:
     lines = [
         f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gib']} GiB RAM, Python {m['python']}, {m['os']}.",
         f"Command: `{results['command']}` (total {results.get('total_seconds', 0):.0f} s).",
+        f"Date: {results.get('date', 'not recorded')}; commit `{results.get('commit', 'not recorded')}`; "
+        f"load average (1, 5, 15 min) at the start {results.get('load_average_start', '?')}, at the end "
+        f"{results.get('load_average_now', '?')} (2 cores shared with other work).",
         "",
         "| step | " + " | ".join(f"{int(n):,} users" for n in names) + " |",
         "|---|" + "---:|" * len(names),

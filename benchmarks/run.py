@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -197,6 +198,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     work.mkdir(parents=True, exist_ok=True)
     command = "python -m benchmarks.run " + " ".join(argv if argv is not None else __import__("sys").argv[1:])
     results: dict[str, Any] = {"command": command.strip(), "machine": machine(), "sizes": {}}
+    results["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    head = subprocess.run(  # noqa: S603, S607
+        ["git", "rev-parse", "--short", "HEAD"], cwd=EXAMPLE, capture_output=True, text=True, check=False
+    )
+    results["commit"] = head.stdout.strip() or "unknown"
+    results["load_average_start"] = [round(x, 1) for x in os.getloadavg()]
     started = time.perf_counter()
     try:
         results["small"] = bench_small(work, 1 if opts.quick else SMALL_REPEATS)
@@ -227,6 +234,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 def _write(results: dict[str, Any], opts: argparse.Namespace, started: float) -> str:
     """Write the JSON and (with --markdown) the report of what has run so far; the report's text."""
     results["total_seconds"] = round(time.perf_counter() - started, 1)
+    results["load_average_now"] = [round(x, 1) for x in os.getloadavg()]
     opts.json.parent.mkdir(parents=True, exist_ok=True)
     opts.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     text = markdown(results)
