@@ -195,7 +195,7 @@ def markdown(results: dict[str, Any]) -> str:
     )
     lines.append(
         "| plan after loading the CSV (must be empty; run up to 10,000 users) | "
-        + " | ".join(sizes[n]["load_csv"].get("plan_after", "–").split(".")[0] for n in names)
+        + " | ".join(sizes[n].get("load_csv", {}).get("plan_after", "–").split(".")[0] for n in names)
         + " |"
     )
     lines += _sdk_rows(sizes, names)

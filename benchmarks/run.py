@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,6 @@ from benchmarks.steps import reconciler, side, step
 
 PUT_REPEATS = 3  # the PUT and json.loads are single calls of ~1 s: the median of three
 SMALL_REPEATS = 5  # sub-second commands: the median of five
-LOAD_TIMEOUT = 900  # `reconciler load` of 100,000 rows is stopped (and reported so) after 15 minutes
 EXAMPLE = Path(__file__).resolve().parent.parent  # the repository's own example (reconciler.yaml + state/)
 
 
@@ -62,8 +62,15 @@ def bench_small(work: Path, repeats: int = SMALL_REPEATS) -> dict[str, Any]:
     return out
 
 
-def bench_size(size: int, work: Path, naive_max: int, sdk: bool) -> dict[str, Any]:
-    """Every step at one size, against one emulator process."""
+def bench_size(
+    size: int,
+    work: Path,
+    naive_max: int,
+    sdk: bool,
+    load_timeout: float,
+    record: Callable[[dict[str, Any]], None],
+) -> dict[str, Any]:
+    """Every step at one size, against one emulator process; `record` saves what has run so far."""
     d = work / str(size)
     shutil.rmtree(d, ignore_errors=True)
     base, changed = d / "base", d / "changed"
@@ -123,28 +130,31 @@ def bench_size(size: int, work: Path, naive_max: int, sdk: bool) -> dict[str, An
         out["plan_after_apply"] = step(m, requests=c, summary=m.stdout.strip().splitlines()[-1])
         m, c = reconciler(changed, "import", "--out", "imported", "--force")
         out["import"] = step(m, requests=c)
-        # `reconciler load` of the changed organization's CSV export into the base state's YAML
-        load = ("load", str(csv_file), "--kind", "users", "--mode", "full")
-        m, _ = reconciler(loaded, *load, ok=(0, -9), timeout=LOAD_TIMEOUT)
-        out["load_csv"] = step(m, rows=size, timed_out=m.returncode == -9)
-        if (
-            size <= 10_000 and m.returncode == 0
-        ):  # correctness: the loaded state is what was applied (a 100k plan costs ~12 s)
-            m, _ = reconciler(loaded, "plan", "--detailed-exitcode")
-            out["load_csv"]["plan_after"] = m.stdout.strip().splitlines()[-1]
+        record(out)
+        m, floor = side("floor", str(changed), str(d / "live.json"), "gc", cwd=d)
+        out["floor"] = step(m, yaml=round(floor["yaml"], 3), json=round(floor["json"], 3))
+        m, floor = side("floor", str(changed), str(d / "live.json"), "nogc", cwd=d)
+        out["floor_nogc"] = step(m, yaml=round(floor["yaml"], 3), json=round(floor["json"], 3))
+        m, read = side("csvfloor", str(csv_file), str(base), cwd=d)
+        out["csv_floor"] = step(m, csv=round(read["csv"], 3), yaml=round(read["yaml"], 3))
+        m, stage = side("plandiff", str(d / "live.json"), str(desired), cwd=d)
+        out["plandiff"] = step(m, make_plan=round(stage["make_plan"], 3), changes=stage["changes"])
+        if size <= naive_max:
+            m, naive = side("naive", str(d / "live.json"), str(desired), cwd=d)
+            out["naive"] = step(m, deepdiff=round(naive["deepdiff"], 3), reported=naive["reported"])
+        record(out)
         if sdk:
             out["sdk"] = _bench_sdk(emu.url, d)
-    m, floor = side("floor", str(changed), str(d / "live.json"), "gc", cwd=d)
-    out["floor"] = step(m, yaml=round(floor["yaml"], 3), json=round(floor["json"], 3))
-    m, floor = side("floor", str(changed), str(d / "live.json"), "nogc", cwd=d)
-    out["floor_nogc"] = step(m, yaml=round(floor["yaml"], 3), json=round(floor["json"], 3))
-    m, read = side("csvfloor", str(csv_file), str(base), cwd=d)
-    out["csv_floor"] = step(m, csv=round(read["csv"], 3), yaml=round(read["yaml"], 3))
-    m, stage = side("plandiff", str(d / "live.json"), str(desired), cwd=d)
-    out["plandiff"] = step(m, make_plan=round(stage["make_plan"], 3), changes=stage["changes"])
-    if size <= naive_max:
-        m, naive = side("naive", str(d / "live.json"), str(desired), cwd=d)
-        out["naive"] = step(m, deepdiff=round(naive["deepdiff"], 3), reported=naive["reported"])
+            record(out)
+        # `reconciler load` of the changed organization's CSV export into the base state's YAML
+        load = ("load", str(csv_file), "--kind", "users", "--mode", "full")
+        m, _ = reconciler(loaded, *load, ok=(0, -9), timeout=load_timeout)
+        out["load_csv"] = step(m, rows=size, timed_out=m.returncode == -9)
+        # correctness: the loaded state is what was applied (a 100k plan costs ~12 s: up to 10,000 only)
+        if size <= 10_000 and m.returncode == 0:
+            m, _ = reconciler(loaded, "plan", "--detailed-exitcode")
+            out["load_csv"]["plan_after"] = m.stdout.strip().splitlines()[-1]
+        record(out)
     return out
 
 
@@ -177,6 +187,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         help="users of the loads gooddata-pipelines also runs at --latency (each of its ~5 requests per user "
         "waits the latency)",
     )
+    parser.add_argument(
+        "--load-timeout", type=float, default=480, help="stop `reconciler load` of the CSV after S seconds"
+    )
     parser.add_argument("--latency", type=float, default=0.05, help="the emulator's answer delay, seconds")
     parser.add_argument(
         "--quick",
@@ -208,9 +221,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     try:
         results["small"] = bench_small(work, 1 if opts.quick else SMALL_REPEATS)
         sdk = importlib.util.find_spec("gooddata_sdk") is not None
-        for size in sizes:
-            results["sizes"][str(size)] = bench_size(size, work, opts.naive_max, sdk)
-            _write(results, opts, started)  # a run stopped later still leaves what finished
+
+        # the largest size runs last, after the loads: a run stopped near its end keeps the loads
+        def record(size: int) -> Callable[[dict[str, Any]], None]:
+            def save(out: dict[str, Any]) -> None:  # a run stopped later still leaves what finished
+                results["sizes"][str(size)] = out
+                _write(results, opts, started)
+
+            return save
+
+        for size in sizes[:-1]:
+            bench_size(size, work, opts.naive_max, sdk, opts.load_timeout, record(size))
         if opts.loads_users and importlib.util.find_spec("gooddata_pipelines") is None:
             print("gooddata-pipelines is not installed (pip install -e '.[bench]'): loads skipped")
         elif opts.loads_users:
@@ -223,6 +244,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             for n, lat, sides in dict.fromkeys(plan):  # in order, once each
                 results["loads"].append(bench_loads(n, lat, work, sides))
                 _write(results, opts, started)
+        for size in sizes[-1:]:
+            bench_size(size, work, opts.naive_max, sdk, opts.load_timeout, record(size))
     finally:
         if not opts.keep and opts.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
