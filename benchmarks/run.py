@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="the CI smoke run: 1,000 users; loads of 100 users at 0 and at 10 ms latency",
+        help="the CI smoke run: 1,000 users; loads of 60 users at 0 and at 10 ms latency",
     )
     parser.add_argument(
         "--workdir", type=Path, help="where to generate data (default: a temporary directory)"
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--keep", action="store_true", help="keep the generated data")
     opts = parser.parse_args(argv)
     if opts.quick:
-        opts.sizes, opts.naive_max, opts.loads_users, opts.latency_users = "1000", 1000, 100, 100
+        opts.sizes, opts.naive_max, opts.loads_users, opts.latency_users = "1000", 1000, 60, 60
         opts.latency = 0.01
     sizes = [int(s.replace("_", "")) for s in opts.sizes.split(",") if s]
     work = opts.workdir or Path(tempfile.mkdtemp(prefix="reconciler-bench-"))

@@ -83,7 +83,7 @@ def test_the_reconciler_results_are_correct(results: tuple[dict[str, Any], str])
 
 def test_every_provisioning_side_reaches_the_expected_users(results: tuple[dict[str, Any], str]) -> None:
     loads = results[0]["loads"]
-    assert [(e["users"], e["latency"]) for e in loads] == [(100, 0.0), (100, 0.01)]
+    assert [(e["users"], e["latency"]) for e in loads] == [(60, 0.0), (60, 0.01)]
     for entry in loads:
         for name, side in entry["sides"].items():
             assert side["same_users"], (entry["users"], entry["latency"], name, side["differing_users"])
@@ -92,7 +92,7 @@ def test_every_provisioning_side_reaches_the_expected_users(results: tuple[dict[
         ours["full"]["requests"].get("PUT") == 1
         and loads[0]["sides"]["load_apply"]["full"]["requests"]["PUT"] == 1
     )
-    assert sum(theirs["full"]["requests"].values()) > 100  # at least one request per user
+    assert sum(theirs["full"]["requests"].values()) > 60  # at least one request per user
     assert loads[0]["changed_users"] == 1
 
 
@@ -121,7 +121,7 @@ def test_the_report_has_the_table_and_the_targets(results: tuple[dict[str, Any],
     assert "| gooddata-pipelines UserProvisioner |" in text and "at 10 ms latency" in text
     assert "1. plan of 1,000 users" in text and "4a. peak RSS" in text and "5. emulator stores" in text
     assert "14. plan ÷ the GC-off C-loader floor" in text and "14. `reconciler --version`" in text
-    assert "13. full load of 100 users at 0 ms" in text and "13. full load of 100 users at 10 ms" in text
+    assert "13. full load of 60 users at 0 ms" in text and "13. full load of 60 users at 10 ms" in text
     assert "13. `reconciler load` of a 1,000-row CSV" in text
     assert "Machine: " in text and "Command: `python -m benchmarks.run --quick" in text
 
