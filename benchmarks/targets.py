@@ -166,6 +166,7 @@ def issue13(results: dict[str, Any]) -> list[Row]:
             for side, name in (
                 ("provisioning", "reconciler.provisioning.UserProvisioner"),
                 ("load_apply", "`reconciler load --apply`"),
+                ("apply", "`reconciler apply` of state files"),
             ):
                 if side not in sides:
                     continue
