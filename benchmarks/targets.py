@@ -151,6 +151,7 @@ def pipelines_derived(
 def issue13(results: dict[str, Any]) -> list[Row]:
     """Issue 13 acceptance 6: full and incremental loads, ours vs gooddata-pipelines; load of the CSV."""
     out: list[Row] = []
+    largest = max((e["users"] for e in results.get("loads", ())), default=0)
     for entry in results.get("loads", ()):
         sides, users, ms = entry["sides"], entry["users"], int(entry["latency"] * 1000)
         theirs = sides.get("pipelines")
@@ -173,6 +174,8 @@ def issue13(results: dict[str, Any]) -> list[Row]:
                 ours = sides[side][mode]["seconds"]
                 what = "full load" if mode == "full" else f"incremental load of {entry['changed_users']:,}"
                 goal = {0: 50, 50: 500}.get(ms) if mode == "full" else None  # the issue's two latencies
+                if ms == 0 and users < largest:  # at 0 ms the goal is the largest load's (10,000 users)
+                    goal = None
                 label = f"13. {what} of {users:,} users at {ms} ms: gooddata-pipelines ÷ {name}"
                 label += f" ≥ {goal}×" if goal else " (no goal)"
                 source = "derived" if derived else "measured"
