@@ -147,3 +147,19 @@ def layout(org: Org, bootstrap_user: str = "admin", bootstrap_group: str = "admi
 def layout_bytes(org: Org) -> bytes:
     """The layout document as the compact JSON a client PUTs."""
     return json.dumps(layout(org), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+CSV_COLUMNS = ("user_id", "firstname", "lastname", "email", "auth_id", "user_groups", "is_active")
+
+
+def write_csv(users: list[dict[str, Any]], path: Path) -> None:
+    """The users as the productivity tools' CSV export (`user_groups` joined with `|`, all active)."""
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(CSV_COLUMNS)
+        for u in users:
+            row = (u["id"], u["firstname"], u["lastname"], u["email"], u["authId"], "|".join(u["userGroups"]))
+            writer.writerow((*row, "true"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import platform
+import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +18,8 @@ from reconciler.emulator.certs import self_signed
 
 PYTHON = sys.executable
 TOKEN = DEFAULT_TOKEN  # the emulator's default (Community Edition) token
+LAYOUT = "/api/v1/layout/usersAndUserGroups"
+HEADERS = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
 
 
 @dataclass(frozen=True)
@@ -37,37 +39,49 @@ class Measurement:
         return self
 
 
+LAUNCHER = Path(__file__).with_name("launch.py")
+
+
 def run(
     args: Sequence[str], *, cwd: Path, env: dict[str, str] | None = None, timeout: float = 3600
 ) -> Measurement:
-    """Run `args` in a fresh process; wall time and peak RSS (ru_maxrss of exactly this child, via wait4)."""
-    out_path, err_path = cwd / ".bench-stdout", cwd / ".bench-stderr"
+    """Run `args` in a fresh process under the small launcher (benchmarks/launch.py): wall time and peak RSS
+    of exactly that process, not inflated by the harness's own size."""
+    out_path, err_path, res_path = cwd / ".bench-stdout", cwd / ".bench-stderr", cwd / ".bench-result"
+    res_path.unlink(missing_ok=True)
+    launcher = [PYTHON, "-S", "-I", str(LAUNCHER), str(res_path), *args]
     with out_path.open("wb") as out, err_path.open("wb") as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(list(args), cwd=cwd, env=env, stdout=out, stderr=err)  # noqa: S603
-        deadline = started + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.005)
-        seconds = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
+        proc = subprocess.Popen(  # noqa: S603
+            launcher, cwd=cwd, env=env, stdout=out, stderr=err, start_new_session=True
+        )
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     stdout = out_path.read_text(encoding="utf-8", errors="replace")
     stderr = err_path.read_text(encoding="utf-8", errors="replace")
     out_path.unlink()
     err_path.unlink()
-    return Measurement(seconds, usage.ru_maxrss / 1024, proc.returncode, stdout, stderr)
+    if not res_path.exists():
+        return Measurement(float(timeout), 0.0, -9, stdout, stderr + "\n(killed: timeout)")
+    seconds, maxrss_kib, code = res_path.read_text(encoding="utf-8").split()
+    res_path.unlink()
+    return Measurement(float(seconds), int(maxrss_kib) / 1024, int(code), stdout, stderr)
+
+
+def median_of(n: int, args: Sequence[str], *, cwd: Path, env: dict[str, str] | None = None) -> Measurement:
+    """The run with the median wall time of `n` runs of `args` (short commands vary run to run)."""
+    runs = sorted((run(args, cwd=cwd, env=env) for _ in range(n)), key=lambda m: m.seconds)
+    return runs[len(runs) // 2]
 
 
 def bench_env(**extra: str) -> dict[str, str]:
     """The environment for measured processes: the bench token, no color, plus `extra`."""
     env = dict(os.environ)
     env.update(BENCH_TOKEN=TOKEN, NO_COLOR="1", PYTHONHASHSEED="0")
+    env.update(GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.com")
+    env.update(GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.com")
     env.pop("GOODDATA_HOST", None)
     env.pop("GOODDATA_TOKEN", None)
     env.update(extra)
@@ -84,10 +98,11 @@ class RunningEmulator:
 
 @contextmanager
 def emulator(
-    workdir: Path, *, certfile: Path | None = None, keyfile: Path | None = None
+    workdir: Path, *, certfile: Path | None = None, keyfile: Path | None = None, latency: float = 0.0
 ) -> Iterator[RunningEmulator]:
-    """`python -m reconciler emulator --port 0` as a separate process (in memory); stopped on exit."""
-    args = [PYTHON, "-m", "reconciler", "emulator", "--port", "0"]
+    """`python -m reconciler emulator --port 0` as a separate process (in memory), answering each request
+    after `latency` seconds; stopped on exit."""
+    args = [PYTHON, "-m", "reconciler", "emulator", "--port", "0", "--latency", str(latency)]
     if certfile is not None:
         args += ["--certfile", str(certfile)]
     if keyfile is not None:
