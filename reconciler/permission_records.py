@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reconciler.permission_names import WORKSPACE_PERMISSIONS
 from reconciler.records import (
     ID,
     ID_WORDS,
@@ -30,8 +31,9 @@ from reconciler.records import (
     _json_records,
     _true,
     _yaml_records,
+    csv_rows,
+    delimiter_hint,
 )
-from reconciler.source.access import WORKSPACE_PERMISSIONS
 from reconciler.source.model import AssigneeType, Location
 from reconciler.source.problem import Problem
 
@@ -71,10 +73,7 @@ def _csv(data: bytes, shown: str, options: CsvOptions) -> Iterator[Raw]:
     header = [h.strip() for h in header]
     spelling = TOOLS if "ws_id" in header else PIPELINES if "workspace_id" in header else None
     if spelling is None:
-        hint = ""
-        for other in (",", ";", "\t", "|"):
-            if other != options.delimiter and len(header) == 1 and other in header[0]:
-                hint = f" (the header reads as one column; is the delimiter {other!r}? pass --delimiter)"
+        hint = delimiter_hint(header, options)
         raise RecordError(
             f"{shown}:1: the header has no ws_id (or workspace_id) column{hint}; "
             f"expected columns: {', '.join(TOOLS)} (or {', '.join(PIPELINES)})"
@@ -84,23 +83,7 @@ def _csv(data: bytes, shown: str, options: CsvOptions) -> Iterator[Raw]:
         raise RecordError(
             f"{shown}:1: unknown column {', '.join(unknown)}; expected columns: {', '.join(spelling)}"
         )
-    for row in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        where = Location(shown, line, 1)
-        if len(row) != len(header):
-            yield {"__width__": len(row)}, where, {}
-            continue
-        record: dict[str, Any] = {}
-        positions: dict[str, Location] = {}
-        for n, (name, cell) in enumerate(zip(header, row, strict=True), 1):
-            value: Any = cell.strip()
-            if name == "ws_permissions":
-                value = [v.strip() for v in value.split(options.inner_delimiter) if v.strip()]
-            record[name] = value
-            positions[name] = Location(shown, line, n)
-        yield record, where, positions
+    yield from csv_rows(reader, header, shown, options, lists=("ws_permissions",))
 
 
 def _raw(path: Path, options: CsvOptions) -> Iterator[Raw]:

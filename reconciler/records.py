@@ -129,10 +129,7 @@ def _csv_records(
     schema = SCHEMAS[kind]
     known = {schema.id, *schema.text, schema.lists, "is_active"}
     if schema.id not in header:
-        hint = ""
-        for other in (",", ";", "\t", "|"):
-            if other != options.delimiter and len(header) == 1 and other in header[0]:
-                hint = f" (the header reads as one column; is the delimiter {other!r}? pass --delimiter)"
+        hint = delimiter_hint(header, options)
         raise RecordError(
             f"{shown}:1: the header has no {schema.id} column{hint}; "
             f"expected columns: {', '.join(sorted(known))}"
@@ -142,6 +139,22 @@ def _csv_records(
         raise RecordError(
             f"{shown}:1: unknown column {', '.join(unknown)}; expected columns: {', '.join(sorted(known))}"
         )
+    yield from csv_rows(reader, header, shown, options, lists=(schema.lists,))
+
+
+def delimiter_hint(header: Sequence[str], options: CsvOptions) -> str:
+    """` (… is the delimiter ';'? …)` when a header that lacks its key column reads as one column."""
+    for other in (",", ";", "\t", "|"):
+        if other != options.delimiter and len(header) == 1 and other in header[0]:
+            return f" (the header reads as one column; is the delimiter {other!r}? pass --delimiter)"
+    return ""
+
+
+def csv_rows(
+    reader: Any, header: Sequence[str], shown: str, options: CsvOptions, *, lists: Sequence[str]
+) -> Iterator[tuple[dict[str, Any], Location, dict[str, Location]]]:
+    """The data rows of a CSV whose `header` was read: each as a record with its location and each field's;
+    `lists` columns split on the inner delimiter, `is_active` by the productivity tools' rule."""
     for row in reader:
         line = reader.line_num
         if not any(cell.strip() for cell in row):
@@ -154,7 +167,7 @@ def _csv_records(
         positions: dict[str, Location] = {}
         for n, (name, cell) in enumerate(zip(header, row, strict=True), 1):
             value: Any = cell.strip()
-            if name == schema.lists:
+            if name in lists:
                 value = [v.strip() for v in value.split(options.inner_delimiter) if v.strip()]
             elif name == "is_active":
                 value = _true(value)

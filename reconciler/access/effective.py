@@ -14,6 +14,7 @@ from functools import cache, cached_property
 from typing import Any, NamedTuple
 
 from reconciler.access.model import EVERY_WORKSPACE, GROUP, ORGANIZATION, USER, AccessModel, RawGrant
+from reconciler.permission_names import ORGANIZATION_PERMISSIONS, WORKSPACE_PERMISSIONS
 
 # What a permission includes besides itself, as GoodData's documentation states it; where the docs are silent
 # nothing is implied. Workspace permissions — "Manage Workspace Permissions",
@@ -40,26 +41,7 @@ ORGANIZATION_IMPLIES: Mapping[str, tuple[str, ...]] = {"MANAGE": ("BASE_UI_ACCES
 EVERY_WORKSPACE_BY_ORGANIZATION: Mapping[str, str] = {"MANAGE": "MANAGE"}
 
 # Reading order of permissions: the strongest first (API.md §2 lists the names); unknown names after, by name.
-_RANK = {
-    name: i
-    for i, name in enumerate(
-        (
-            "MANAGE",
-            "ANALYZE",
-            "EXPORT",
-            "EXPORT_TABULAR",
-            "EXPORT_PDF",
-            "CREATE_AUTOMATION",
-            "USE_AI_ASSISTANT",
-            "WRITE_KNOWLEDGE_DOCUMENTS",
-            "READ_KNOWLEDGE_DOCUMENTS",
-            "CREATE_FILTER_VIEW",
-            "VIEW",
-            "SELF_CREATE_TOKEN",
-            "BASE_UI_ACCESS",
-        )
-    )
-}
+_RANK = {name: i for i, name in enumerate((*WORKSPACE_PERMISSIONS, *ORGANIZATION_PERMISSIONS[1:]))}
 
 
 def permission_key(name: str) -> tuple[int, str]:

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from reconciler.permission_names import WORKSPACE_PERMISSIONS
 from reconciler.permission_records import PermissionRecord
 from reconciler.records import ID, ID_WORDS, Record
-from reconciler.source.access import WORKSPACE_PERMISSIONS
 from reconciler.source.model import Location
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
+from reconciler.permission_names import ORGANIZATION_PERMISSIONS, WORKSPACE_PERMISSIONS
 from reconciler.source.model import Grant, Location, OrganizationEntry, WorkspaceEntry
 from reconciler.source.problem import Problem
 from reconciler.yamlio import MarkedDocument
@@ -20,22 +21,6 @@ if TYPE_CHECKING:
     from reconciler.config import Config
     from reconciler.source.files import StateFile
 
-# The API's enums (../shared/gooddata/API.md §2; openapi DeclarativeWorkspacePermissions and
-# DeclarativeOrganizationPermission). New server releases add names: an unknown one is a warning.
-WORKSPACE_PERMISSIONS = (
-    "MANAGE",
-    "ANALYZE",
-    "EXPORT",
-    "EXPORT_TABULAR",
-    "EXPORT_PDF",
-    "CREATE_AUTOMATION",
-    "USE_AI_ASSISTANT",
-    "WRITE_KNOWLEDGE_DOCUMENTS",
-    "READ_KNOWLEDGE_DOCUMENTS",
-    "CREATE_FILTER_VIEW",
-    "VIEW",
-)
-ORGANIZATION_PERMISSIONS = ("MANAGE", "SELF_CREATE_TOKEN", "BASE_UI_ACCESS")
 LISTS = ("permissions", "hierarchyPermissions")
 
 
