@@ -31,6 +31,7 @@ from reconciler.records import (
     _json_records,
     _true,
     _yaml_records,
+    csv_header,
     csv_rows,
     delimiter_hint,
 )
@@ -67,10 +68,7 @@ def _csv(data: bytes, shown: str, options: CsvOptions) -> Iterator[Raw]:
     reader = csv.reader(
         io.StringIO(text, newline=""), delimiter=options.delimiter, quotechar=options.quotechar
     )
-    header = next(reader, None)
-    if header is None:
-        raise RecordError(f"{shown}: empty: the first line must name the columns")
-    header = [h.strip() for h in header]
+    header = csv_header(reader, shown)
     spelling = TOOLS if "ws_id" in header else PIPELINES if "workspace_id" in header else None
     if spelling is None:
         hint = delimiter_hint(header, options)

@@ -122,10 +122,7 @@ def _csv_records(
     reader = csv.reader(
         io.StringIO(text, newline=""), delimiter=options.delimiter, quotechar=options.quotechar
     )
-    header = next(reader, None)
-    if header is None:
-        raise RecordError(f"{shown}: empty: the first line must name the columns")
-    header = [h.strip() for h in header]
+    header = csv_header(reader, shown)
     schema = SCHEMAS[kind]
     known = {schema.id, *schema.text, schema.lists, "is_active"}
     if schema.id not in header:
@@ -140,6 +137,14 @@ def _csv_records(
             f"{shown}:1: unknown column {', '.join(unknown)}; expected columns: {', '.join(sorted(known))}"
         )
     yield from csv_rows(reader, header, shown, options, lists=(schema.lists,))
+
+
+def csv_header(reader: Any, shown: str) -> list[str]:
+    """The column names of a CSV (its first line); RecordError when it has none."""
+    header = next(reader, None)
+    if header is None:
+        raise RecordError(f"{shown}: empty: the first line must name the columns")
+    return [h.strip() for h in header]
 
 
 def delimiter_hint(header: Sequence[str], options: CsvOptions) -> str:

@@ -9,9 +9,8 @@ import click
 
 from reconciler import engine
 from reconciler.cli.options import GlobalOptions, command, pass_globals
-from reconciler.cli.statefiles import print_diff, write_checked
+from reconciler.cli.statefiles import finish
 from reconciler.cli.target import setup, target_options
-from reconciler.errors import ExitCode
 from reconciler.source import load_state
 
 
@@ -62,16 +61,15 @@ def adopt(opts: GlobalOptions, /, **kw: Any) -> int:
     )
     with engine.open_session(config, choice) as session:
         result = plan_adopt(config, state, session.live(), session.render_options(), options)
-    if kw["dry_run"]:
-        if not opts.quiet:
-            print_diff(config, result.files)
-        click.echo(f"Adopt (dry run): {result.summary()}; nothing written.")
-        return int(ExitCode.OK)
-    write_checked(config, result.files, "adopted")
-    for path in () if opts.quiet else result.files:
-        click.echo(config.relative(path))
-    click.echo(f"Adopt complete: {result.summary()}. Review with `git diff`, then commit.")
-    return int(ExitCode.OK)
+    return finish(
+        config,
+        result,
+        command="Adopt",
+        what="adopted",
+        review="`git diff`",
+        dry_run=kw["dry_run"],
+        quiet=opts.quiet,
+    )
 
 
 COMMANDS: list[click.Command] = [adopt]

@@ -10,7 +10,7 @@ import click
 from reconciler import engine
 from reconciler.apply import ApplyOptions, apply_plan
 from reconciler.cli.options import GlobalOptions, command, load_config_of, pass_globals
-from reconciler.cli.statefiles import print_diff, write_checked
+from reconciler.cli.statefiles import finish
 from reconciler.cli.target import confirm, report_plan, say_applied, setup, target_options
 from reconciler.errors import ExitCode
 from reconciler.source import load_state
@@ -116,16 +116,15 @@ def load(opts: GlobalOptions, /, files: tuple[Path, ...], **kw: Any) -> int:
         result = plan_load(config, state, records, options)
     for warning in () if opts.quiet else result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    if kw["dry_run"]:
-        if not opts.quiet:
-            print_diff(config, result.files)
-        click.echo(f"Load (dry run): {result.summary()}; nothing written.")
-        return int(ExitCode.OK)
-    write_checked(config, result.files, "loaded")
-    for path in () if opts.quiet else result.files:
-        click.echo(config.relative(path))
-    click.echo(f"Load complete: {result.summary()}. Review with `reconciler plan`, then commit.")
-    return int(ExitCode.OK)
+    return finish(
+        config,
+        result,
+        command="Load",
+        what="loaded",
+        review="`reconciler plan`",
+        dry_run=kw["dry_run"],
+        quiet=opts.quiet,
+    )
 
 
 def _apply_records(opts: GlobalOptions, records: list[Any], options: LoadOptions, kw: dict[str, Any]) -> int:

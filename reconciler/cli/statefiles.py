@@ -5,10 +5,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Protocol
+
+import click
 
 from reconciler.atomic import write_atomically
 from reconciler.config import Config
-from reconciler.errors import StateError
+from reconciler.errors import ExitCode, StateError
 from reconciler.source import validate_state
 
 
@@ -44,3 +47,28 @@ def write_checked(config: Config, files: Mapping[Path, str], what: str) -> None:
         f"the {what} state would be invalid ({result.errors} errors); the state files were left as they were",
         [p for p in result.problems if p.severity == "error"],
     )
+
+
+class Edits(Protocol):
+    """What `load` and `adopt` plan: the new text of each file, and a one-line summary."""
+
+    @property
+    def files(self) -> Mapping[Path, str]: ...
+
+    def summary(self) -> str: ...
+
+
+def finish(
+    config: Config, edits: Edits, *, command: str, what: str, review: str, dry_run: bool, quiet: bool
+) -> int:
+    """A dry run's diff, or the checked write and the files written; then the result line."""
+    if dry_run:
+        if not quiet:
+            print_diff(config, edits.files)
+        click.echo(f"{command} (dry run): {edits.summary()}; nothing written.")
+        return int(ExitCode.OK)
+    write_checked(config, edits.files, what)
+    for path in () if quiet else edits.files:
+        click.echo(config.relative(path))
+    click.echo(f"{command} complete: {edits.summary()}. Review with {review}, then commit.")
+    return int(ExitCode.OK)

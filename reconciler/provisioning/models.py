@@ -22,7 +22,34 @@ class ModelError(ValueError):
     """A record does not fit its model."""
 
 
-class _Model:
+class _Fields:
+    """What every model shares: its checked values as attributes, equality, repr and pydantic's two names."""
+
+    _values: dict[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        values = self.__dict__.get("_values", {})
+        if name in values:
+            return values[name]
+        raise AttributeError(name)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other._values == self._values
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._values.items())})"
+
+    def model_dump(self) -> dict[str, Any]:
+        """The fields as a dict (pydantic's name for it)."""
+        return dict(self._values)
+
+    @classmethod
+    def model_validate(cls, data: Mapping[str, Any]) -> Any:
+        """Build from a mapping (pydantic's name for it)."""
+        return cls(**data)
+
+
+class _Model(_Fields):
     """Keyword-only fields; `_required` must be given (None allowed where `_nullable` says so)."""
 
     _kind: ClassVar[str]
@@ -72,29 +99,8 @@ class _Model:
     def _default(self, field: str, value: Any) -> Any:
         return value
 
-    def __getattr__(self, name: str) -> Any:
-        values = self.__dict__.get("_values", {})
-        if name in values:
-            return values[name]
-        raise AttributeError(name)
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other._values == self._values
-
     def __hash__(self) -> int:
         return hash((type(self).__name__, self._values[self._id]))
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._values.items())})"
-
-    def model_dump(self) -> dict[str, Any]:
-        """The fields as a dict (pydantic's name for it)."""
-        return dict(self._values)
-
-    @classmethod
-    def model_validate(cls, data: Mapping[str, Any]) -> Any:
-        """Build from a mapping (pydantic's name for it)."""
-        return cls(**data)
 
     def to_record(self, index: int) -> Record:
         """The engine's record; a None text field is one the record leaves as it is live."""
@@ -161,7 +167,7 @@ class EntityType(StrEnum):
     user_group = "userGroup"
 
 
-class _Permission:
+class _Permission(_Fields):
     """`permission, workspace_id, entity_id, entity_type` [+ `is_active`], checked as the library does, plus
     GoodData's id rule on the ids and the API's workspace permission names."""
 
@@ -205,29 +211,8 @@ class _Permission:
                 raise ModelError(f"{name}: is_active must be true or false, not {values['is_active']!r}")
             self._values["is_active"] = values["is_active"]
 
-    def __getattr__(self, name: str) -> Any:
-        values = self.__dict__.get("_values", {})
-        if name in values:
-            return values[name]
-        raise AttributeError(name)
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other._values == self._values
-
     def __hash__(self) -> int:
         return hash((type(self).__name__, *(str(v) for v in self._values.values())))
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._values.items())})"
-
-    def model_dump(self) -> dict[str, Any]:
-        """The fields as a dict (pydantic's name for it)."""
-        return dict(self._values)
-
-    @classmethod
-    def model_validate(cls, data: Mapping[str, Any]) -> Any:
-        """Build from a mapping (pydantic's name for it)."""
-        return cls(**data)
 
     def to_record(self, index: int) -> PermissionRecord:
         """The engine's record."""
