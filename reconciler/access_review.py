@@ -1,9 +1,10 @@
 """The quarterly access review (issue 15 §2): each user's memberships, since when, by whom, what they give.
 
 Built from a replayed `Timeline` (history.walk), so `--as-of` is the same review of an earlier state. The
-access a membership gives is, for now, the groups it implies through the groups' parents (transitively).
-Issue 12's effective workspace and organization access plugs in as an `AccessOf`: a function from a group
-to the access it grants, passed to `review` (its `access` column then lists it per membership).
+access a membership gives: the groups it implies through the groups' parents (transitively), and, through an
+`AccessOf` (a function from a group to the access it grants) passed to `review`, the effective workspace and
+organization access (`access_of`: reconciler/access's effective access, through nested groups, hierarchy
+permissions down the workspace tree, and what each permission includes).
 """
 
 from __future__ import annotations
@@ -11,10 +12,39 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from reconciler.access.effective import Reason, effective_access
+from reconciler.access.model import EVERY_WORKSPACE, GROUP, ORGANIZATION, AccessModel
 from reconciler.gitlog import Commit
 from reconciler.history import Change, Timeline
 
 AccessOf = Callable[[str], tuple[str, ...]]  # a group id → the access it grants ("workspace:sales:VIEW")
+
+
+def access_of(model: AccessModel) -> AccessOf:
+    """The effective access each group gives its members in `model`: its own grants and its ancestors',
+    hierarchy permissions on every workspace of the subtree, implied permissions included, sorted: as
+    `workspace:ID:PERMISSION` (with ` (hierarchy of ROOT)` through hierarchyPermissions),
+    `organization:PERMISSION` and `every workspace:PERMISSION` (what organization MANAGE implies).
+    Memoized per group: a review asks for each group once per member."""
+    memo: dict[str, tuple[str, ...]] = {}
+
+    def of(group: str) -> tuple[str, ...]:
+        found = memo.get(group)
+        if found is None:
+            entries = effective_access(model, group, GROUP).entries() if group in model.groups else []
+            found = memo[group] = tuple(sorted({_label(e.scope, e.permission, e.reason) for e in entries}))
+        return found
+
+    return of
+
+
+def _label(scope: str, permission: str, reason: Reason) -> str:
+    if scope == ORGANIZATION:
+        return f"organization:{permission}"
+    if scope == EVERY_WORKSPACE:
+        return f"every workspace:{permission}"
+    through = f" (hierarchy of {reason.hierarchy_of})" if reason.hierarchy_of else ""
+    return f"workspace:{scope}:{permission}{through}"
 
 
 @dataclass(frozen=True)
