@@ -244,22 +244,49 @@ def test_expire_apply_revokes_only_the_expired_grants(applied: Repo) -> None:
     assert changed == [("sales", "permissions[group:analysts]")]
 
 
-def test_expire_write_deletes_only_the_expired_workspace_grants(applied: Repo) -> None:
+def test_expire_write_deletes_only_the_expired_grants(applied: Repo) -> None:
     path = applied.root / "state" / "access.yaml"
     assert applied.run("expire", "--write", "--today", day(0)).stdout == ""
     result = applied.run("expire", "--write", "--today", day(1))
     assert result.exit_code == 0, result.output
     assert result.stdout == "state/access.yaml\n"
-    assert "state/access.yaml:21:7: delete the expired organization grant of group auditors" in result.stderr
+    assert "Deleted 0 expired membership(s) and 3 expired grant(s) from 1 state file(s)." in result.stderr
     text = path.read_text(encoding="utf-8")
     assert "{group: auditors, grant: [VIEW, EXPORT]" not in text and "{user: alice" not in text
     assert "the audit until spring" not in text  # the comment introducing the deleted entry goes with it
     assert "      - {group: analysts, grant: [VIEW], expires: 2027-06-30}  # kept: a later day\n" in text
     before, after = ACCESS.splitlines(), text.splitlines()
-    assert after[:12] == before[:12] and after[-4:] == before[-4:]
-    assert len(after) == len(before) - 3
+    assert after[:12] == before[:12] and after[-3:] == before[-4:-1]  # the organization's item: its line only
+    assert len(after) == len(before) - 4
     state = load_state(load_config(cwd=applied.root), today=LAST_DAY + timedelta(days=1))
-    assert [g.assignee for g in grant_expiry.expired(state, LAST_DAY + timedelta(days=1))] == ["auditors"]
+    assert list(grant_expiry.expired(state, LAST_DAY + timedelta(days=1))) == []
+    # and the plan of that day then only revokes them (nothing else differs)
+    changed = {c["id"] for c in plan_json(applied, day(1))["changes"]}
+    assert changed == {"sales", "organization"}
+
+
+def test_expire_write_names_an_organization_grant_in_a_flow_list(repo: Repo) -> None:
+    path = repo.root / "state" / "access.yaml"
+    flow = ACCESS.split("organization:")[0] + (
+        "organization:\n  permissions: [{group: adminGroup, grant: [MANAGE]},"
+        " {group: auditors, grant: [BASE_UI_ACCESS], expires: 2027-03-31}]\n"
+    )
+    path.write_text(flow, encoding="utf-8")
+    result = repo.run("expire", "--write", "--today", day(1))
+    assert result.exit_code == 0, result.output
+    assert "state/access.yaml:19:55: delete the expired organization grant of group auditors" in result.stderr
+    assert "2 expired grant(s)" in result.stderr
+    assert path.read_text(encoding="utf-8").endswith(flow[flow.index("organization:") :])  # left as it was
+
+
+def test_the_bootstrap_groups_organization_grant_cannot_expire(repo: Repo) -> None:
+    path = repo.root / "state" / "access.yaml"
+    path.write_text(ACCESS.replace("grant: [MANAGE]}", "grant: [MANAGE], expires: 2027-03-31}"))
+    found = problems(repo, LAST_DAY)
+    assert any(
+        p.startswith("state/access.yaml:20:7: error:") and "bootstrap group's" in p and "cannot expire" in p
+        for p in found
+    ), found
 
 
 def test_import_writes_plain_grants_and_warns_that_force_drops_expiries(applied: Repo) -> None:

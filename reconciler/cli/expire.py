@@ -37,8 +37,8 @@ def expire(
     policy.expiry.warn_days).
 
     Without flags it only reads the state files. `--write` deletes the expired items from the state files
-    (review and commit them; an expired organization grant is named for deleting by hand); `--apply` removes
-    just those memberships and grants on the target, whatever else differs,
+    (review and commit them; an organization grant in a flow list is named for deleting by hand);
+    `--apply` removes just those memberships and grants on the target, whatever else differs,
     through the usual guards, backup and verification. The scheduled drift run does one or the other, as
     policy.expiry.apply says (`--format json` names it).
 
@@ -65,7 +65,7 @@ def expire(
         for path, text in texts.items():
             write_atomically(path, text.encode("utf-8"))
             click.echo(config.relative(path))
-        left = grant_leftovers(state, today)
+        left = grant_leftovers(config.root, state, today)
         for g in left:
             click.echo(
                 f"{g.location}: delete the expired organization grant of {g.kind} {g.assignee}", err=True

@@ -44,6 +44,7 @@ class _Known:
     ignore_groups: tuple[str, ...]
     expiry: ExpiryPolicy  # the grants' `expires` rules, judged by `today` (None: no day is known)
     today: date | None
+    bootstrap_group: str = ""
 
     def has(self, kind: str, ident: str) -> bool:
         names, globs = (
@@ -64,6 +65,7 @@ def collect_access(
         config.policy.ignore_groups,
         config.policy.expiry,
         today,
+        config.bootstrap.group,
     )
     out = Access()
     role_places: dict[str, Location] = {}
@@ -174,6 +176,14 @@ def _grants(
         seen[kind, ident] = where
         names = _names(entry, label, where, out, enum)
         expires = grant_day(entry, label, rel, doc, known.expiry, known.today, out.problems)
+        if (
+            expires is not None
+            and what == "organization"
+            and ident == known.bootstrap_group
+            and kind == "group"
+        ):
+            msg = f"{label} is the bootstrap group's: its organization permissions cannot expire"
+            out.problems.append(Problem(where, "error", msg, "bootstrap-grant"))
         grants.append(Grant("userGroup" if kind == "group" else "user", ident, names, where, expires))
     return tuple(grants)
 
