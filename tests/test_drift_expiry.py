@@ -29,12 +29,22 @@ users:
     authId: "auth0|joe"
     userGroups: [everyone]
 """
+WORKSPACES_YAML = """\
+workspaces:
+  - id: sales
+    permissions:
+      - {group: analysts, grant: [VIEW], expires: 2027-03-31}
+"""
 BRANCH = "reconciler/expire-prod"
 
 
-def expiring_state(root: Path, apply: str) -> None:
-    """jane's membership in everyone ends after 2027-03-31; policy.expiry.apply is `apply`."""
+def expiring_state(root: Path, apply: str, *, grant: bool = False) -> None:
+    """jane's membership in everyone (and with `grant`, analysts' VIEW on workspace sales) ends after
+    2027-03-31; policy.expiry.apply is `apply`."""
     (root / "state" / "users.yaml").write_text(USERS_YAML, encoding="utf-8")
+    if grant:
+        (root / "state" / "workspaces.yaml").write_text(WORKSPACES_YAML, encoding="utf-8")
+        git(root, "add", "state/workspaces.yaml")
     path = root / "reconciler.yaml"
     config = yaml.safe_load(path.read_text(encoding="utf-8"))
     config["policy"]["expiry"] = {"apply": apply, "warn_days": 14}
@@ -63,6 +73,12 @@ def apply(run: Runner, tmp_path: Path, name: str, today: str) -> str:  # noqa: F
     return done.stdout
 
 
+def viewers(emu: Emulator) -> list[str]:  # noqa: F811
+    """Who holds VIEW on workspace sales (its permissions, as the server holds them)."""
+    doc = emu.workspaces.get("sales") or {}
+    return sorted(p["assignee"]["id"] for p in doc.get("permissions") or () if p["name"] == "VIEW")
+
+
 def groups_of(emu: Emulator, uid: str) -> list[str]:  # noqa: F811
     user = next(u for u in emu.document()["users"] if u["id"] == uid)
     return sorted(r["id"] for r in user.get("userGroups") or ())
@@ -74,9 +90,11 @@ def test_rehearsal_auto_applies_expirations_and_warns_ahead(
     laptop: Path,  # noqa: F811
     run: Runner,  # noqa: F811
 ) -> None:
-    expiring_state(laptop, "auto")
+    emu.add_workspace("sales", name="Sales")
+    expiring_state(laptop, "auto", grant=True)
     apply(run, tmp_path, "ci-apply", "2027-03-01")
     assert groups_of(emu, "jane") == ["analysts", "everyone"]
+    assert viewers(emu) == ["analysts"]
 
     # Outside the window: nothing to say, no issue.
     quiet = drift(run, tmp_path, "drift-0", "2027-03-16")
@@ -87,8 +105,9 @@ def test_rehearsal_auto_applies_expirations_and_warns_ahead(
     ahead = drift(run, tmp_path, "drift-1", "2027-03-17")
     assert "drift=0" in ahead.stdout and "drift issue for prod: opened" in ahead.stdout
     summary = run.summary.read_text()
-    assert "**Expiring within 14 days** (as of 2027-03-17), 1 item(s)" in summary
+    assert "**Expiring within 14 days** (as of 2027-03-17), 2 item(s)" in summary
     assert "- user `jane` in group `everyone`, last day 2027-03-31" in summary
+    assert "- group `analysts`: VIEW on workspace `sales`, last day 2027-03-31" in summary
     (issue,) = run.gh()["issues"]
     assert "access expires soon" in issue["body"] and "user `jane` in group `everyone`" in issue["body"]
     assert groups_of(emu, "jane") == ["analysts", "everyone"]
@@ -97,8 +116,9 @@ def test_rehearsal_auto_applies_expirations_and_warns_ahead(
     done = drift(run, tmp_path, "drift-2", "2027-04-01")
     assert "expirations of prod: applied" in done.stdout and "drift=0" in done.stdout
     assert "drift issue for prod: closed" in done.stdout
-    assert "**Expired access removed** (policy.expiry.apply: auto), 1 item(s)" in run.summary.read_text()
+    assert "**Expired access removed** (policy.expiry.apply: auto), 2 item(s)" in run.summary.read_text()
     assert groups_of(emu, "jane") == ["analysts"] and groups_of(emu, "joe") == ["everyone"]
+    assert viewers(emu) == []
     assert run.gh().get("prs", []) == []  # no pull request under auto
 
 
