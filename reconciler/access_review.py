@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from reconciler.access.effective import Reason, effective_access
-from reconciler.access.model import EVERY_WORKSPACE, GROUP, ORGANIZATION, AccessModel
+from reconciler.access.model import EVERY_WORKSPACE, GROUP, ORGANIZATION, USER, AccessModel
 from reconciler.gitlog import Commit
 from reconciler.history import Change, Timeline
 
@@ -38,6 +38,19 @@ def access_of(model: AccessModel) -> AccessOf:
     return of
 
 
+def direct_access_of(model: AccessModel) -> AccessOf:
+    """The effective access granted to each user itself in `model` (not through a group), labelled as
+    `access_of` labels it."""
+
+    def of(user: str) -> tuple[str, ...]:
+        if (USER, user) not in model.grants:
+            return ()
+        entries = effective_access(model, user, USER).entries()
+        return tuple(sorted({_label(e.scope, e.permission, e.reason) for e in entries if not e.reason.via}))
+
+    return of
+
+
 def _label(scope: str, permission: str, reason: Reason) -> str:
     if scope == ORGANIZATION:
         return f"organization:{permission}"
@@ -49,7 +62,8 @@ def _label(scope: str, permission: str, reason: Reason) -> str:
 
 @dataclass(frozen=True)
 class Row:
-    """One membership of one user (or, for a user in no group, the user alone: `group` is "")."""
+    """One membership of one user (or the user alone, `group` "": a user in no group, or the access granted
+    to the user itself)."""
 
     user: str
     group: str
@@ -72,14 +86,18 @@ class Review:
     users: int
 
 
-def review(timeline: Timeline, *, access_of: AccessOf | None = None) -> Review:
-    """The access review of the state the timeline ends in."""
+def review(
+    timeline: Timeline, *, access_of: AccessOf | None = None, direct_of: AccessOf | None = None
+) -> Review:
+    """The access review of the state the timeline ends in; `direct_of` (a user id → the access granted to
+    the user itself) gives each user with direct grants a row of its own (group "")."""
     rows: list[Row] = []
     implied = _closure(timeline.groups)
     for user in sorted(timeline.users):
         groups = sorted(timeline.users[user])
-        if not groups:
-            rows.append(Row(user, "", timeline.given_by.get(("user", user, "")), ()))
+        direct = direct_of(user) if direct_of is not None else ()
+        if not groups or direct:
+            rows.append(Row(user, "", timeline.given_by.get(("user", user, "")), (), direct))
         for group in groups:
             gives = implied.get(group, ())
             access: tuple[str, ...] = ()

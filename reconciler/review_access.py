@@ -20,7 +20,7 @@ from pathlib import Path
 
 from reconciler import grant_expiry
 from reconciler.access.model import AccessModel
-from reconciler.access_review import AccessOf, access_of
+from reconciler.access_review import AccessOf, access_of, direct_access_of
 from reconciler.config import Config
 from reconciler.resources.grants import from_grants
 from reconciler.source import validate_state
@@ -81,9 +81,13 @@ def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
 
 def review_access(
     config: Config, commit: str | None, groups: Mapping[str, frozenset[str]], day: date | None
-) -> AccessOf | None:
-    """The `AccessOf` of the review of `commit` (None: no commit, or its state declares no permissions)."""
+) -> tuple[AccessOf, AccessOf] | None:
+    """The `AccessOf` of groups and of users themselves for the review of `commit` (None: no commit, or its
+    state declares no permissions)."""
     if commit is None:
         return None
     state = state_at(config, commit, day)
-    return access_of(model_of(state, groups)) if state is not None else None
+    if state is None:
+        return None
+    model = model_of(state, groups)
+    return access_of(model), direct_access_of(model)

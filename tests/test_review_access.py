@@ -41,6 +41,7 @@ workspaces:
   - id: finance
     permissions:
       - {group: auditors, grant: [EXPORT], expires: 2026-06-30}
+      - {user: ann, grant: [VIEW]}
 organization:
   permissions:
     - {group: leads, grant: [MANAGE]}
@@ -115,6 +116,9 @@ def test_the_review_lists_the_access_each_membership_gives(tmp_path: Path) -> No
     assert "workspace:sales:VIEW (hierarchy of sales)" in ann["access"]  # offline: the tree is not known
     assert rows["bob", "everyone"]["access"] == ["workspace:sales:VIEW (hierarchy of sales)"]
     assert "workspace:finance:EXPORT" in rows["bob", "auditors"]["access"]
+    # a grant to the user itself is a row of its own, with no group; bob has none
+    assert rows["ann", None]["access"] == ["workspace:finance:VIEW"] and rows["ann", None]["implies"] == []
+    assert ("bob", None) not in rows
 
 
 def test_a_grant_past_its_expires_gives_no_access_on_the_review_day(tmp_path: Path) -> None:
@@ -144,3 +148,21 @@ def test_the_review_reads_the_grants_of_the_reviewed_commit(tmp_path: Path) -> N
     before = {(r["user"], r["group"]): r for r in review(root, "--as-of", "2026-01-15")}
     access = before["ann", "leads"]["access"]
     assert "workspace:sales:ANALYZE" in access and "workspace:sales:MANAGE" not in access
+
+
+def test_the_markdown_review_has_an_access_column_once_the_state_declares_grants(tmp_path: Path) -> None:
+    root = repo(tmp_path)
+    result = CliRunner().invoke(
+        cli,
+        ["--config", str(root / "reconciler.yaml"), "review", "--format", "markdown"],
+        env={"RECONCILER_TODAY": "2026-03-01"},
+        catch_exceptions=False,
+    )
+    lines = result.stdout.splitlines()
+    assert lines[2] == "| User | Group | Since | Commit | PR | Author | Implies | Access |"
+    ann = next(line for line in lines if line.startswith("| ann | (the user itself) |"))
+    assert ann.endswith("| workspace:finance:VIEW |")
+    csv_out = CliRunner().invoke(
+        cli, ["--config", str(root / "reconciler.yaml"), "review"], env={"RECONCILER_TODAY": "2026-03-01"}
+    )
+    assert "workspace:sales:VIEW (hierarchy of sales)" in csv_out.stdout

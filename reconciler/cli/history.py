@@ -117,7 +117,8 @@ def review(options: GlobalOptions, /, as_of: datetime | None, fmt: str) -> int:
     day = as_of.date() if as_of is not None else today_of(options, None)  # grants past `expires` give none
     commit = timeline.last.sha if timeline.last is not None else None
     access = review_access(config, commit, timeline.groups, day)
-    REVIEW_REPORTERS[fmt](sys.stdout).report(build_review(timeline, access_of=access))
+    of, direct = access if access is not None else (None, None)
+    REVIEW_REPORTERS[fmt](sys.stdout).report(build_review(timeline, access_of=of, direct_of=direct))
     return int(ExitCode.OK)
 
 
