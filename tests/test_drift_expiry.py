@@ -119,6 +119,10 @@ def test_rehearsal_auto_applies_expirations_and_warns_ahead(
     assert "**Expired access removed** (policy.expiry.apply: auto), 2 item(s)" in run.summary.read_text()
     assert groups_of(emu, "jane") == ["analysts"] and groups_of(emu, "joe") == ["everyone"]
     assert viewers(emu) == []
+    # the backup of the organization before the removal is on main, as after any apply
+    git(laptop, "fetch", "-q", "origin")
+    backups = git(laptop, "log", "--format=%s", "origin/main", "--", "state/backups").splitlines()
+    assert len(backups) == 2, backups  # the first apply's and the expirations'
     assert run.gh().get("prs", []) == []  # no pull request under auto
 
 

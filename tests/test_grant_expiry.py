@@ -295,3 +295,54 @@ def test_import_writes_plain_grants_and_warns_that_force_drops_expiries(applied:
     assert "4 grant(s) with `expires`" in result.stderr
     text = "".join(p.read_text(encoding="utf-8") for p in sorted((applied.root / "state").glob("*.yaml")))
     assert "expires" not in text and "auditors" in text
+
+
+# --- a CSV permissions load keeps a changed entry's `expires`
+
+
+def test_a_permissions_load_keeps_the_expiry_of_the_entries_it_changes(tmp_path: Path) -> None:
+    import shutil
+
+    from click.testing import CliRunner
+
+    from reconciler.cli import cli
+
+    source = Path(__file__).resolve().parent.parent
+    root = tmp_path / "repo"
+    shutil.copytree(source / "state", root / "state", ignore=shutil.ignore_patterns("backups"))
+    shutil.copy(source / "reconciler.yaml", root / "reconciler.yaml")
+    path = root / "state" / "workspaces.yaml"
+    path.write_text(
+        "workspaces:\n"
+        "  - id: sales\n"
+        "    permissions:\n"
+        "      - {group: engineering, grant: [ANALYZE], expires: 2027-03-31}  # the pilot\n"
+        "      - {group: finance, grant: [VIEW], expires: 2027-06-30}\n",
+        encoding="utf-8",
+    )
+    records = tmp_path / "perms.csv"
+    records.write_text("user_id,ug_id,ws_id,ws_permissions,is_active\n,engineering,sales,EXPORT,true\n")
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--config",
+            str(root / "reconciler.yaml"),
+            "load",
+            str(records),
+            "--kind",
+            "permissions",
+            "--mode",
+            "incremental",
+        ],
+        env={"RECONCILER_TODAY": day(-30)},
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    text = path.read_text(encoding="utf-8")
+    assert "{group: engineering, grant: [ANALYZE, EXPORT], expires: 2027-03-31}" in text, text
+    assert "      - {group: finance, grant: [VIEW], expires: 2027-06-30}\n" in text  # untouched, unquoted
+    state = load_state(load_config(cwd=root), today=LAST_DAY)
+    assert {g.assignee: g.expires for g in grant_expiry.grants(state)} == {
+        "engineering": LAST_DAY,
+        "finance": date(2027, 6, 30),
+    }

@@ -3,7 +3,8 @@
 `reconciler expire --format json` says what has expired and what expires within policy.expiry.warn_days
 (the day is $RECONCILER_TODAY when set, so a rehearsal pins it). Then, as `policy.expiry.apply` says:
 - `auto`: `reconciler expire --apply --auto-approve` removes just the expired memberships and grants on the
-  target, before the drift check (so they are not drift);
+  target, before the drift check (so they are not drift), and its backup commit is pushed to the base
+  branch, as the apply workflow pushes its own;
 - `pr`: `reconciler expire --write` on the branch `reconciler/expire-<target>` (from main), and one pull
   request per target that deletes them from the state files; merging it and the apply workflow remove them.
   When nothing has expired any more, the pull request is closed.
@@ -23,7 +24,7 @@ from typing import Any
 
 import ghapi
 import proposal
-from steps import fenced, reconciler, repo, run_url
+from steps import fenced, push, reconciler, repo, run_url
 
 
 @dataclass(frozen=True)
@@ -82,13 +83,15 @@ def run(target: str, *, config: str | None, base: str, state_dir: str, no_pr: bo
     if gone and data["policy"] == "auto":
         done = reconciler("--target", target, "expire", "--apply", "--auto-approve", config=config)
         sys.stderr.write(done.stderr)
-        code = done.code
-        if done.code == 0:
+        code = done.code or push("origin", base)
+        if code == 0:
             text += f"**Expired access removed** (policy.expiry.apply: auto), {len(gone)} item(s):\n\n"
+        elif done.code == 0:
+            text += "**Expired access removed, but its backup commit could not be pushed**:\n\n"
         else:
             text += f"**Removing the expired access failed** (exit {done.code}):\n\n" + fenced(done.stderr)
         text += "".join(gone) + "\n"
-        print(f"expirations of {target}: {'applied' if done.code == 0 else 'failed'}")
+        print(f"expirations of {target}: {'applied' if code == 0 else 'failed'}")
     elif data["policy"] == "pr" and not no_pr:
         code, said, opened = _pull_request(target, gone, config=config, base=base, state_dir=state_dir)
         text += said
