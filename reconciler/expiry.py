@@ -5,9 +5,8 @@ A membership `{id: finance, expires: 2027-03-31}` holds through 2027-03-31 and i
 it, and `expiry_notes` says so (kind `expired`) or warns ahead (kind `expiring`, policy.expiry.warn_days).
 Pure: the day is always given — the CLI reads the clock (or --today / RECONCILER_TODAY); nothing here does.
 
-Grants (`{group, grant, expires}`, once the state holds permissions) are meant to expire the same way: the
-loader keeps their ids/values where downstream code expects them and the last days beside them on the Entry,
-and `as_of` drops the ones past their day before render.
+Grants (`{group, grant, expires}`) expire the same way, in reconciler.grant_expiry: the loader keeps the
+last day on the Grant, and the permissions documents are rendered without the ones past it.
 """
 
 from __future__ import annotations

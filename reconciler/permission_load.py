@@ -25,6 +25,7 @@ from reconciler.config import Config
 from reconciler.load import LoadOptions, LoadResult
 from reconciler.permission_records import PermissionRecord
 from reconciler.records import RecordError
+from reconciler.source.expiry_rules import parse_day
 from reconciler.source.model import AssigneeType, DesiredState, Entry, Grant, Location, WorkspaceEntry
 from reconciler.source.problem import Problem
 from reconciler.stateedit import FileEdits
@@ -121,7 +122,8 @@ def _assignee_of(item: Any) -> tuple[AssigneeType, str] | None:
 
 
 def _new_list(raw: list[Any], current: Grants, new: Grants) -> list[Any]:
-    """The new `permissions` list: unchanged entries as written, changed ones as `grant:` lists, new last."""
+    """The new `permissions` list: unchanged entries as written, changed ones as `grant:` lists (keeping their
+    `expires`, written plain), new last."""
     out: list[Any] = []
     written = set()
     for item in raw:
@@ -129,10 +131,11 @@ def _new_list(raw: list[Any], current: Grants, new: Grants) -> list[Any]:
         if key is None or key not in new:
             continue
         written.add(key)
+        day = parse_day(item.get("expires"))
         if key in current and set(current[key]) == set(new[key]):
-            out.append(item)
+            out.append({**item, "expires": day} if day is not None else item)
         else:
-            out.append({_SHORT[key[0]]: key[1], "grant": list(new[key])})
+            out.append({_SHORT[key[0]]: key[1], "grant": list(new[key]), **({"expires": day} if day else {})})
     out += [{_SHORT[k[0]]: k[1], "grant": list(v)} for k, v in new.items() if k not in written]
     return out
 

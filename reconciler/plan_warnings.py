@@ -2,7 +2,7 @@
 
 Each is a PlanWarning with a kind and a severity: `security` (bootstrap group membership, organization MANAGE,
 workspace permissions cascaded away, undeclared principals kept) or `info` (no authId, policy.ignore, an
-expired membership the plan removes, a membership expiring within policy.expiry.warn_days).
+expired membership or grant the plan removes, one expiring within policy.expiry.warn_days).
 """
 
 from __future__ import annotations
@@ -57,6 +57,8 @@ _NOTE_KINDS: tuple[tuple[str, str, Severity], ...] = (
     ("matches policy.ignore", "ignored", "info"),
     ("the membership expired on", "expired", "info"),
     ("the membership expires", "expiring", "info"),
+    ("the grant expired on", "expired", "info"),
+    ("the grant expires", "expiring", "info"),
     ("is disabled:", "disabled", "security"),
     ("will be e-mailed an invitation", "invitation", "info"),
 )

@@ -5,6 +5,10 @@ On drift, `reconciler adopt` runs on the branch `reconciler/adopt-<target>` (fro
 pull request per target carries it, with the drift's plan (main's plan: what apply would do to revert it) in
 its body. Merging it accepts the change; closing it and running the apply workflow reverts the organization.
 The drift issue links to it. When the drift is gone, both are closed.
+
+First, the expirations (`expiry`, policy.expiry.apply): applied (`auto`) or proposed in a pull request of
+their own (`pr`); what expires within policy.expiry.warn_days is said in the job summary and the drift issue
+(which stays open for it while there is no drift).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import os
 import sys
 from pathlib import Path
 
+import expiry
 import ghapi
 import proposal
 from steps import CHANGES, append, fenced, plan_markdown, reconciler, repo, run_url
@@ -80,19 +85,22 @@ def adopt(
 
 
 def main(a: argparse.Namespace) -> int:
+    ends = expiry.run(a.target, config=a.config, base=a.base, state_dir=a.state_dir, no_pr=a.no_pr)
+    if ends.drift_day:  # the expirations are their own pull request's, not drift (expiry.py)
+        os.environ["RECONCILER_TODAY"] = ends.drift_day
     code, text = check(a.target, a.out_dir, a.config)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     append(os.environ.get("GITHUB_OUTPUT"), f"drift={code}\n")
     print(f"drift={code}")
     if code not in (0, CHANGES):
-        append(summary, f"### Drift check of `{a.target}` failed\n\n" + fenced(text))
+        append(summary, f"### Drift check of `{a.target}` failed\n\n{ends.markdown}" + fenced(text))
         return code
     headline = "No drift." if code == 0 else "**Drift detected**: the live organization differs from git."
     failed, note = 0, ""
     if not a.no_pr:
         failed, note = _adopt_pr(a, code == CHANGES, text)
         headline += f" {note.strip()}" if note else ""
-    append(summary, f"### Drift check of `{a.target}`\n\n{headline}\n\n{text}\n")
+    append(summary, f"### Drift check of `{a.target}`\n\n{headline}\n\n{ends.markdown}{text}\n")
     if not a.no_issue:
         way = note or (
             "Either merge a pull request that makes the YAML say the same (`reconciler adopt` writes it), "
@@ -100,11 +108,15 @@ def main(a: argparse.Namespace) -> int:
         )
         body = (
             f"The live organization of target `{a.target}` no longer matches the state in git: someone "
-            f"changed it outside git. {way}" + text
+            f"changed it outside git. {way}"
+            if code == CHANGES
+            else f"The live organization of target `{a.target}` matches git, but access expires soon.\n\n"
         )
-        done = ghapi.sync_drift_issue(ghapi.run_gh, repo(), a.target, code == CHANGES, body, run_url())
+        body += ends.markdown + text
+        keep = code == CHANGES or ends.expiring > 0
+        done = ghapi.sync_drift_issue(ghapi.run_gh, repo(), a.target, keep, body, run_url())
         print(f"drift issue for {a.target}: {done}")
-    return failed
+    return failed or ends.code
 
 
 def _adopt_pr(a: argparse.Namespace, drifted: bool, plan: str) -> tuple[int, str]:

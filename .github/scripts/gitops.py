@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import drift
 import ghapi
 import proposal
-from steps import CHANGES, append, fenced, footer, plan_markdown, reconciler, repo, run_url
+from steps import CHANGES, append, fenced, footer, plan_markdown, push, reconciler, repo, run_url
 
 
 def pr_plan(target: str, out_dir: Path, config: str | None = None) -> tuple[int, str]:
@@ -94,21 +92,6 @@ def apply(target: str, out_dir: Path, config: str | None = None, allow_deletions
     verdict = "Apply succeeded" if applied.code == 0 else f"**Apply failed** (exit {applied.code})"
     append(summary, f"#### Result\n\n{verdict}.\n\n" + fenced(applied.stdout + applied.stderr))
     return applied.code
-
-
-def push(remote: str = "origin", branch: str = "main", attempts: int = 3) -> int:
-    """Push the backup commit(s) to `branch`, rebasing onto newer merges when the push is refused."""
-    for attempt in range(1, attempts + 1):
-        pushed = subprocess.run(["git", "push", remote, f"HEAD:refs/heads/{branch}"], check=False)
-        if pushed.returncode == 0:
-            return 0
-        if attempt == attempts:
-            break
-        # Someone merged meanwhile: backup commits touch only state/backups/<target>/, so a rebase is clean.
-        subprocess.run(["git", "pull", "--rebase", remote, branch], check=True)
-        time.sleep(attempt)
-    print(f"push of the backup commit to {branch} failed after {attempts} attempts", file=sys.stderr)
-    return 1
 
 
 def sync_branch(target: str) -> str:

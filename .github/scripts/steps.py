@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,3 +71,18 @@ def repo() -> str:
     if not repo:
         raise SystemExit("set GH_REPO (owner/name)")
     return repo
+
+
+def push(remote: str = "origin", branch: str = "main", attempts: int = 3) -> int:
+    """Push the backup commit(s) to `branch`, rebasing onto newer merges when the push is refused."""
+    for attempt in range(1, attempts + 1):
+        pushed = subprocess.run(["git", "push", remote, f"HEAD:refs/heads/{branch}"], check=False)
+        if pushed.returncode == 0:
+            return 0
+        if attempt == attempts:
+            break
+        # Someone merged meanwhile: backup commits touch only state/backups/<target>/, so a rebase is clean.
+        subprocess.run(["git", "pull", "--rebase", remote, branch], check=True)
+        time.sleep(attempt)
+    print(f"push of the backup commit to {branch} failed after {attempts} attempts", file=sys.stderr)
+    return 1

@@ -97,7 +97,8 @@ def review(options: GlobalOptions, /, as_of: datetime | None, fmt: str) -> int:
     """The access review: every user's memberships, since when, by which commit and pull request.
 
     One row per membership: the user, the group, when it was given (the commit that last added it and it
-    stayed since: its date, id, pull request and author) and the groups it implies through parents.
+    stayed since: its date, id, pull request and author), the groups it implies through parents, and the
+    workspace and organization access it gives (from the state files' permissions at that commit).
     Without --as-of it reviews the last commit; uncommitted edits are not reviewed.
 
     \b
@@ -106,11 +107,18 @@ def review(options: GlobalOptions, /, as_of: datetime | None, fmt: str) -> int:
       reconciler review --as-of 2026-06-30 > q2-review.csv     # who had access on June 30
       reconciler review --format markdown >> "$GITHUB_STEP_SUMMARY"
     """
+    from reconciler.cli.clock import today_of
+    from reconciler.review_access import review_access
+
     config = load_config_of(options)
     timeline = walk(config, until=as_of)
     for warning in timeline.warnings:
         click.echo(f"warning: {warning}", err=True)
-    REVIEW_REPORTERS[fmt](sys.stdout).report(build_review(timeline))
+    day = as_of.date() if as_of is not None else today_of(options, None)  # grants past `expires` give none
+    commit = timeline.last.sha if timeline.last is not None else None
+    access = review_access(config, commit, timeline.groups, day)
+    of, direct = access if access is not None else (None, None)
+    REVIEW_REPORTERS[fmt](sys.stdout).report(build_review(timeline, access_of=of, direct_of=direct))
     return int(ExitCode.OK)
 
 

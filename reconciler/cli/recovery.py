@@ -63,15 +63,20 @@ def import_(opts: GlobalOptions, /, out_dir: Path | None, split: bool, force: bo
 
 
 def _warn_expiries(config: Config, opts: GlobalOptions) -> None:
-    """On stderr: `import --force` writes plain ids, so the state's `expires` dates are not carried over."""
+    """On stderr: `import --force` writes plain ids and grants: the state's `expires` are not carried over."""
+    from reconciler import grant_expiry
     from reconciler.expiry import memberships
     from reconciler.source import validate_state
 
-    found = len(list(memberships(validate_state(config).state)))
-    if found and not opts.quiet:
+    state = validate_state(config).state
+    found, grants = len(list(memberships(state))), len(list(grant_expiry.grants(state)))
+    what = " and ".join(
+        [*([f"{found} membership(s)"] if found else []), *([f"{grants} grant(s)"] if grants else [])]
+    )
+    if what and not opts.quiet:
         click.echo(
-            f"warning: the state declares {found} membership(s) with `expires`; the live organization has no "
-            "expiries, so import writes them as plain ids: put the `expires` back before committing",
+            f"warning: the state declares {what} with `expires`; the live organization has no expiries, "
+            "so import writes them without: put the `expires` back before committing",
             err=True,
         )
 

@@ -166,19 +166,24 @@ class MarkdownReviewReporter(ReviewReporter):
         as_of = result.as_of
         when = f"after {as_of.short} ({_iso(as_of.date)})" if as_of is not None else "with no history"
         self.stream.write(f"## Access review: {result.users} users, state {when}\n\n")
-        self.stream.write("| User | Group | Since | Commit | PR | Author | Implies |\n")
-        self.stream.write("|---|---|---|---|---|---|---|\n")
+        access = any(row.access for row in result.rows)  # the column, once the state declares grants
+        self.stream.write(
+            "| User | Group | Since | Commit | PR | Author | Implies |" + (" Access |" if access else "")
+        )
+        self.stream.write("\n|---|---|---|---|---|---|---|" + ("---|" if access else "") + "\n")
         for row in result.rows:
             c = row.commit
-            cells = (
+            cells: tuple[str, ...] = (
                 row.user,
-                row.group or "(no group)",
+                row.group or ("(the user itself)" if row.access else "(no group)"),
                 c.date.date().isoformat() if c else "",
                 f"`{c.short}`" if c else "",
                 f"#{c.pr}" if c and c.pr is not None else "",
                 c.author if c else "",
                 ", ".join(row.implies),
             )
+            if access:
+                cells += (", ".join(row.access),)
             self.stream.write("| " + " | ".join(_cell(v) for v in cells) + " |\n")
 
 

@@ -53,8 +53,8 @@ Warning kinds, severity `security`: `bootstrap-join`, `bootstrap-leave`, `bootst
 bootstrap group's members), `manage-grant` (organization MANAGE), `workspace-cascade` (a delete takes the
 object's workspace permissions with it), `kept` (an undeclared group kept because something uses it), `note`
 (anything else, and every warning of a format_version 1 plan); severity `info`: `no-auth-id`, `ignored`
-(declared but matched by policy.ignore), `expired` (a membership past its `expires`: the plan removes it),
-`expiring` (a membership whose `expires` is within policy.expiry.warn_days).
+(declared but matched by policy.ignore), `expired` (a membership or grant past its `expires`: the plan
+removes it), `expiring` (a membership or grant whose `expires` is within policy.expiry.warn_days).
 """
 
 from __future__ import annotations

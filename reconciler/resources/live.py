@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from reconciler import grant_expiry
 from reconciler.client import GoodDataClient
 from reconciler.layout import RenderOptions, disabled, ignored
 from reconciler.plan import DocumentPlan
@@ -83,6 +84,10 @@ class LiveDocuments:
             extra = by_keys([k for k in [*every, ORGANIZATION_KEY] if k not in known], self.config)
             resources = sorted([*resources, *extra], key=lambda r: (r.rank, r.key))
         live = self.read(resources)
+        if state.as_of is not None:  # grants past their `expires` are not rendered (reconciler.grant_expiry)
+            warn_days = self.config.policy.expiry.warn_days
+            notes += tuple(grant_expiry.notes(state, state.as_of, live, warn_days))
+            state = grant_expiry.as_of(state, state.as_of)
         kept = {("user", u["id"]) for u in users["users"] if u["id"] not in off} | {
             ("userGroup", g["id"]) for g in users["userGroups"]
         }

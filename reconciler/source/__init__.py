@@ -116,7 +116,7 @@ def _validate(config: Config, stage: Stage, today: date | None) -> Validation:
             _collect(f, "users", "user", users)
     problems.extend(check_all(users, groups, config, today))
     first_users, first_groups = _first(users), _first(groups)
-    access = collect_access(files, set(first_users), set(first_groups), config)
+    access = collect_access(files, set(first_users), set(first_groups), config, today)
     problems.extend(access.problems)
     problems.sort(key=lambda p: p.sort_key)
     state = DesiredState(

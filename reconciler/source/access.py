@@ -9,16 +9,18 @@ server: the plan checks it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 from reconciler.permission_names import ORGANIZATION_PERMISSIONS, WORKSPACE_PERMISSIONS
+from reconciler.source.expiry_rules import grant_day
 from reconciler.source.model import Grant, Location, OrganizationEntry, WorkspaceEntry
 from reconciler.source.problem import Problem
 from reconciler.yamlio import MarkedDocument
 
 if TYPE_CHECKING:
-    from reconciler.config import Config
+    from reconciler.config import Config, ExpiryPolicy
     from reconciler.source.files import StateFile
 
 LISTS = ("permissions", "hierarchyPermissions")
@@ -40,6 +42,9 @@ class _Known:
     groups: frozenset[str]
     ignore_users: tuple[str, ...]
     ignore_groups: tuple[str, ...]
+    expiry: ExpiryPolicy  # the grants' `expires` rules, judged by `today` (None: no day is known)
+    today: date | None
+    bootstrap_group: str = ""
 
     def has(self, kind: str, ident: str) -> bool:
         names, globs = (
@@ -48,13 +53,19 @@ class _Known:
         return ident in names or any(fnmatchcase(ident, g) for g in globs)
 
 
-def collect_access(files: list[StateFile], users: set[str], groups: set[str], config: Config) -> Access:
-    """The permissions sections of every state file, checked against the declared users and groups."""
+def collect_access(
+    files: list[StateFile], users: set[str], groups: set[str], config: Config, today: date | None = None
+) -> Access:
+    """The permissions sections of every state file, checked against the declared users and groups
+    (`today` dates the warnings on grants' `expires`)."""
     known = _Known(
         frozenset(users | {config.bootstrap.user}),
         frozenset(groups | {config.bootstrap.group}),
         config.policy.ignore_users,
         config.policy.ignore_groups,
+        config.policy.expiry,
+        today,
+        config.bootstrap.group,
     )
     out = Access()
     role_places: dict[str, Location] = {}
@@ -164,7 +175,16 @@ def _grants(
             continue
         seen[kind, ident] = where
         names = _names(entry, label, where, out, enum)
-        grants.append(Grant("userGroup" if kind == "group" else "user", ident, names, where))
+        expires = grant_day(entry, label, rel, doc, known.expiry, known.today, out.problems)
+        if (
+            expires is not None
+            and what == "organization"
+            and ident == known.bootstrap_group
+            and kind == "group"
+        ):
+            msg = f"{label} is the bootstrap group's: its organization permissions cannot expire"
+            out.problems.append(Problem(where, "error", msg, "bootstrap-grant"))
+        grants.append(Grant("userGroup" if kind == "group" else "user", ident, names, where, expires))
     return tuple(grants)
 
 

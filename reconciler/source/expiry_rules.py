@@ -20,8 +20,9 @@ from reconciler.source.problem import Problem
 if TYPE_CHECKING:
     from reconciler.config import Bootstrap, ExpiryPolicy
     from reconciler.source.declared import Declared
+    from reconciler.yamlio import MarkedDocument
 
-FIELD = "userGroups"  # the only field whose items may expire (grants are meant to follow the same way)
+FIELD = "userGroups"  # the users' field whose items may expire; grants take `expires` too (grant_day)
 _DATE = re.compile(DATE_PATTERN)
 
 
@@ -108,6 +109,46 @@ def check_expiries(
                 f"more than policy.expiry.max_days ({policy.max_days})"
             )
             problems.append(Problem(where, "warning", message, "expiry-far"))
+
+
+def grant_day(
+    entry: dict[str, Any],
+    label: str,
+    rel: str,
+    doc: MarkedDocument,
+    policy: ExpiryPolicy,
+    today: date | None,
+    problems: list[Problem],
+) -> date | None:
+    """The last day of one grant entry (`{group, grant, expires}`), None without one; its problems, as for
+    memberships: no calendar day is an error, a day past or beyond policy.expiry.max_days a warning."""
+    if "expires" not in entry:
+        return None
+    written = entry["expires"]
+    if not isinstance(written, str) or _DATE.match(written) is None:
+        return None  # the schema check has reported it
+    line, column = doc.key_positions(entry)["expires"][0]
+    where = Location(rel, line, column)
+    day = parse_day(written)
+    if day is None:
+        message = f"{label}: the grant expires on {written!r}, which is not a date"
+        problems.append(Problem(where, "error", message, "expiry-date"))
+        return None
+    if today is None:
+        return day
+    if day < today:
+        message = (
+            f"{label}: the grant expired on {day} ({_days(today - day)} ago): it is no longer applied; "
+            "remove it from the state file"
+        )
+        problems.append(Problem(where, "warning", message, "expiry-past"))
+    elif policy.max_days is not None and (day - today).days > policy.max_days:
+        message = (
+            f"{label}: the grant expires on {day}, {_days(day - today)} ahead: more than "
+            f"policy.expiry.max_days ({policy.max_days})"
+        )
+        problems.append(Problem(where, "warning", message, "expiry-far"))
+    return day
 
 
 def _days(delta: timedelta) -> str:

@@ -56,6 +56,7 @@ class Grant:
     assignee: str
     names: tuple[str, ...]
     location: Location = Location("")
+    expires: date | None = None  # the grant's last day (`{group, grant, expires}`): reconciler.grant_expiry
 
 
 @dataclass(frozen=True)
