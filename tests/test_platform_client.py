@@ -11,6 +11,7 @@ import pytest
 from reconciler.client import ClientOptions, RetryPolicy
 from reconciler.client.platform import PlatformClient
 from reconciler.client.platform_http import PlatformApiError, server_message
+from reconciler.emulator.faults import Fault
 from reconciler.emulator.platform import (
     ADMIN_LOGIN,
     ADMIN_PASSWORD,
@@ -19,7 +20,7 @@ from reconciler.emulator.platform import (
     USER_PASSWORD,
     PlatformEmulator,
 )
-from reconciler.errors import ApiError, ExitCode
+from reconciler.errors import ApiError, ExitCode, TransportError
 from reconciler.platform_targets import PlatformTarget, open_platform_client
 
 FAST = RetryPolicy(total=2, backoff_factor=0.001, backoff_max=0.01, backoff_jitter=0.0, max_elapsed=30.0)
@@ -299,6 +300,43 @@ def test_groups_are_listed_created_and_their_members_set(
 def test_an_invitation_names_the_role_by_identifier(emu: PlatformEmulator, client: PlatformClient) -> None:
     uri = client.invite(PID, "guest@acme.example", "editorRole", firstname="Guest")
     assert uri and uri.startswith(f"/gdc/projects/{PID}/invitations/")
+
+
+# -- faults ------------------------------------------------------------------------------------------
+
+
+def test_a_503_is_retried_on_reads_and_on_membership_posts(
+    emu: PlatformEmulator, client: PlatformClient
+) -> None:
+    emu.add_domain_user("ann@acme.example")
+    emu.faults.add(Fault.status(503), method="GET", path=f"/gdc/account/domains/{DOMAIN}/users")
+    emu.faults.add(Fault.status(503), method="POST", path=f"/gdc/projects/{PID}/users")
+    assert len(client.domain_users()) == 2
+    item = {"login": "ann@acme.example", "role": "editorRole", "status": "ENABLED"}
+    assert client.set_project_users(PID, [item]) == []
+    assert calls(emu, "POST", f"/gdc/projects/{PID}/users", 2) == [503, 200]
+
+
+def test_a_create_is_not_repeated_after_a_dropped_answer(
+    emu: PlatformEmulator, client: PlatformClient
+) -> None:
+    path = f"/gdc/account/domains/{DOMAIN}/users"
+    emu.faults.add(Fault.drop_after_apply(), method="POST", path=path)
+    with pytest.raises(TransportError, match="while creating user new@acme.example in domain"):
+        client.create_domain_user({"login": "new@acme.example", "firstName": "N", "lastName": "P"})
+    assert calls(emu, "POST", path, 1) == [None]  # sent once: the user exists, the answer was lost
+    assert "new@acme.example" in [u["login"] for u in emu.domain_users()]
+
+
+def test_a_failing_server_message_is_in_the_error(emu: PlatformEmulator, client: PlatformClient) -> None:
+    emu.faults.add(Fault.status(500), method="GET", path=f"/gdc/projects/{PID}/users")
+    with pytest.raises(ApiError) as info:
+        client.project_users(PID)
+    assert info.value.status == 500
+    assert str(info.value).startswith(
+        "api error: 500 internal server error — the server failed while listing the members of project "
+        f"{PID}: injected fault"
+    )
 
 
 # -- errors in words -----------------------------------------------------------------------------------
