@@ -39,6 +39,16 @@ def emulator() -> Any:
 
 
 @pytest.fixture
+def platform_emulator() -> Any:
+    """A started older-platform emulator (`/gdc/...`) on an ephemeral loopback port, with project `p1`."""
+    from reconciler.emulator.platform import PlatformEmulator
+
+    with PlatformEmulator() as emu:
+        emu.add_project("p1", "Project One")
+        yield emu
+
+
+@pytest.fixture
 def baseline(emulator: Any) -> Any:
     """The started emulator, seeded with the organization and workspaces GoodData's SDK tests start from
     (tests/cassettes.py; skips when ../shared is absent)."""

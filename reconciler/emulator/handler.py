@@ -1,4 +1,4 @@
-"""The HTTP side of the emulator: auth, faults, the layout and profile routes, and writing the answers.
+"""The HTTP side of the Cloud emulator: bearer auth, the layout and profile routes, problem+json answers.
 
 The other endpoints are families (families.py) that take a reply.Request and give a reply.Reply.
 """
@@ -6,22 +6,17 @@ The other endpoints are families (families.py) that take a reply.Request and giv
 from __future__ import annotations
 
 import json
-import logging
-import time
-import uuid
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from reconciler.emulator import families, rules
 from reconciler.emulator.faults import Fault
+from reconciler.emulator.http_base import BaseHandler, retry_after_header
 from reconciler.emulator.reply import NOT_FOUND_DETAIL, Reply, Request
 from reconciler.emulator.state import EmulatorState
 from reconciler.emulator.store import encode
 from reconciler.gcpause import paused_gc
-
-log = logging.getLogger(__name__)
 
 LAYOUT = "/api/v1/layout/"
 ROUTES: dict[str, tuple[str, ...]] = {
@@ -38,32 +33,8 @@ JSON_TYPES = ("application/json",)
 CACHE_HEADERS = (("Expires", "0"), ("Pragma", "no-cache"), ("X-Content-Type-Options", "nosniff"))  # recorded
 
 
-class Handler(BaseHTTPRequestHandler):
-    """One connection; HTTP/1.1 keep-alive, every answer carries Content-Length (except 204)."""
-
-    protocol_version = "HTTP/1.1"
-    server_version = "reconciler-emulator"
-    timeout = 300  # an idle keep-alive connection is closed eventually
-    # Headers and body go out in two writes; with Nagle on, a keep-alive client waits for a delayed ACK.
-    disable_nagle_algorithm = True
-
-    def do_GET(self) -> None:  # noqa: N802
-        self._dispatch("GET")
-
-    def do_PUT(self) -> None:  # noqa: N802
-        self._dispatch("PUT")
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._dispatch("POST")
-
-    def do_PATCH(self) -> None:  # noqa: N802
-        self._dispatch("PATCH")
-
-    def do_DELETE(self) -> None:  # noqa: N802
-        self._dispatch("DELETE")
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        log.debug("%s " + format, self.address_string(), *args)
+class Handler(BaseHandler):
+    """GoodData Cloud's API on one connection (the plumbing is http_base.BaseHandler's)."""
 
     @property
     def emulator(self) -> EmulatorState:
@@ -72,63 +43,8 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- the request ------------------------------------------------------------------------------------
 
-    def _dispatch(self, method: str) -> None:
+    def _handle(self, method: str, path: str, body: bytes, fault: Fault | None) -> int | None:
         emu = self.emulator
-        self._trace_id = uuid.uuid4().hex
-        self._method = method
-        self._path = urlsplit(self.path).path
-        self._body: bytes | None = None
-        self._recorded = False
-        body = self._read_body()
-        if body is None:
-            return
-        self._body = body
-        status: int | None
-        try:
-            status = self._handle(emu, method, self._path, body)
-        except Exception as e:  # a bug in the emulator must still answer, and be visible to the test
-            log.exception("emulator: unhandled error on %s %s", method, self._path)
-            if self._recorded:
-                self.close_connection = True  # the answer had started: nothing sane can follow
-                return
-            status = self._problem(500, f"emulator error: {e}")
-        if status is None:
-            self._record(None)
-
-    def _record(self, status: int | None) -> None:
-        # Recorded before the answer is written, so a client that has its answer always finds it in the log.
-        if not self._recorded:
-            self._recorded = True
-            body = self._body if self._method != "GET" else None
-            self.emulator.record(self._method, self._path, status, self._trace_id, body)
-
-    def _read_body(self) -> bytes | None:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            self.close_connection = True
-            self._problem(411, "chunked request bodies are not supported; send Content-Length")
-            return None
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            self.close_connection = True
-            self._problem(400, "invalid Content-Length")
-            return None
-        # One read: a 30 MB layout must not be assembled from thousands of small reads.
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _handle(self, emu: EmulatorState, method: str, path: str, body: bytes) -> int | None:
-        fault = emu.faults.take(method, path)
-        if fault is not None and fault.kind == "drop":
-            self.close_connection = True
-            return None
-        if fault is not None and fault.kind == "delay":
-            time.sleep(fault.seconds)
-        if emu.latency > 0:
-            time.sleep(emu.latency)
-        if fault is not None and fault.kind == "status":
-            return self._fault_status(fault)
-        if emu.random_failures.should_fail():
-            return self._problem(503, "injected failure (--fail-rate)")
         user_id = emu.token_owner(self._bearer())
         if user_id is None:
             return self._unauthorized()
@@ -168,19 +84,10 @@ class Handler(BaseHTTPRequestHandler):
         return Request(self._method, split.path, self.path, query, headers, body, base, user_id, fault)
 
     def _reply(self, reply: Reply) -> int | None:
-        if reply.drop:
-            self.close_connection = True
-            return None
-        if reply.detail is not None:
+        if reply.detail is not None and not reply.drop:
             allow = reply.headers.get("Allow")
             return self._problem(reply.status, reply.detail, allow=allow)
-        if reply.status == 204:
-            self._start(204, dict(reply.headers))
-            if reply.content_type is not None:
-                self.send_header("Content-Type", reply.content_type)
-            self.end_headers()
-            return 204
-        return self._send(reply.status, reply.body, reply.content_type, dict(reply.headers))
+        return self._write(reply)
 
     def _base(self, emu: EmulatorState) -> str:
         return f"{emu.scheme}://{self.headers.get('Host') or emu.url.split('//', 1)[-1]}"
@@ -220,26 +127,11 @@ class Handler(BaseHTTPRequestHandler):
         scheme, _, token = self.headers.get("Authorization", "").partition(" ")
         return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
-    def _start(self, status: int, headers: dict[str, str] | None = None) -> None:
-        self._record(status)
-        self.send_response(status)
-        self.send_header("X-GDC-TRACE-ID", self._trace_id)
-        for key, value in CACHE_HEADERS:
-            self.send_header(key, value)
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
+    def _common_headers(self) -> dict[str, str]:
+        return {"X-GDC-TRACE-ID": self._trace_id, **dict(CACHE_HEADERS)}
 
-    def _send(
-        self, status: int, body: bytes, content_type: str | None, headers: dict[str, str] | None = None
-    ) -> int:
-        self._start(status, headers)
-        if content_type is not None:
-            self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if body:
-            self.wfile.write(body)
-        return status
+    def _refuse(self, status: int, detail: str) -> int:
+        return self._problem(status, detail)
 
     def _json(self, status: int, body: bytes) -> int:
         return self._send(status, body, "application/json")
@@ -263,13 +155,9 @@ class Handler(BaseHTTPRequestHandler):
         return self._send(status, body, "application/problem+json", headers)
 
     def _fault_status(self, fault: Fault) -> int:
-        code = fault.status_code or 503
-        retry_after = None
-        if fault.retry_after is not None:
-            # Whole seconds are the only form every client parses; keep a fraction only when asked for one.
-            value = fault.retry_after
-            retry_after = str(int(value)) if float(value).is_integer() else str(value)
-        return self._problem(code, "injected fault", retry_after=retry_after)
+        return self._problem(
+            fault.status_code or 503, "injected fault", retry_after=retry_after_header(fault)
+        )
 
     def _unauthorized(self) -> int:
         return self._send(401, b"", None, {"WWW-Authenticate": WWW_AUTHENTICATE})

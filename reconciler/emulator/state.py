@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import deque
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,27 +17,16 @@ from reconciler.emulator.data_source_permissions import DataSources
 from reconciler.emulator.faults import FaultQueue, RandomFailures
 from reconciler.emulator.invitations import Outbox
 from reconciler.emulator.org_permissions import OrganizationPermissions
+from reconciler.emulator.requestlog import RequestLog
 from reconciler.emulator.store import Store, encode
 from reconciler.emulator.workspaces import Workspaces
 
 DEFAULT_TOKEN = "YWRtaW46Ym9vdHN0cmFwOmFkbWluMTIz"  # GoodData.CN Community Edition: admin:bootstrap:admin123
-REQUEST_LOG_SIZE = 10_000
 ORGANIZATION_ID = "default"
 ORGANIZATION_NAME = "Default Organization"
 
 
-@dataclass(frozen=True)
-class RequestRecord:
-    """One request the emulator saw; `status` is None when the connection was dropped without an answer."""
-
-    method: str
-    path: str
-    status: int | None
-    trace_id: str
-    body: bytes | None = None
-
-
-class EmulatorState:
+class EmulatorState(RequestLog):
     """A GoodData-compatible organization in memory (and in `data_file`), shared by the request threads."""
 
     def __init__(
@@ -53,6 +40,7 @@ class EmulatorState:
         latency: float = 0.0,
         seed: int | None = None,
     ) -> None:
+        super().__init__()
         self.bootstrap_user = bootstrap_user
         self.bootstrap_group = bootstrap_group
         self.latency = latency
@@ -77,8 +65,6 @@ class EmulatorState:
         )
         self._tokens: dict[str, str] = {token: bootstrap_user}
         self._tokens_lock = threading.Lock()
-        self._log: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_SIZE)
-        self._log_lock = threading.Lock()
         self._url: str | None = None
         self.scheme = "http"
 
@@ -210,23 +196,6 @@ class EmulatorState:
         self.data_sources.prune(doc)
         self.org_permissions.prune(doc)
         self.api_tokens.prune(doc)
-
-    # -- the request log ---------------------------------------------------------------------------------
-
-    def record(self, method: str, path: str, status: int | None, trace_id: str, body: bytes | None) -> None:
-        with self._log_lock:
-            self._log.append(RequestRecord(method, path, status, trace_id, body))
-
-    @property
-    def request_log(self) -> list[RequestRecord]:
-        """The requests seen so far (the last REQUEST_LOG_SIZE), oldest first."""
-        with self._log_lock:
-            return list(self._log)
-
-    def clear_request_log(self) -> None:
-        """Forget the requests seen so far."""
-        with self._log_lock:
-            self._log.clear()
 
 
 def _json_copy(doc: Any) -> Any:

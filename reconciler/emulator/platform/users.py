@@ -1,0 +1,205 @@
+"""Domain users (API.md §2): create, list (offset/limit, ?login=), get, update, delete; domain admins only.
+
+The profile endpoints also answer a user about itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.emulator.platform import errors
+from reconciler.emulator.platform.model import (
+    PROFILE,
+    SETTINGS,
+    DomainUser,
+    new_profile_id,
+    now,
+    profile_uri,
+)
+from reconciler.emulator.platform.state import PlatformState
+from reconciler.emulator.reply import Reply, Request
+
+DOMAINS = "/gdc/account/domains/"
+DEFAULT_LIMIT = 1000  # the Ruby SDK's page size; the server's default is not recorded
+MIN_PASSWORD = 7  # [doc]
+
+
+def answer(emu: PlatformState, request: Request) -> Reply | None:
+    """The domain-user and profile endpoints; None for other paths."""
+    path = request.path.rstrip("/")
+    if path.startswith(DOMAINS):
+        parts = path[len(DOMAINS) :].split("/")
+        if len(parts) != 2 or parts[1] != "users":
+            return errors.no_route()
+        if emu.administered_domain(request.user_id) != parts[0]:
+            return errors.forbidden_domain_admin()  # [rec]
+        if request.method == "GET":
+            return _list(emu, parts[0], request)
+        if request.method == "POST":
+            return _create(emu, parts[0], request)
+        return errors.wrong_method(request.method, ("GET", "POST"))
+    if not path.startswith(PROFILE):
+        return None
+    parts = path[len(PROFILE) :].split("/")
+    if len(parts) != 1:
+        return None  # /profile/{id}/projects and the like are not served
+    with emu.data.lock:
+        user = emu.data.users.get(parts[0])
+        if user is None:
+            return errors.not_found("User %s not found", [parts[0]])
+        admin = emu.administered_domain(request.user_id) == user.domain
+        if request.method == "GET":
+            if not admin and user.id != request.user_id:
+                return errors.forbidden("canSeeOtherUserDetails")
+            return errors.ok({"accountSetting": account_setting(user, detail=True)})
+        if request.method == "PUT":
+            if not admin and user.id != request.user_id:
+                return errors.forbidden_domain_admin()
+            return _update(user, request)
+        if request.method == "DELETE":
+            if not admin:
+                return errors.forbidden_domain_admin()
+            emu.data.delete_user(user.id)
+            return errors.empty(200)  # [rec] 200 with an empty body (the old spec says 204)
+        return errors.wrong_method(request.method, ("GET", "PUT", "DELETE"))
+
+
+def account_setting(user: DomainUser, *, detail: bool = False) -> dict[str, Any]:
+    """A user's `accountSetting`; `detail` adds the links GET of one profile carries."""
+    links = {"projects": f"{profile_uri(user.id)}/projects", "self": profile_uri(user.id)}
+    if detail:
+        links["auditEvents"] = f"{profile_uri(user.id)}/auditEvents"
+        links["domain"] = f"/gdc/domains/{user.domain}"
+    body: dict[str, Any] = {
+        "authenticationModes": ["PASSWORD"],
+        "companyName": None,
+        "country": None,
+        "created": user.created,
+        "email": user.email,
+        "firstName": user.first_name,
+        "language": "en-US",
+        "lastName": user.last_name,
+        "links": links,
+        "login": user.login,
+        "phoneNumber": None,
+        "position": None,
+        "timezone": None,
+        "updated": user.updated,
+    }
+    body.update(user.settings)
+    if "ipWhitelist" in user.settings:
+        body["effectiveIpWhitelist"] = user.settings["ipWhitelist"]
+    return body
+
+
+def _list(emu: PlatformState, domain: str, request: Request) -> Reply:
+    offset, limit = _paging(request)
+    if offset is None or limit is None:
+        return errors.bad_request("Invalid paging parameters: %s", [request.target])
+    users = emu.data.domain_users(domain)
+    login = request.query.get("login", [None])[0]
+    if login is not None:
+        users = [u for u in users if u.login.lower() == login.lower()]  # case: the emulator's choice
+    page = users[offset : offset + limit]
+    paging: dict[str, Any] = {"count": len(page), "offset": offset}
+    if offset + limit < len(users):  # [doc] the optional `next`; never recorded
+        paging["next"] = f"{DOMAINS}{domain}/users?offset={offset + limit}&limit={limit}"
+    items = [{"accountSetting": account_setting(u)} for u in page]
+    return errors.ok({"accountSettings": {"items": items, "paging": paging}})
+
+
+def _paging(request: Request) -> tuple[int | None, int | None]:
+    try:
+        offset = int(request.query.get("offset", ["0"])[0])
+        limit = int(request.query.get("limit", [str(DEFAULT_LIMIT)])[0])
+    except ValueError:
+        return None, None
+    if offset < 0 or limit < 1:
+        return None, None
+    return offset, limit
+
+
+def _create(emu: PlatformState, domain: str, request: Request) -> Reply:
+    body, problem = errors.parse(request)
+    if problem is not None:
+        return problem
+    content = errors.wrapped(body, "accountSetting")
+    if content is None:
+        return errors.malformed("expected {accountSetting: {...}}")
+    login = content.get("login")
+    if not isinstance(login, str) or not login.strip():
+        return errors.malformed("accountSetting.login is required")
+    refused = _check_fields(content, creating=True)
+    if refused is not None:
+        return refused
+    with emu.data.lock:
+        if emu.data.user_by_login(login) is not None:  # [code] the class name; the text is ours
+            return errors.gdc_error(
+                400,
+                errors.ALREADY_REGISTERED,
+                "User with login %s is already registered",
+                [login],
+                error_code="gdc.webapp.userprovisioning.login_already_registered",
+            )
+        user = DomainUser(
+            new_profile_id(),
+            login.strip(),
+            domain,
+            content.get("email") or login.strip(),
+            content["firstName"],
+            content["lastName"],
+            content.get("password") or "",
+            {k: content[k] for k in SETTINGS if k in content},
+        )
+        emu.data.add_user(user)
+    uri = profile_uri(user.id)
+    return errors.ok({"uri": uri}, 201, {"Location": uri})  # [rec] 201, Location and {"uri"}
+
+
+def _update(user: DomainUser, request: Request) -> Reply:
+    body, problem = errors.parse(request)
+    if problem is not None:
+        return problem
+    content = errors.wrapped(body, "accountSetting")
+    if content is None:
+        return errors.malformed("expected {accountSetting: {...}}")
+    if "login" in content and str(content["login"]).lower() != user.login.lower():
+        return errors.bad_request(
+            "The login cannot be changed: %s", [content["login"]]
+        )  # the emulator's choice
+    refused = _check_fields(content, creating=False)
+    if refused is not None:
+        return refused
+    if "firstName" in content:
+        user.first_name = content["firstName"]
+    if "lastName" in content:
+        user.last_name = content["lastName"]
+    if content.get("email"):
+        user.email = content["email"]
+    if content.get("password"):
+        user.password = content["password"]
+    for key in SETTINGS:
+        if key in content:
+            user.settings[key] = content[key]
+    user.updated = now()
+    return errors.ok({"accountSetting": account_setting(user)})  # [rec] 200 with the profile (2019+ links)
+
+
+def _check_fields(content: dict[str, Any], *, creating: bool) -> Reply | None:
+    """[doc] firstName and lastName at least one character; a password at least 7, repeated alike."""
+    for name in ("firstName", "lastName"):
+        value = content.get(name)
+        if (creating or name in content) and (not isinstance(value, str) or not value):
+            return errors.malformed(f"accountSetting.{name} must be a non-empty string")
+    for name in ("email", "password", "verifyPassword"):
+        if name in content and content[name] is not None and not isinstance(content[name], str):
+            return errors.malformed(f"accountSetting.{name} must be a string")
+    password = content.get("password")
+    sso_only = content.get("authenticationModes") == ["SSO"]
+    if creating and not password and not sso_only:
+        return errors.malformed("accountSetting.password is required")
+    if password and len(password) < MIN_PASSWORD:
+        return errors.malformed(f"accountSetting.password must have at least {MIN_PASSWORD} characters")
+    if password and content.get("verifyPassword") not in (None, password):
+        return errors.malformed("accountSetting.verifyPassword differs from password")
+    return None
