@@ -30,6 +30,7 @@ from reconciler.client.platform_http import (
     SessionExpired,
     TokenExpired,
     Tokens,
+    relative,
 )
 from reconciler.client.platform_projects import ProjectCalls, last_segment
 from reconciler.errors import ApiError, ConfigError, ReconcilerError
@@ -152,7 +153,7 @@ class PlatformClient(ProjectCalls):
             if self._owner and self._tokens.sst is not None:
                 path = self._tokens.logout_path or f"{LOGIN_PATH}/{self._tokens.profile_id}"
                 try:
-                    self._send("DELETE", path, f"logging {self.login} out")
+                    self._send("DELETE", path, f"logging {self.login} out", retry=False)
                     log.info("logged %s out of %s", self.login, self.base_url)
                 except ReconcilerError as e:
                     log.warning("could not log %s out of %s: %s", self.login, self.base_url, e)
@@ -172,7 +173,11 @@ class PlatformClient(ProjectCalls):
             }
         }
         resp, content = self._http.send(
-            "POST", LOGIN_PATH, f"logging in as {self.login}", body=json.dumps(body).encode("utf-8")
+            "POST",
+            LOGIN_PATH,
+            f"logging in as {self.login}",
+            body=json.dumps(body).encode("utf-8"),
+            idempotent=True,
         )
         user_login = self._parse(content, LOGIN_PATH).get("userLogin") or {}
         sst = user_login.get("token") or resp.headers.get("X-GDC-AuthSST")
@@ -206,7 +211,15 @@ class PlatformClient(ProjectCalls):
         self._tokens.tt_generation += 1
 
     def _send(
-        self, method: str, path: str, what: str, *, body: Any = None, redirect_ok: bool = False
+        self,
+        method: str,
+        path: str,
+        what: str,
+        *,
+        body: Any = None,
+        redirect_ok: bool = False,
+        idempotent: bool = False,
+        retry: bool = True,
     ) -> tuple[Any, bytes]:
         """Send with the TT; renew it once on its challenge, log in again once on the SST's."""
         self.log_in()
@@ -215,7 +228,9 @@ class PlatformClient(ProjectCalls):
         while True:
             tt_seen, sst_seen = self._tokens.tt_generation, self._tokens.sst_generation
             try:
-                return self._http.send(method, path, what, body=data, redirect_ok=redirect_ok)
+                return self._http.send(
+                    method, path, what, body=data, redirect_ok=redirect_ok, idempotent=idempotent, retry=retry
+                )
             except TokenExpired:
                 if renewed_tt:
                     raise
@@ -234,8 +249,8 @@ class PlatformClient(ProjectCalls):
                         self._log_in_locked()
                         self._fetch_tt_locked(relogin=False)
 
-    def _json(self, method: str, path: str, what: str, body: Any = None) -> Any:
-        _, content = self._send(method, path, what, body=body)
+    def _json(self, method: str, path: str, what: str, body: Any = None, *, idempotent: bool = False) -> Any:
+        _, content = self._send(method, path, what, body=body, idempotent=idempotent)
         return self._parse(content, path) if content.strip() else None
 
     def _parse(self, content: bytes, path: str) -> Any:
@@ -285,7 +300,7 @@ class PlatformClient(ProjectCalls):
             nxt = (settings.get("paging") or {}).get("next")
             offset += len(items)
             if isinstance(nxt, str) and nxt:
-                path = nxt
+                path = relative(self.base_url, nxt)
             elif len(items) < self.page_size or not items:
                 path = None
             else:

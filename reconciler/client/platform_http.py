@@ -22,7 +22,7 @@ from reconciler.client.options import ClientOptions
 from reconciler.client.retry import Attempts
 from reconciler.client.transport import Transport, _phrase
 from reconciler.errors import ApiError
-from reconciler.progress import Progress
+from reconciler.progress import Progress, Stage
 
 LOGIN_PATH = "/gdc/account/login"
 TOKEN_PATH = "/gdc/account/token"
@@ -122,6 +122,33 @@ class PlatformTransport(Transport):
         self.session.auth = _GdcAuth(tokens)
         self.session.cookies.set_policy(_NoCookies())
         self.session.headers["Accept"] = "application/json"
+        # Writes that mean the same when repeated (the login, a membership POST, modifyMembers SET) are
+        # retried like a GET; creating a user or a group, an invitation, a DELETE are not.
+        self._retry_any = self._retry.new(allowed_methods=frozenset({"GET", "PUT", "POST"}))
+        self._retry_none = self._retry.new(total=0)  # the logout: best effort, never waited for
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        *,
+        body: bytes | None = None,
+        stage: Stage | None = None,
+        redirect_ok: bool = False,
+        idempotent: bool = False,
+        retry: bool = True,
+    ) -> tuple[requests.Response, bytes]:
+        """`Transport.send`; `idempotent`: a POST is retried as a GET is; `retry=False`: nothing is."""
+        saved = self._retry
+        if not retry:
+            self._retry = self._retry_none
+        elif idempotent:
+            self._retry = self._retry_any
+        try:
+            return super().send(method, path, what, body=body, stage=stage, redirect_ok=redirect_ok)
+        finally:
+            self._retry = saved
 
     def __repr__(self) -> str:
         return f"PlatformTransport({self.base_url!r})"
@@ -169,6 +196,15 @@ class PlatformTransport(Transport):
         if request_id:
             message += f" (requestId {request_id})"
         return kind(self.redact(message), status=status, trace_id=request_id, error_class=error_class)
+
+
+def relative(base_url: str, link: str) -> str:
+    """A link the server sent (a path, or a URL on this host) as a path for `send`."""
+    if link.startswith(base_url + "/"):
+        return link[len(base_url) :]
+    if link.startswith("/"):
+        return link
+    raise ApiError(f"api error: {base_url} sent a link to another host ({link[:100]}); refusing to follow it")
 
 
 def server_message(content: bytes) -> tuple[str | None, str | None, str | None]:

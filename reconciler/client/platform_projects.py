@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from reconciler.client.platform_http import relative
 from reconciler.errors import ApiError
 
 log = logging.getLogger("reconciler.client")
@@ -37,7 +38,7 @@ class ProjectCalls:
     batch_size: int
     _roles: dict[str, dict[str, str]]
 
-    def _json(self, method: str, path: str, what: str, body: Any = None) -> Any:
+    def _json(self, method: str, path: str, what: str, body: Any = None, *, idempotent: bool = False) -> Any:
         raise NotImplementedError
 
     # -- roles ---------------------------------------------------------------------------------------
@@ -132,7 +133,8 @@ class ProjectCalls:
         for start in range(0, len(prepared), self.batch_size):
             batch = prepared[start : start + self.batch_size]
             what = f"updating {len(batch)} members of project {pid}"
-            doc = self._json("POST", f"{_project(pid)}/users", what, {"users": [b[2] for b in batch]}) or {}
+            body = {"users": [b[2] for b in batch]}
+            doc = self._json("POST", f"{_project(pid)}/users", what, body, idempotent=True) or {}
             failures.extend(_failures(doc.get("projectUsersUpdateResult") or {}, batch))
         return failures
 
@@ -151,7 +153,9 @@ class ProjectCalls:
             group = item.get("userGroup") or {}
             content, links = group.get("content") or {}, group.get("links") or {}
             group_id = content.get("id") or last_segment(str(links.get("self") or ""))
-            members_path = links.get("members") or f"{GROUPS_PATH}/{group_id}/members"
+            members_path = relative(
+                self.base_url, links.get("members") or f"{GROUPS_PATH}/{group_id}/members"
+            )
             members = [
                 last_segment(str(((m.get("user") or {}).get("links") or {}).get("self") or ""))
                 for m in self._pages(
@@ -173,7 +177,7 @@ class ProjectCalls:
                 raise ApiError(f"api error: {self.base_url}{next_path}: the answer holds no list of items")
             yield from (i for i in items if isinstance(i, dict))
             nxt = (body.get("paging") or {}).get("next")
-            next_path = nxt if isinstance(nxt, str) and nxt and items else None
+            next_path = relative(self.base_url, nxt) if isinstance(nxt, str) and nxt and items else None
 
     def create_user_group(self, pid: str, name: str) -> str:
         """Create a user group in the project; its id."""
@@ -189,7 +193,7 @@ class ProjectCalls:
         path = f"{GROUPS_PATH}/{quote(group_id, safe='')}/modifyMembers"
         items = [PROFILE_PREFIX + p for p in profile_ids]
         body = {"modifyMembers": {"operation": "SET", "items": items}}
-        self._json("POST", path, f"setting the members of group {group_id}", body)
+        self._json("POST", path, f"setting the members of group {group_id}", body, idempotent=True)
 
     # -- invitations ---------------------------------------------------------------------------------
 

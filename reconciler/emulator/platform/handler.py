@@ -44,6 +44,8 @@ class PlatformHandler(BaseHandler):
                 reply = errors.tt_challenge()  # [rec] on any resource
             else:
                 reply = routes.answer(emu, replace(request, user_id=user_id)) or errors.no_route()
+        if fault is not None and fault.kind == "drop_after_apply" and reply.status < 400:
+            reply = replace(reply, drop=True)  # the write happened; the answer never comes
         return self._write(reply)
 
     def _common_headers(self) -> dict[str, str]:

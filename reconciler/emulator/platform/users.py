@@ -119,13 +119,24 @@ def _paging(request: Request) -> tuple[int | None, int | None]:
     return offset, limit
 
 
-def _create(emu: PlatformState, domain: str, request: Request) -> Reply:
+def _setting(request: Request) -> tuple[dict[str, Any] | None, Reply | None]:
+    """The accountSetting of the body, without the field an ignore_field fault names."""
     body, problem = errors.parse(request)
     if problem is not None:
-        return problem
+        return None, problem
     content = errors.wrapped(body, "accountSetting")
     if content is None:
-        return errors.malformed("expected {accountSetting: {...}}")
+        return None, errors.malformed("expected {accountSetting: {...}}")
+    fault = request.fault
+    if fault is not None and fault.kind == "ignore_field":
+        content = {k: v for k, v in content.items() if k != fault.field_name}
+    return content, None
+
+
+def _create(emu: PlatformState, domain: str, request: Request) -> Reply:
+    content, problem = _setting(request)
+    if content is None:
+        return problem or errors.malformed("no accountSetting")
     login = content.get("login")
     if not isinstance(login, str) or not login.strip():
         return errors.malformed("accountSetting.login is required")
@@ -157,12 +168,9 @@ def _create(emu: PlatformState, domain: str, request: Request) -> Reply:
 
 
 def _update(user: DomainUser, request: Request) -> Reply:
-    body, problem = errors.parse(request)
-    if problem is not None:
-        return problem
-    content = errors.wrapped(body, "accountSetting")
+    content, problem = _setting(request)
     if content is None:
-        return errors.malformed("expected {accountSetting: {...}}")
+        return problem or errors.malformed("no accountSetting")
     if "login" in content and str(content["login"]).lower() != user.login.lower():
         return errors.bad_request(
             "The login cannot be changed: %s", [content["login"]]
