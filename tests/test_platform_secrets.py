@@ -1,17 +1,15 @@
 """The older platform's password (and its SST and TT) are never printed, logged, written or put in an error
-(issue 16, acceptance 4; the token's counterpart is tests/test_secrets.py)."""
+(issue 16, acceptance 4; the token's counterpart is tests/test_secrets.py): every call path of the client,
+at DEBUG. The commands are tests/test_platform_secrets_cli.py."""
 
 from __future__ import annotations
 
 import logging
 import traceback
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from reconciler.cli import cli
 from reconciler.client import ClientOptions, RetryPolicy
 from reconciler.client.platform import PlatformClient
 from reconciler.emulator.platform import DOMAIN, USER_LOGIN, PlatformEmulator
@@ -100,43 +98,3 @@ def test_no_call_path_shows_the_password_or_the_tokens(
         assert WRONG not in text
         for token in tokens:
             assert token not in text
-
-
-LEGACY = """\
-default_target: legacy
-targets:
-  legacy:
-    platform: gooddata-platform
-    host: {url}
-    domain: {domain}
-    login: {login}
-    password: $RECONCILER_TEST_PASSWORD
-"""
-
-
-def test_no_command_shows_the_password_of_a_platform_target(emu: PlatformEmulator, tmp_path: Path) -> None:
-    root = tmp_path / "org"
-    (root / "state").mkdir(parents=True)
-    (root / "reconciler.yaml").write_text(LEGACY.format(url=emu.url, domain=DOMAIN, login=ADMIN))
-    runner = CliRunner()
-    outputs: list[str] = []
-    for password in (PASSWORD, WRONG):
-        for args in (
-            ["validate"],
-            ["plan"],
-            ["plan", "--format", "json"],
-            ["import", "--out", str(tmp_path / "i")],
-        ):
-            result = runner.invoke(
-                cli,
-                ["--config", str(root / "reconciler.yaml"), "-vv", *args],
-                env={"RECONCILER_TEST_PASSWORD": password, "NO_COLOR": "1"},
-            )
-            outputs += [result.stdout, result.stderr]
-            if result.exception is not None and not isinstance(result.exception, SystemExit):
-                outputs += texts_of(result.exception)
-    outputs += [p.read_text("utf-8", "replace") for p in tmp_path.rglob("*") if p.is_file()]
-    assert any("legacy" in o for o in outputs)
-    for text in outputs:
-        assert PASSWORD not in text
-        assert WRONG not in text
