@@ -22,7 +22,14 @@ from reconciler.emulator.platform import PlatformEmulator
 
 ADMIN = "root@acme.example"
 PASSWORD = "pw-migration-7Hq2"
-ROLES = ("adminRole", "editorRole", "readOnlyUserRole", "dashboardOnlyRole")
+ROLES = ("adminRole", "editorRole", "readOnlyUserRole", "dashboardOnlyRole", "explorerRole")
+BUNDLES = {
+    "adminRole": ["MANAGE"],
+    "editorRole": ["ANALYZE", "EXPORT"],
+    "readOnlyUserRole": ["EXPORT", "VIEW"],
+    "dashboardOnlyRole": ["VIEW"],
+    "explorerRole": ["ANALYZE", "CREATE_AUTOMATION", "EXPORT"],  # the target's `roles` adds it
+}
 GROUPS = [f"Team {i}" for i in range(10)]
 
 
@@ -43,7 +50,7 @@ def cloud() -> Iterator[Emulator]:
 
 
 def seed(emu: PlatformEmulator, users: int = 500, projects: int = 20) -> None:
-    """`users` users in `projects` projects with the four default roles, ten groups, some DISABLED; the
+    """`users` users in `projects` projects with five roles, ten groups, some DISABLED; the
     executing admin is an admin of every project."""
     rnd = random.Random(16)
     logins = [f"user{i:04d}@acme.example" for i in range(users)]
@@ -79,6 +86,7 @@ class Repo:
                 "login": ADMIN,
                 "password": "$LEGACY_PASSWORD",
                 "projects": {f"project-{p}": pid(p) for p in range(projects)},
+                "roles": {"explorerRole": BUNDLES["explorerRole"]},
             }
         }
         if cloud is not None:
@@ -141,12 +149,9 @@ def test_import_from_the_older_platform_plan_empty_migrate_to_cloud_and_both_pla
     # Each ENABLED member's role is its workspace permissions on Cloud, through the roles bundles.
     member = next(m for m in platform.members(pid(3)) if m["status"] == "ENABLED" and m["login"] != ADMIN)
     uid = member["login"].replace("@", "_at_")
-    bundle = {"adminRole": ["MANAGE"], "editorRole": ["ANALYZE", "EXPORT"]}.get(
-        member["roles"][0],
-        {"readOnlyUserRole": ["EXPORT", "VIEW"], "dashboardOnlyRole": ["VIEW"]}.get(member["roles"][0]),
-    )
+    bundle = BUNDLES[member["roles"][0]]
     perms = plan["documents"]["workspaces/project-3.permissions"]["permissions"]
-    assert sorted(p["name"] for p in perms if p["assignee"]["id"] == uid) == sorted(bundle or [])
+    assert sorted(p["name"] for p in perms if p["assignee"]["id"] == uid) == sorted(bundle)
 
     applied = repo.run("--target", "cloud", "apply", "--auto-approve", "--allow-deletions", "0")
     assert applied.exit_code == 0, applied.output

@@ -85,9 +85,9 @@ class PlatformSession(Session):
         policy = self.config.policy
         return PlatformOptions(
             projects=dict(self.platform.projects),
-            roles=bundles(getattr(self.platform, "roles", None), state.roles if state else None),
+            roles=bundles(self.platform.roles, state.roles if state else None),
             executing_login=self.token_owner,
-            hard_removal=bool(getattr(self.platform, "remove_members", False)),
+            hard_removal=self.platform.remove_members,
             prune=policy.prune,
             ignore_users=policy.ignore_users,
             ignore_groups=policy.ignore_groups,
