@@ -5,6 +5,7 @@ and no cookie ever (the server sets them; verify_level 2 authenticates by header
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,16 +14,19 @@ from typing import Any
 import pytest
 
 from reconciler.client import ClientOptions, RetryPolicy
+from reconciler.errors import ApiError
 from reconciler.platform_targets import PlatformTarget, open_platform_client
 
 PASSWORD = "pw-SECRET-w8Jf6-distinctive"
 SST, TT = "sst-Q1w2e3", "tt-R4t5y6"
 UID = "0123456789abcdef0123456789abcdef"
 OPTIONS = ClientOptions(retry=RetryPolicy(total=0))
+LISTING: list[bytes] = []
 
 
 class Recorder(BaseHTTPRequestHandler):
     seen: list[dict[str, Any]]
+    listing: list[bytes]  # what the listing answers, when a test sets it (else an empty list of users)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         pass
@@ -53,7 +57,7 @@ class Recorder(BaseHTTPRequestHandler):
             return
         else:
             payload = {"accountSettings": {"paging": {"offset": 0, "count": 0}, "items": []}}
-        data = json.dumps(payload).encode()
+        data = self.listing[0] if self.listing and "/domains/" in path else json.dumps(payload).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json;charset=UTF-8")
         self.send_header("Content-Length", str(len(data)))
@@ -68,7 +72,7 @@ class Recorder(BaseHTTPRequestHandler):
 @pytest.fixture
 def server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     seen: list[dict[str, Any]] = []
-    handler = type("H", (Recorder,), {"seen": seen})
+    handler = type("H", (Recorder,), {"seen": seen, "listing": LISTING})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -117,3 +121,29 @@ def test_the_password_sst_and_tt_go_only_where_they_belong(server: tuple[str, li
         )
         if record is not seen[0]:
             assert PASSWORD.encode() not in record["body"] and PASSWORD not in json.dumps(headers)
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (b"<html>login</html>", "answered something that is not JSON (starts with '<html>login</html>')"),
+        (b"[1, 2]", "answered JSON that is not an object"),
+        (b'{"accountSettings": {"items": "many"}}', "the answer holds no list of users"),
+    ],
+)
+def test_an_answer_that_is_not_the_platforms_is_an_api_error(
+    server: tuple[str, list[dict[str, Any]]], answer: bytes, says: str
+) -> None:
+    url, seen = server
+    LISTING[:] = [answer]
+    try:
+        target = PlatformTarget("legacy", url, "acme", "admin@acme.example", PASSWORD)
+        with (
+            pytest.raises(ApiError, match=re.escape(says)) as info,
+            open_platform_client(target, options=OPTIONS) as c,
+        ):
+            c.domain_users()
+    finally:
+        LISTING.clear()
+    assert info.value.exit_code == 1
+    assert seen[-1]["method"] == "DELETE"  # logged out all the same
