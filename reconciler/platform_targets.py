@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 PLATFORM_KIND = "gooddata-platform"
 DEFAULT_PLATFORM_HOST = "https://secure.gooddata.com"
 REQUIRED = ("domain", "login", "password")
-PLATFORM_ONLY = ("domain", "login", "password", "projects")
+PLATFORM_ONLY = ("domain", "login", "password", "projects", "roles", "remove_members")
 CLOUD_ONLY = ("token", "profile")
 
 
@@ -51,6 +51,8 @@ class PlatformTarget:
     login: str
     password: str = field(repr=False)
     projects: Mapping[str, str] = field(default_factory=dict)  # state workspace id -> project id
+    roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # role bundles (reconciler.platform)
+    remove_members: bool = False  # hard removal instead of DISABLED
     source: str = ""
 
     def __str__(self) -> str:
@@ -82,6 +84,8 @@ def spec_fields(entry: Mapping[str, Any]) -> dict[str, Any]:
         "login": entry.get("login"),
         "password": entry.get("password"),
         "projects": tuple((str(k), str(v)) for k, v in projects.items()),
+        "roles": tuple((str(k), tuple(map(str, v))) for k, v in (entry.get("roles") or {}).items()),
+        "remove_members": entry.get("remove_members") is True,
     }
 
 
@@ -190,6 +194,8 @@ def resolve_platform_target(
         login=spec.login,
         password=password,
         projects=dict(spec.projects),
+        roles=dict(spec.roles),
+        remove_members=spec.remove_members,
         source=f"host from {host_source}; login {spec.login}; password from ${variable}",
     )
 

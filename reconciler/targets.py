@@ -35,6 +35,10 @@ class TargetSpec:
     login: str | None = None
     password: str | None = None
     projects: tuple[tuple[str, str], ...] = ()
+    roles: tuple[
+        tuple[str, tuple[str, ...]], ...
+    ] = ()  # role identifier -> permissions (reconciler.platform)
+    remove_members: bool = False
 
     @property
     def is_local(self) -> bool:

@@ -85,3 +85,11 @@ def test_only_who_may_invite_can(platform_emulator: PlatformEmulator) -> None:
     assert viewer.post(INVITATIONS, {"invitations": [invitation("x@example.com")]}).status_code == 403
     platform_emulator.add_member("p1", platform_emulator.user_login, "editorInviteRole")
     assert viewer.post(INVITATIONS, {"invitations": [invitation("x@example.com")]}).status_code == 201
+
+
+def test_the_outbox_is_served_to_the_domain_admin_only(platform_emulator: PlatformEmulator) -> None:
+    gdc = Gdc(platform_emulator)
+    gdc.post(INVITATIONS, {"invitations": [invitation("new@example.com")]})
+    assert gdc.get("/_emulator/outbox").json() == {"invitations": platform_emulator.outbox}
+    viewer = Gdc(platform_emulator, platform_emulator.user_login, platform_emulator.user_password)
+    assert viewer.get("/_emulator/outbox").status_code == 403

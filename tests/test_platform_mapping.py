@@ -326,7 +326,7 @@ def test_every_refusal_is_reported_at_once(tmp_path: Path) -> None:
 
 # --- import ------------------------------------------------------------------------------------------
 
-LIVE = {
+LIVE: dict[str, dict[str, Any]] = {
     USERS_KEY: {
         "users": [
             {"login": "admin@acme.com", "email": "admin@acme.com", "firstName": "Ad", "lastName": "Min"},

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from reconciler.client.platform import PlatformClient
 from reconciler.diff import FieldChange
+from reconciler.errors import ApiError
 from reconciler.plan_model import Change
 from reconciler.platform import documents as docs
 
@@ -97,13 +98,21 @@ class DomainUsers:
     def write(
         self, client: PlatformClient, live: Mapping[str, Any], desired: Mapping[str, Any]
     ) -> list[Failure]:
+        failures: list[Failure] = []
         for change in self.diff(live, desired):
             user = {"login": change.id, **{f.field: f.new for f in change.fields}}
-            if change.op == "create":
-                self.directory.learn([{"login": change.id, "id": client.create_domain_user(user)}])
-            else:
-                client.update_domain_user(self.directory.profiles[change.id], user)
-        return []
+            try:
+                if change.op == "create":
+                    self.directory.learn([{"login": change.id, "id": client.create_domain_user(user)}])
+                else:
+                    client.update_domain_user(self.directory.profiles[change.id], user)
+            except ApiError as e:
+                if e.status != 400:  # the server's trouble, not this user's: stop
+                    raise
+                # This user's (e.g. a login registered in another domain, API.md §2.1): the others go on,
+                # as the users brick does, and the apply reports it by login.
+                failures.append({"login": change.id, "message": str(e)})
+        return failures
 
     def to_file(self, doc: Mapping[str, Any]) -> Any:
         return self.canonical(doc)

@@ -32,6 +32,7 @@ from reconciler.platform.resources import Directory, resources
 from reconciler.platform.reverse import to_state
 from reconciler.platform.roles import bundles
 from reconciler.platform_targets import PlatformTarget, open_platform_client, resolve_platform_target
+from reconciler.progress import NULL, Progress
 from reconciler.source.model import DesiredState
 from reconciler.targets import ResolvedTarget
 
@@ -46,13 +47,19 @@ class PlatformSession(Session):
     """One logged-in connection to one older-platform domain."""
 
     def __init__(
-        self, config: Config, target: ResolvedTarget, platform: PlatformTarget, client: PlatformClient
+        self,
+        config: Config,
+        target: ResolvedTarget,
+        platform: PlatformTarget,
+        client: PlatformClient,
+        progress: Progress = NULL,
     ) -> None:
         # Not Session.__init__: there is no GoodData Cloud client; the methods the CLI calls are these.
         self.config = config
         self.target = target
         self.platform = platform
         self.platform_client = client
+        self.progress = progress
         self.directory = Directory()
         self._owner: str | None = None
 
@@ -78,9 +85,9 @@ class PlatformSession(Session):
         policy = self.config.policy
         return PlatformOptions(
             projects=dict(self.platform.projects),
-            roles=bundles(getattr(self.platform, "roles", None), state.roles if state else None),
+            roles=bundles(self.platform.roles, state.roles if state else None),
             executing_login=self.token_owner,
-            hard_removal=bool(getattr(self.platform, "remove_members", False)),
+            hard_removal=self.platform.remove_members,
             prune=policy.prune,
             ignore_users=policy.ignore_users,
             ignore_groups=policy.ignore_groups,
@@ -133,7 +140,20 @@ class PlatformSession(Session):
             users = {u["login"]: u for u in docs.canonical_users(live[docs.USERS_KEY])["users"]}
             users.update({u["login"]: u for u in docs.canonical_users(wanted[docs.USERS_KEY])["users"]})
             wanted[docs.USERS_KEY] = {"users": list(users.values())}
-        return self.make_plan(live, wanted, (), (), self.options())
+        # Members added since the backup are DISABLED like any removal (hard removal only by the policy).
+        options = self.options()
+        for key in wanted:
+            found = docs.project_of(key)
+            if found is None or found[1] != "members" or options.hard_removal:
+                continue
+            kept = {m["login"] for m in docs.canonical_members(wanted[key])["members"]}
+            extra = [
+                {**m, "status": docs.DISABLED}
+                for m in docs.canonical_members(live[key])["members"]
+                if m["login"] not in kept
+            ]
+            wanted[key] = {"members": [*docs.canonical_members(wanted[key])["members"], *extra]}
+        return self.make_plan(live, wanted, (), (), options)
 
     def backup_documents(self, raw: Mapping[str, Any], rev: str) -> dict[str, dict[str, Any]]:
         """A backup's older-platform documents by key (BackupError for a file that is not one)."""
@@ -245,4 +265,4 @@ def open_session(config: Config, choice: TargetChoice) -> Iterator[PlatformSessi
     )
     with open_platform_client(platform, options=choice.client, progress=choice.progress) as client:
         target = ResolvedTarget(name, platform.host, None, False, platform.source)
-        yield PlatformSession(config, target, platform, client)
+        yield PlatformSession(config, target, platform, client, choice.progress)

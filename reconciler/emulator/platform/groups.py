@@ -175,6 +175,7 @@ def _modify(emu: PlatformState, group: Group, request: Request) -> Reply:
     elif operation == "ADD":
         group.members = list(dict.fromkeys([*group.members, *ids]))
     else:
-        group.members = [m for m in group.members if m not in set(ids)]
+        removed = set(ids)
+        group.members = [m for m in group.members if m not in removed]
     group.updated = now()
     return errors.empty(204)  # [rec]

@@ -10,10 +10,18 @@ from reconciler.emulator.platform.state import PlatformState
 from reconciler.emulator.reply import Reply, Request
 
 PROJECTS = "/gdc/projects/"
+OUTBOX = "/_emulator/outbox"  # the emulator's own: what would have been e-mailed, for the domain admin
 
 
 def answer(emu: PlatformState, request: Request) -> Reply | None:
     """POST/GET /gdc/projects/{pid}/invitations, GET/DELETE …/invitations/{id}; None for other paths."""
+    if request.path == OUTBOX:
+        if emu.administered_domain(request.user_id) is None:
+            return errors.forbidden_domain_admin()
+        if request.method != "GET":
+            return errors.wrong_method(request.method, ("GET",))
+        with emu.data.lock:
+            return errors.ok({"invitations": list(emu.outbox)})
     if not request.path.startswith(PROJECTS):
         return None
     parts = request.path[len(PROJECTS) :].strip("/").split("/")

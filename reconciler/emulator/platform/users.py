@@ -96,10 +96,12 @@ def _list(emu: PlatformState, domain: str, request: Request) -> Reply:
     offset, limit = _paging(request)
     if offset is None or limit is None:
         return errors.bad_request("Invalid paging parameters: %s", [request.target])
-    users = emu.data.domain_users(domain)
     login = request.query.get("login", [None])[0]
-    if login is not None:
-        users = [u for u in users if u.login.lower() == login.lower()]  # case: the emulator's choice
+    if login is not None:  # matched without case: the emulator's choice
+        found = emu.data.user_by_login(login)
+        users = [found] if found is not None and found.domain == domain else []
+    else:
+        users = emu.data.domain_users(domain)
     page = users[offset : offset + limit]
     paging: dict[str, Any] = {"count": len(page), "offset": offset}
     if offset + limit < len(users):  # [doc] the optional `next`; never recorded
