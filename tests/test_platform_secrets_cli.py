@@ -1,6 +1,7 @@
 """The older platform's password never shows in any command's output, log (-vv), file or commit (issue 16,
-acceptance 4): import, validate and plan against a gooddata-platform target, on success and
-on failure (a wrong password, an unset variable, invalid state, a server error, the server gone)."""
+acceptance 4): import, validate, plan, apply, apply --plan, backups and restore against a gooddata-platform
+target, and the failures (a wrong password, an unset variable, invalid state, a server error on a read and on
+a write, the server gone)."""
 
 from __future__ import annotations
 
@@ -81,6 +82,15 @@ def test_no_command_shows_the_password_on_any_path(emu: PlatformEmulator, tmp_pa
     users.write_text(users.read_text().replace("firstname: Ann", "firstname: Anna"))
     git(root, "commit", "-qam", "rename ann")
     run("plan-out", "plan", "--out", str(plan_file))
+    run("apply-plan", "apply", "--plan", str(plan_file))
+    users.write_text(users.read_text().replace("firstname: Anna", "firstname: Annie"))
+    git(root, "commit", "-qam", "rename ann again")
+    run("apply", "apply", "--auto-approve")
+    run("backups", "backups")
+    rev = git(root, "log", "-1", "--format=%H", "--", "state/backups").strip()
+    assert rev  # the backup of the apply, committed
+    run("restore", "restore", "--from", rev, "--auto-approve")
+    assert [u["firstName"] for u in emu.domain_users() if u["login"] == "ann@acme.example"] == ["Anna"]
     # failure paths
     run("wrong-password", "plan", password=WRONG)
     run("unset-password", "plan", password=None)
@@ -89,6 +99,9 @@ def test_no_command_shows_the_password_on_any_path(emu: PlatformEmulator, tmp_pa
     (root / "state" / "bad.yaml").unlink()
     emu.faults.add(Fault.status(500), method="GET", path=f"/gdc/account/domains/{DOMAIN}/users")
     run("server-error", "plan", "--retries", "0")
+    users.write_text(users.read_text().replace("firstname: Annie", "firstname: Ann"))
+    emu.faults.add(Fault.status(500), method="PUT", times=5)
+    run("apply-error", "apply", "--auto-approve", "--retries", "0")
     emu.stop()
     run("server-gone", "plan", "--retries", "0")
 
@@ -99,10 +112,15 @@ def test_no_command_shows_the_password_on_any_path(emu: PlatformEmulator, tmp_pa
         "plan-markdown": 0,
         "plan-json": 0,
         "plan-out": 0,
+        "apply-plan": 0,
+        "apply": 0,
+        "backups": 0,
+        "restore": 0,
         "wrong-password": 1,
         "unset-password": 3,
         "invalid-state": 3,
         "server-error": 1,
+        "apply-error": 1,
         "server-gone": 1,
     }, "\n".join(texts)
     texts += list(every_file(root))

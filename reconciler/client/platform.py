@@ -83,9 +83,11 @@ class PlatformClient(PlatformSession, ProjectCalls):
             out.extend(_domain_user(item.get("accountSetting") or {}) for item in items)
             nxt = (settings.get("paging") or {}).get("next")
             offset += len(items)
-            if isinstance(nxt, str) and nxt:
+            if not items:  # an empty page ends the listing, whatever `next` says
+                path = None
+            elif isinstance(nxt, str) and nxt:
                 path = relative(self.base_url, nxt)
-            elif len(items) < self.page_size or not items:
+            elif len(items) < self.page_size:
                 path = None
             else:
                 path = f"{base}?{urlencode({'offset': offset, 'limit': self.page_size})}"

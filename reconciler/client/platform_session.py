@@ -220,9 +220,10 @@ class PlatformSession:
         _, content = self._send(method, path, what, body=body, idempotent=idempotent)
         return self._parse(content, path) if content.strip() else None
 
-    def _parse(self, content: bytes, path: str) -> Any:
+    def _parse(self, content: bytes, path: str) -> dict[str, Any]:
+        """The JSON object of an answer (every answer of the platform's user calls is one)."""
         try:
-            return json.loads(content)
+            doc = json.loads(content)
         except ValueError as e:
             head = content[:60].decode("utf-8", "replace")
             raise ApiError(
@@ -231,3 +232,6 @@ class PlatformSession:
                     f"{head!r}); is the host the GoodData platform and not a proxy or login page?"
                 )
             ) from e
+        if not isinstance(doc, dict):
+            raise ApiError(f"api error: {self.base_url}{path} answered JSON that is not an object")
+        return doc
