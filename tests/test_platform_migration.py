@@ -268,3 +268,59 @@ def test_the_server_gone_between_domain_users_and_memberships_names_what_was_wri
     assert f"not written (or only in part): the members of project {pid(0)}" in failed.output
     assert "reconciler restore" in failed.output
     assert {u["login"] for u in platform.domain_users()} >= {f"u{i}@acme.example" for i in range(5)}
+
+
+def test_a_tt_that_expires_mid_apply_is_refreshed_and_the_apply_completes(
+    tmp_path: Path, platform: PlatformEmulator
+) -> None:
+    small(platform)
+    repo = Repo(tmp_path / "org", platform, None, 1)
+    repo.write("users.yaml", {"users": STATE_USERS})
+    grants = [{"user": "root", "grant": ["MANAGE"]}] + [
+        {"user": f"u{i}", "grant": ["VIEW"]} for i in range(5)
+    ]
+    repo.write("workspaces.yaml", {"workspaces": [{"id": "project-0", "permissions": grants}]})
+    platform.clear_request_log()
+    platform.tt_lifetime = 0.3  # TTs expire while the apply reads, backs up (git commit) and writes
+    applied = repo.run("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    log = platform.request_log
+    assert any(r.status == 401 for r in log) and sum(r.path == "/gdc/account/token" for r in log) >= 2
+    assert {m["roles"][0] for m in platform.members(pid(0)) if m["login"].startswith("u")} == {
+        "dashboardOnlyRole"
+    }
+
+
+def test_invite_true_invites_a_user_who_is_not_a_member_instead_of_adding_it(
+    tmp_path: Path, platform: PlatformEmulator
+) -> None:
+    small(platform)
+    repo = Repo(tmp_path / "org", platform, None, 1)
+    users = [*STATE_USERS, {"id": "new", "email": "new@acme.example", "invite": True, "firstname": "New"}]
+    repo.write("users.yaml", {"users": users})
+    grants = [{"user": "root", "grant": ["MANAGE"]}, {"user": "new", "grant": ["ANALYZE", "EXPORT"]}]
+    repo.write("workspaces.yaml", {"workspaces": [{"id": "project-0", "permissions": grants}]})
+    plan = repo.run("plan")
+    assert f"user new@acme.example will be invited to project {pid(0)} as editorRole" in plan.stdout
+    applied = repo.run("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    (sent,) = platform.outbox
+    assert (sent["email"], sent["project"], sent["firstname"]) == ("new@acme.example", pid(0), "New")
+    assert "new@acme.example" not in {m["login"] for m in platform.members(pid(0))}
+    assert "new@acme.example" not in {u["login"] for u in platform.domain_users()}
+
+
+def test_remove_members_removes_instead_of_disabling(tmp_path: Path, platform: PlatformEmulator) -> None:
+    small(platform)
+    repo = Repo(tmp_path / "org", platform, None, 1)
+    config = yaml.safe_load((repo.root / "reconciler.yaml").read_text())
+    config["targets"]["legacy"]["remove_members"] = True
+    (repo.root / "reconciler.yaml").write_text(yaml.safe_dump(config))
+    repo.write("users.yaml", {"users": STATE_USERS[:1]})
+    repo.write(
+        "workspaces.yaml",
+        {"workspaces": [{"id": "project-0", "permissions": [{"user": "root", "grant": ["MANAGE"]}]}]},
+    )
+    applied = repo.run("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert {m["login"] for m in platform.members(pid(0))} == {ADMIN}
