@@ -23,7 +23,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from reconciler.client.options import ClientOptions
 from reconciler.errors import ConfigError
 from reconciler.profiles import env_reference, read_env
 from reconciler.progress import NULL, Progress
@@ -31,7 +30,8 @@ from reconciler.source.schema_check import pointer
 from reconciler.targets import TargetSpec
 from reconciler.yamlio import MarkedDocument
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the client (and requests) only when a target is used: validate needs neither
+    from reconciler.client.options import ClientOptions
     from reconciler.client.platform import PlatformClient
 
 PLATFORM_KIND = "gooddata-platform"
@@ -204,18 +204,19 @@ def resolve_platform_target(
 def open_platform_client(
     target: PlatformTarget,
     *,
-    options: ClientOptions = ClientOptions(),  # noqa: B008 - frozen, so sharing the default is safe
+    options: ClientOptions | None = None,
     progress: Progress = NULL,
 ) -> Iterator[PlatformClient]:
     """A logged-in client of `target`; it logs out when the block ends, on success or error."""
-    from reconciler.client.platform import PlatformClient  # requests only when a target is used
+    from reconciler.client.options import ClientOptions
+    from reconciler.client.platform import PlatformClient
 
     client = PlatformClient(
         target.host,
         domain=target.domain,
         login=target.login,
         password=target.password,
-        options=options,
+        options=options or ClientOptions(),
         target_name=target.name,
         progress=progress,
     )
