@@ -324,3 +324,35 @@ def test_remove_members_removes_instead_of_disabling(tmp_path: Path, platform: P
     applied = repo.run("apply", "--auto-approve")
     assert applied.exit_code == 0, applied.output
     assert {m["login"] for m in platform.members(pid(0))} == {ADMIN}
+
+
+def test_a_saved_plan_applies_and_is_refused_once_the_projects_changed(
+    tmp_path: Path, platform: PlatformEmulator
+) -> None:
+    small(platform)
+    repo = Repo(tmp_path / "org", platform, None, 1)
+    repo.write("users.yaml", {"users": STATE_USERS})
+    grants = [{"user": "root", "grant": ["MANAGE"]}] + [
+        {"user": f"u{i}", "grant": ["VIEW"]} for i in range(5)
+    ]
+    repo.write("workspaces.yaml", {"workspaces": [{"id": "project-0", "permissions": grants}]})
+    saved = tmp_path / "plan.json"
+    assert repo.run("plan", "--out", str(saved)).exit_code == 0
+    platform.add_domain_user("late@acme.example")
+    platform.add_member(pid(0), "late@acme.example", "editorRole")
+    stale = repo.run("apply", "--plan", str(saved))
+    assert stale.exit_code == 4 and "stale plan" in stale.output
+    assert repo.run("plan", "--out", str(saved)).exit_code == 0
+    applied = repo.run("apply", "--plan", str(saved))
+    assert applied.exit_code == 0, applied.output
+    assert {m["login"] for m in platform.members(pid(0)) if m["status"] == "ENABLED"} == {
+        ADMIN,
+        *(f"u{i}@acme.example" for i in range(5)),
+    }
+
+
+def test_import_without_projects_is_refused(tmp_path: Path, platform: PlatformEmulator) -> None:
+    small(platform)
+    repo = Repo(tmp_path / "org", platform, None, 0)
+    refused = repo.run("import", "--force")
+    assert refused.exit_code == 3 and "names no projects" in refused.output

@@ -201,9 +201,13 @@ class PlatformSession(Session):
 
     def import_state(self) -> dict[str, Any]:
         """Every project's members and groups and the domain's users, as state files."""
-        names = [docs.USERS_KEY] + [
-            k for p in self.project_ids() for k in (docs.members_key(p), docs.groups_key(p))
-        ]
+        projects = self.project_ids()
+        if not projects:
+            raise ConfigError(
+                f"refused: target {self.target.name!r} names no projects (`projects:` in reconciler.yaml) "
+                f"and the platform lists none for {self.platform.login}: nothing to import the members of"
+            )
+        names = [docs.USERS_KEY] + [k for p in projects for k in (docs.members_key(p), docs.groups_key(p))]
         return to_state(self.read(names), self.options())
 
     # -- not for this target kind ------------------------------------------------------------------------
