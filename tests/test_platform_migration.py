@@ -221,12 +221,14 @@ def test_two_failing_users_are_reported_by_login_the_rest_applied_verified_and_r
     repo = Repo(tmp_path / "org", platform, None, 1)
     users = [
         *STATE_USERS,
-        {"id": "x1", "email": "x1@other.example"},
+        {"id": "x1", "email": "x1@other.example", "userGroups": ["team"]},
         {"id": "x2", "email": "x2@other.example"},
     ]
+    users[1] = {**users[1], "userGroups": ["team"]}
     repo.write("users.yaml", {"users": users})
+    repo.write("groups.yaml", {"groups": [{"id": "team", "name": "Team"}]})
     grants = [{"user": u["id"], "grant": ["ANALYZE", "EXPORT"]} for u in users if u["id"] != "root"]
-    grants.append({"user": "root", "grant": ["MANAGE"]})
+    grants += [{"user": "root", "grant": ["MANAGE"]}, {"group": "team", "grant": ["VIEW"]}]
     repo.write("workspaces.yaml", {"workspaces": [{"id": "project-0", "permissions": grants}]})
     before = {m["login"]: m for m in platform.members(pid(0))}
 
@@ -240,6 +242,8 @@ def test_two_failing_users_are_reported_by_login_the_rest_applied_verified_and_r
     assert {by_login[f"u{i}@acme.example"]["roles"][0] for i in range(5)} == {"editorRole"}
     assert "x1@other.example" not in by_login and "x2@other.example" not in by_login
     assert by_login["old@acme.example"]["status"] == "DISABLED"
+    (team,) = platform.groups(pid(0))
+    assert (team["name"], team["members"]) == ("Team", ["u0@acme.example"])  # x1 failed: not in the group
 
     rev = git(repo.root, "log", "-1", "--format=%H").strip()
     restored = repo.run("restore", "--from", rev, "--auto-approve", "--allow-deletions", "5")
@@ -249,6 +253,7 @@ def test_two_failing_users_are_reported_by_login_the_rest_applied_verified_and_r
         k: (v["roles"][0], v["status"]) for k, v in before.items()
     }
     assert {after[f"u{i}@acme.example"]["status"] for i in range(5)} == {"DISABLED"}  # added after the backup
+    assert [(g["name"], g["members"]) for g in platform.groups(pid(0))] == [("Team", [])]  # created after it
 
 
 def test_the_server_gone_between_domain_users_and_memberships_names_what_was_written(

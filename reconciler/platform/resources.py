@@ -38,6 +38,12 @@ class Directory:
                 if isinstance(u.get("login"), str) and isinstance(u.get("id"), str) and u["id"]:
                     self.profiles[u["login"].lower()] = u["id"]
 
+    def profile(self, login: str) -> str | None:
+        """The profile id of a login (a group member read without a login is `profile:<id>`); None for a
+        login the domain lacks (its creation failed: reported with the apply's failures)."""
+        with self.lock:
+            return login[len("profile:") :] if login.startswith("profile:") else self.profiles.get(login)
+
     def login_of(self, profile_id: str) -> str | None:
         with self.lock:
             return next((login for login, i in self.profiles.items() if i == profile_id), None)
@@ -259,7 +265,8 @@ class ProjectGroups:
                 gid = client.create_user_group(self.pid, g["name"])
                 with self.directory.lock:
                     self.directory.groups[(self.pid, g["name"])] = gid
-            client.set_group_members(gid, [self.directory.profiles[login] for login in g["members"]])
+            ids = [self.directory.profile(login) for login in g["members"]]
+            client.set_group_members(gid, [i for i in ids if i is not None])
         return []
 
     def to_file(self, doc: Mapping[str, Any]) -> Any:

@@ -140,10 +140,25 @@ class PlatformSession(Session):
             users = {u["login"]: u for u in docs.canonical_users(live[docs.USERS_KEY])["users"]}
             users.update({u["login"]: u for u in docs.canonical_users(wanted[docs.USERS_KEY])["users"]})
             wanted[docs.USERS_KEY] = {"users": list(users.values())}
-        # Members added since the backup are DISABLED like any removal (hard removal only by the policy).
+        # Members added since the backup are DISABLED like any removal (hard removal only by the policy);
+        # groups created since are emptied (groups cannot be deleted).
         options = self.options()
         for key in wanted:
             found = docs.project_of(key)
+            if found is not None and found[1] == "groups":
+                names = {g["name"] for g in docs.canonical_groups(wanted[key])["userGroups"]}
+                new = [
+                    g["name"]
+                    for g in docs.canonical_groups(live[key])["userGroups"]
+                    if g["name"] not in names
+                ]
+                wanted[key] = {
+                    "userGroups": [
+                        *wanted[key].get("userGroups", []),
+                        *({"name": n, "members": []} for n in new),
+                    ]
+                }
+                continue
             if found is None or found[1] != "members" or options.hard_removal:
                 continue
             kept = {m["login"] for m in docs.canonical_members(wanted[key])["members"]}
