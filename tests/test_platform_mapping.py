@@ -413,3 +413,52 @@ def test_import_refuses_a_role_no_bundle_names_and_logins_that_share_an_id() -> 
     assert to_state(live, configured)["workspaces"] == [
         {"id": "p", "permissions": [{"user": "a_at_b.c", "role": "explorerRole"}]}
     ]
+
+
+# --- guards and restore ------------------------------------------------------------------------------
+
+
+def test_max_deletions_counts_the_users_a_plan_disables_or_removes() -> None:
+    from reconciler.errors import GuardError
+    from reconciler.guards import DeletionLimits
+    from reconciler.platform.guards import check
+
+    live = {
+        members_key("p"): {
+            "members": [{"login": f"u{i}@x.y", "role": "editorRole", "status": "ENABLED"} for i in range(4)]
+        }
+    }
+    desired = {
+        members_key("p"): {"members": [{"login": "u0@x.y", "role": "editorRole", "status": "ENABLED"}]}
+    }
+    desired[members_key("p")]["members"].append(
+        {"login": "u1@x.y", "role": "editorRole", "status": "DISABLED"}
+    )
+    kw: dict[str, Any] = {"executing_login": "root@x.y", "allow_deletions": None}
+    with pytest.raises(GuardError, match=r"disables or removes 3 users \(limit 2\)"):
+        check(live, desired, limits=DeletionLimits(users=2, percent=None), **kw)
+    with pytest.raises(GuardError, match=r"75.0% of the 4 enabled members"):
+        check(live, desired, limits=DeletionLimits(users=None, percent=50), **kw)
+    check(live, desired, limits=DeletionLimits(users=2), executing_login="root@x.y", allow_deletions=3)
+    with pytest.raises(GuardError, match="executing login u2@x.y"):
+        check(live, desired, limits=DeletionLimits(), executing_login="u2@x.y", allow_deletions=3)
+
+
+def test_a_restore_disables_members_and_empties_groups_added_since_and_keeps_domain_users() -> None:
+    from reconciler.platform.restoring import restored
+
+    live = {
+        USERS_KEY: {"users": [{"login": "a@x.y"}, {"login": "new@x.y"}]},
+        members_key("p"): {"members": [{"login": "new@x.y", "role": "editorRole", "status": "ENABLED"}]},
+        groups_key("p"): {"userGroups": [{"name": "New", "members": ["new@x.y"]}]},
+    }
+    backup = {
+        USERS_KEY: {"users": [{"login": "a@x.y", "firstName": "A"}]},
+        members_key("p"): {"members": []},
+        groups_key("p"): {"userGroups": []},
+    }
+    out = restored(live, backup, hard_removal=False)
+    assert {u["login"] for u in out[USERS_KEY]["users"]} == {"a@x.y", "new@x.y"}
+    assert out[members_key("p")]["members"][0]["status"] == "DISABLED"
+    assert out[groups_key("p")] == {"userGroups": [{"name": "New", "members": []}]}
+    assert restored(live, backup, hard_removal=True)[members_key("p")] == {"members": []}

@@ -25,10 +25,12 @@ from reconciler.plan_model import PlanWarning, fingerprint, in_apply_order
 from reconciler.platform import documents as docs
 from reconciler.platform.access import project_access
 from reconciler.platform.checks import check
+from reconciler.platform.effective import model
 from reconciler.platform.mapping import keys, render
 from reconciler.platform.options import PlatformOptions
 from reconciler.platform.reading import read_all
 from reconciler.platform.resources import Directory, resources
+from reconciler.platform.restoring import restored
 from reconciler.platform.reverse import to_state
 from reconciler.platform.roles import bundles
 from reconciler.platform_targets import PlatformTarget, open_platform_client, resolve_platform_target
@@ -134,40 +136,9 @@ class PlatformSession(Session):
             raise ConfigError(
                 f"refused: the backup holds no documents of the older platform for {self.target.name}"
             )
-        live = self.read(sorted(wanted))
-        # A restore never deletes domain users the backup did not hold: they stay (the domain is not pruned).
-        if docs.USERS_KEY in wanted:
-            users = {u["login"]: u for u in docs.canonical_users(live[docs.USERS_KEY])["users"]}
-            users.update({u["login"]: u for u in docs.canonical_users(wanted[docs.USERS_KEY])["users"]})
-            wanted[docs.USERS_KEY] = {"users": list(users.values())}
-        # Members added since the backup are DISABLED like any removal (hard removal only by the policy);
-        # groups created since are emptied (groups cannot be deleted).
         options = self.options()
-        for key in wanted:
-            found = docs.project_of(key)
-            if found is not None and found[1] == "groups":
-                names = {g["name"] for g in docs.canonical_groups(wanted[key])["userGroups"]}
-                new = [
-                    g["name"]
-                    for g in docs.canonical_groups(live[key])["userGroups"]
-                    if g["name"] not in names
-                ]
-                wanted[key] = {
-                    "userGroups": [
-                        *wanted[key].get("userGroups", []),
-                        *({"name": n, "members": []} for n in new),
-                    ]
-                }
-                continue
-            if found is None or found[1] != "members" or options.hard_removal:
-                continue
-            kept = {m["login"] for m in docs.canonical_members(wanted[key])["members"]}
-            extra = [
-                {**m, "status": docs.DISABLED}
-                for m in docs.canonical_members(live[key])["members"]
-                if m["login"] not in kept
-            ]
-            wanted[key] = {"members": [*docs.canonical_members(wanted[key])["members"], *extra]}
+        live = self.read(sorted(wanted))
+        wanted = restored(live, wanted, hard_removal=options.hard_removal)
         return self.make_plan(live, wanted, (), (), options)
 
     def backup_documents(self, raw: Mapping[str, Any], rev: str) -> dict[str, dict[str, Any]]:
@@ -238,28 +209,6 @@ class PlatformSession(Session):
         from reconciler.platform.apply import apply_platform
 
         return apply_platform(self, plan, options)
-
-
-def model(documents: Mapping[str, Mapping[str, Any]], options: PlatformOptions) -> AccessModel:
-    """Effective access of the older platform's documents: each ENABLED member holds its role's bundle on
-    its project (a role no bundle names gives nothing here); group membership carries no permission."""
-    logins: set[str] = set()
-    workspaces: dict[str, dict[str, Any]] = {}
-    for key, doc in documents.items():
-        found = docs.project_of(key)
-        if found is None or found[1] != "members":
-            continue
-        grants = []
-        for m in doc.get("members", ()):
-            logins.add(m["login"])
-            if m["status"] == docs.ENABLED and m["role"] in options.roles:
-                grants += [
-                    {"name": p, "assignee": {"id": m["login"], "type": "user"}}
-                    for p in options.roles[m["role"]]
-                ]
-        workspaces[options.workspace(found[0])] = {"permissions": grants}
-    users = {"users": [{"id": login} for login in sorted(logins)], "userGroups": []}
-    return AccessModel.from_documents(users, {w: None for w in workspaces}, workspaces)
 
 
 def resolve(config: Config, choice: TargetChoice) -> ResolvedTarget:
