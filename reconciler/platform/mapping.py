@@ -95,6 +95,7 @@ def render(
     documents: dict[str, dict[str, Any]] = {USERS_KEY: _users(declared, live_users)}
     invitations: list[dict[str, str]] = []
     notes: list[str] = []
+    grouped = _declared_groups(declared)  # once, not per project and group (users x projects x groups)
     for uid, entry in state.users.items():
         if disabled(entry) and login_of(entry) in declared.users:
             notes.append(f"user {uid} is disabled: DISABLED in every managed project where it is a member")
@@ -105,7 +106,7 @@ def render(
         documents[members_key(pid)] = members
         invitations += invited
         groups_live = canonical_groups(live.get(groups_key(pid), EMPTY))["userGroups"]
-        documents[groups_key(pid)] = _groups(state, w, declared, members, groups_live, options)
+        documents[groups_key(pid)] = _groups(state, w, declared, grouped, members, groups_live, options)
     return PlatformDesired(documents, tuple(invitations), tuple(notes))
 
 
@@ -171,10 +172,25 @@ def group_name(entry: Entry) -> str:
     return name if isinstance(name, str) and name else entry.id
 
 
+def _declared_groups(declared: Declared) -> tuple[dict[str, set[str]], set[str]]:
+    """Group id -> the logins of the declared users whose `userGroups` list it; and the logins of the
+    declared users that do not own `userGroups`."""
+    listed: dict[str, set[str]] = {}
+    unowned: set[str] = set()
+    for login, e in declared.users.items():
+        if not e.owns("userGroups"):
+            unowned.add(login)
+            continue
+        for gid in e.fields.get("userGroups") or ():
+            listed.setdefault(gid, set()).add(login)
+    return listed, unowned
+
+
 def _groups(
     state: DesiredState,
     workspace: str,
     declared: Declared,
+    grouped: tuple[dict[str, set[str]], set[str]],
     members: Mapping[str, Any],
     live: list[dict[str, Any]],
     options: PlatformOptions,
@@ -183,7 +199,8 @@ def _groups(
     live_by = {g["name"]: set(g["members"]) for g in live}
     # Undeclared members keep their groups only without prune (the executing login and ignored users always).
     unmanaged = set() if options.prune else {login for login in in_project if login not in declared.users}
-    carried = {login for login, e in declared.users.items() if not e.owns("userGroups")} | unmanaged
+    listed, unowned = grouped
+    carried = unowned | unmanaged
     ws = state.workspaces[workspace]
     granted = {g.assignee for g in (*(ws.permissions or ()), *(ws.hierarchy_permissions or ()))}
     out: dict[str, set[str]] = {}
@@ -191,11 +208,7 @@ def _groups(
         if any(fnmatchcase(gid, g) for g in options.ignore_groups):
             continue
         name = group_name(entry)
-        wanted = {
-            login
-            for login, e in declared.users.items()
-            if e.owns("userGroups") and gid in (e.fields.get("userGroups") or ()) and login in in_project
-        }
+        wanted = listed.get(gid, set()) & in_project
         kept = {login for login in live_by.get(name, ()) if login in carried and login in in_project}
         if name in live_by or gid in granted:
             out[name] = wanted | kept | _protected(live_by.get(name, ()), options)
