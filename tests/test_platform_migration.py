@@ -192,6 +192,14 @@ def test_a_plan_and_apply_of_the_state_on_the_older_platform_disable_not_delete(
     assert plan.exit_code == 0, plan.output
     assert 'members[old@acme.example]: "editorRole, ENABLED" -> "editorRole, DISABLED"' in plan.stdout
     assert "old@acme.example loses" in plan.stdout  # the effective-access lines
+    markdown = repo.run("plan", "--format", "markdown")
+    assert markdown.exit_code == 0 and "old@acme.example" in markdown.stdout
+    as_json = json.loads(repo.run("plan", "--format", "json").stdout)
+    assert set(as_json["documents"]) == {
+        "platform.users",
+        f"projects/{pid(0)}.users",
+        f"projects/{pid(0)}.userGroups",
+    }
     applied = repo.run("apply", "--auto-approve")
     assert applied.exit_code == 0, applied.output
     by_login = {m["login"]: m for m in platform.members(pid(0))}
