@@ -38,7 +38,9 @@ class PartialApplyError(ReconcilerError):
 
 def apply_platform(session: PlatformSession, plan: Plan, options: ApplyOptions) -> ApplyResult:
     """Apply a plan made against this older-platform target."""
-    live = session.read(list(plan.documents)) if plan.has_changes else {}
+    # The documents the plan was made from when this session made it (the writes re-read those they
+    # replace right before writing), else read now; the backup holds them all.
+    live = session.live_documents(plan) if plan.has_changes else {}
     guards.check(
         live,
         plan.documents,

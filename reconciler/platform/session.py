@@ -63,6 +63,7 @@ class PlatformSession(Session):
         self.platform_client = client
         self.progress = progress
         self.directory = Directory()
+        self._read: dict[str, dict[str, dict[str, Any]]] = {}  # plan fingerprint -> the documents it read
         self._owner: str | None = None
 
     # -- who and where ---------------------------------------------------------------------------------
@@ -111,6 +112,11 @@ class PlatformSession(Session):
             self.platform_client, "projects", None
         )  # PLATFORM.md "Changes": the login's projects
         return sorted(set(self.platform.projects.values()) | set(listed() if callable(listed) else ()))
+
+    def live_documents(self, plan: Plan) -> dict[str, dict[str, Any]]:
+        """The live documents of a plan: those this session read to make it (a plan just made, about to
+        be applied), else read now."""
+        return self._read.pop(plan.fingerprint, None) or self.read(list(plan.documents))
 
     # -- plans -----------------------------------------------------------------------------------------
 
@@ -183,6 +189,7 @@ class PlatformSession(Session):
         )
         if not plan.has_changes:
             return plan
+        self._read = {plan.fingerprint: live_c}
         return replace(plan, access=tuple(access_changes(model(live_c, options), model(canon, options))))
 
     def import_state(self) -> dict[str, Any]:
