@@ -380,8 +380,15 @@ def test_a_saved_plan_applies_and_is_refused_once_the_projects_changed(
     }
 
 
-def test_import_without_projects_is_refused(tmp_path: Path, platform: PlatformEmulator) -> None:
+def test_import_without_projects_imports_the_domains_users_and_says_so(
+    tmp_path: Path, platform: PlatformEmulator
+) -> None:
     small(platform)
     repo = Repo(tmp_path / "org", platform, None, 0)
-    refused = repo.run("import", "--force")
-    assert refused.exit_code == 3 and "names no projects" in refused.output
+    imported = repo.run("import", "--force")
+    assert imported.exit_code == 0, imported.output
+    assert (
+        "names no projects" in imported.stderr and "only the domain's users are imported" in imported.stderr
+    )
+    assert {u["email"] for u in repo.read("users.yaml")["users"]} == {ADMIN, "old@acme.example"}
+    assert not (repo.root / "state" / "workspaces.yaml").exists()

@@ -8,6 +8,7 @@ effective-access lines, fingerprint); apply is reconciler.platform.apply.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from reconciler.apply import ApplyOptions, ApplyResult
     from reconciler.client.platform import PlatformClient
 
+log = logging.getLogger(__name__)
 EMPTY_LAYOUT = canonical({"users": [], "userGroups": []})  # the older platform has no layout document
 
 
@@ -196,9 +198,11 @@ class PlatformSession(Session):
         """Every project's members and groups and the domain's users, as state files."""
         projects = self.project_ids()
         if not projects:
-            raise ConfigError(
-                f"refused: target {self.target.name!r} names no projects (`projects:` in reconciler.yaml) "
-                f"and the platform lists none for {self.platform.login}: nothing to import the members of"
+            log.warning(
+                "target %s names no projects (`projects:` in reconciler.yaml) and the platform lists none "
+                "for %s: only the domain's users are imported",
+                self.target.name,
+                self.platform.login,
             )
         names = [docs.USERS_KEY] + [k for p in projects for k in (docs.members_key(p), docs.groups_key(p))]
         return to_state(self.read(names), self.options())
