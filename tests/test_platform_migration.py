@@ -192,6 +192,14 @@ def test_a_plan_and_apply_of_the_state_on_the_older_platform_disable_not_delete(
     assert plan.exit_code == 0, plan.output
     assert 'members[old@acme.example]: "editorRole, ENABLED" -> "editorRole, DISABLED"' in plan.stdout
     assert "old@acme.example loses" in plan.stdout  # the effective-access lines
+    markdown = repo.run("plan", "--format", "markdown")
+    assert markdown.exit_code == 0 and "old@acme.example" in markdown.stdout
+    as_json = json.loads(repo.run("plan", "--format", "json").stdout)
+    assert set(as_json["documents"]) == {
+        "platform.users",
+        f"projects/{pid(0)}.users",
+        f"projects/{pid(0)}.userGroups",
+    }
     applied = repo.run("apply", "--auto-approve")
     assert applied.exit_code == 0, applied.output
     by_login = {m["login"]: m for m in platform.members(pid(0))}
@@ -275,25 +283,41 @@ def test_the_server_gone_between_domain_users_and_memberships_names_what_was_wri
     assert {u["login"] for u in platform.domain_users()} >= {f"u{i}@acme.example" for i in range(5)}
 
 
-def test_a_tt_that_expires_mid_apply_is_refreshed_and_the_apply_completes(
-    tmp_path: Path, platform: PlatformEmulator
-) -> None:
-    small(platform)
-    repo = Repo(tmp_path / "org", platform, None, 1)
-    repo.write("users.yaml", {"users": STATE_USERS})
-    grants = [{"user": "root", "grant": ["MANAGE"]}] + [
-        {"user": f"u{i}", "grant": ["VIEW"]} for i in range(5)
-    ]
-    repo.write("workspaces.yaml", {"workspaces": [{"id": "project-0", "permissions": grants}]})
-    platform.clear_request_log()
-    platform.tt_lifetime = 0.3  # TTs expire while the apply reads, backs up (git commit) and writes
-    applied = repo.run("apply", "--auto-approve")
-    assert applied.exit_code == 0, applied.output
-    log = platform.request_log
-    assert any(r.status == 401 for r in log) and sum(r.path == "/gdc/account/token" for r in log) >= 2
-    assert {m["roles"][0] for m in platform.members(pid(0)) if m["login"].startswith("u")} == {
-        "dashboardOnlyRole"
-    }
+class ExpiringOnce(PlatformEmulator):
+    """Ends every TT once, right after the first member POST of `path` is answered: the next call meets
+    the recorded 401 challenge (deterministic, whatever the machine's speed)."""
+
+    def __init__(self, path: str, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.trigger = path
+        self.fired = False
+
+    def record(self, method: str, path: str, status: int | None, trace_id: str, body: bytes | None) -> None:
+        super().record(method, path, status, trace_id, body)
+        if not self.fired and method == "POST" and path.startswith(self.trigger):
+            self.fired = True
+            self.expire_tokens(tt=True)
+
+
+def test_a_tt_that_expires_mid_apply_is_refreshed_and_the_apply_completes(tmp_path: Path) -> None:
+    with ExpiringOnce("/gdc/account/domains/", admin_login=ADMIN, admin_password=PASSWORD) as platform:
+        small(platform)
+        repo = Repo(tmp_path / "org", platform, None, 1)
+        repo.write("users.yaml", {"users": STATE_USERS})
+        grants = [{"user": "root", "grant": ["MANAGE"]}]
+        grants += [{"user": f"u{i}", "grant": ["VIEW"]} for i in range(5)]
+        repo.write("workspaces.yaml", {"workspaces": [{"id": "project-0", "permissions": grants}]})
+        platform.clear_request_log()
+        applied = repo.run("apply", "--auto-approve")  # the TT ends after the first domain user is created
+        assert applied.exit_code == 0, applied.output
+        assert platform.fired
+        log = platform.request_log
+        first = next(
+            i for i, r in enumerate(log) if r.method == "POST" and r.path.startswith("/gdc/account/d")
+        )
+        assert log[first + 1].status == 401 and log[first + 2].path == "/gdc/account/token"
+        ups = {m["roles"][0] for m in platform.members(pid(0)) if m["login"].startswith("u")}
+        assert ups == {"dashboardOnlyRole"}
 
 
 def test_invite_true_invites_a_user_who_is_not_a_member_instead_of_adding_it(
@@ -356,8 +380,15 @@ def test_a_saved_plan_applies_and_is_refused_once_the_projects_changed(
     }
 
 
-def test_import_without_projects_is_refused(tmp_path: Path, platform: PlatformEmulator) -> None:
+def test_import_without_projects_imports_the_domains_users_and_says_so(
+    tmp_path: Path, platform: PlatformEmulator
+) -> None:
     small(platform)
     repo = Repo(tmp_path / "org", platform, None, 0)
-    refused = repo.run("import", "--force")
-    assert refused.exit_code == 3 and "names no projects" in refused.output
+    imported = repo.run("import", "--force")
+    assert imported.exit_code == 0, imported.output
+    assert (
+        "names no projects" in imported.stderr and "only the domain's users are imported" in imported.stderr
+    )
+    assert {u["email"] for u in repo.read("users.yaml")["users"]} == {ADMIN, "old@acme.example"}
+    assert not (repo.root / "state" / "workspaces.yaml").exists()

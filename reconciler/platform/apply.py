@@ -38,7 +38,9 @@ class PartialApplyError(ReconcilerError):
 
 def apply_platform(session: PlatformSession, plan: Plan, options: ApplyOptions) -> ApplyResult:
     """Apply a plan made against this older-platform target."""
-    live = session.read(list(plan.documents)) if plan.has_changes else {}
+    # The documents the plan was made from when this session made it (the writes re-read those they
+    # replace right before writing), else read now; the backup holds them all.
+    live = session.live_documents(plan) if plan.has_changes else {}
     guards.check(
         live,
         plan.documents,
@@ -81,13 +83,18 @@ def _locked(session: PlatformSession, plan: Plan, options: ApplyOptions, live: d
         rev = backup.commit_backup(path, commit_message(plan, source, options.restore_of), files)
     where = f"{path.parent}" + (f" (commit {rev[:12]})" if rev else "")
     log.info("backup of the live domain and projects written to %s", where)
+    # The documents to write are read once more, right before the writes, and must still be the ones the
+    # backup holds (those not written may change meanwhile: no write replaces them).
+    steps = [r for r in found if r.diff(r.canonical(live[r.key]), plan.documents[r.key])]
     try:
-        live = session.read(list(plan.documents))
+        now = session.read([r.key for r in steps])
     except (TransportError, ApiError) as e:
         raise _noted(e, f"nothing was written, the backup is {where}") from e
-    _fresh(session, plan, found, live, "right before the writes; the backup written is still the live state")
-
-    steps = [r for r in found if r.diff(r.canonical(live[r.key]), plan.documents[r.key])]
+    if any(r.canonical(now[r.key]) != r.canonical(live[r.key]) for r in steps):
+        raise StalePlanError(
+            "refused: the live domain or projects changed since the plan was made (stale plan, noticed "
+            f"right before the writes; nothing was written; the backup is {where}); plan again"
+        )
     written: list[str] = []
     failures: list[tuple[str, Failure]] = []
     for rank in sorted({r.rank for r in steps}):

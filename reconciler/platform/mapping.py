@@ -51,15 +51,32 @@ class Declared:
     """The declared users by login (ignored ones left out), and their entries' ids."""
 
     users: Mapping[str, Entry]
+    in_group: Mapping[str, frozenset[str]]  # group id -> logins of the users whose `userGroups` name it
+    owning: frozenset[str]  # logins of the users that own `userGroups`
+    on: Mapping[str, tuple[str, ...]]  # workspace -> logins of the users holding permissions there
 
     @classmethod
-    def of(cls, state: DesiredState, options: PlatformOptions) -> Declared:
+    def of(cls, state: DesiredState, options: PlatformOptions, access: ProjectAccess) -> Declared:
         users: dict[str, Entry] = {}
         for uid, entry in state.users.items():
             login = login_of(entry)
             if login is not None and not any(fnmatchcase(uid, g) for g in options.ignore_users):
                 users.setdefault(login, entry)
-        return cls(users)
+        in_group: dict[str, set[str]] = {}
+        on: dict[str, list[str]] = {}
+        for login, entry in users.items():
+            if entry.owns("userGroups"):
+                for gid in entry.fields.get("userGroups") or ():
+                    in_group.setdefault(gid, set()).add(login)
+            for w in access.permissions.get(entry.id, {}):
+                on.setdefault(w, []).append(login)
+        owning = frozenset(login for login, e in users.items() if e.owns("userGroups"))
+        return cls(
+            users,
+            {g: frozenset(ls) for g, ls in in_group.items()},
+            owning,
+            {w: tuple(ls) for w, ls in on.items()},
+        )
 
 
 @dataclass(frozen=True)
@@ -90,12 +107,11 @@ def render(
     """The desired form of every document in `keys(state, options)`; `live` holds them by key (a missing
     one is empty: nothing live)."""
     state = current(state)
-    declared = Declared.of(state, options)
+    declared = Declared.of(state, options, access)
     live_users = {u["login"]: u for u in canonical_users(live.get(USERS_KEY, EMPTY))["users"]}
     documents: dict[str, dict[str, Any]] = {USERS_KEY: _users(declared, live_users)}
     invitations: list[dict[str, str]] = []
     notes: list[str] = []
-    grouped = _declared_groups(declared)  # once, not per project and group (users x projects x groups)
     for uid, entry in state.users.items():
         if disabled(entry) and login_of(entry) in declared.users:
             notes.append(f"user {uid} is disabled: DISABLED in every managed project where it is a member")
@@ -106,7 +122,7 @@ def render(
         documents[members_key(pid)] = members
         invitations += invited
         groups_live = canonical_groups(live.get(groups_key(pid), EMPTY))["userGroups"]
-        documents[groups_key(pid)] = _groups(state, w, declared, grouped, members, groups_live, options)
+        documents[groups_key(pid)] = _groups(state, w, declared, members, groups_live, options)
     return PlatformDesired(documents, tuple(invitations), tuple(notes))
 
 
@@ -142,10 +158,13 @@ def _members(
         elif not options.hard_removal:
             out[login] = {**m, "status": DISABLED}
     invited: list[dict[str, str]] = []
-    for login, entry in declared.users.items():
-        role = (
-            select(access.on(entry.id, workspace), options.roles) if access.on(entry.id, workspace) else None
-        )
+    # Only who holds permissions here or is a member matters (a user with neither is not touched).
+    for login in dict.fromkeys(
+        [*declared.on.get(workspace, ()), *(x for x in by_login if x in declared.users)]
+    ):
+        entry = declared.users[login]
+        held = access.on(entry.id, workspace)
+        role = select(held, options.roles) if held else None
         was = by_login.get(login)
         if disabled(entry) or role is None:
             if was is not None and not (role is None and options.hard_removal and not disabled(entry)):
@@ -172,25 +191,10 @@ def group_name(entry: Entry) -> str:
     return name if isinstance(name, str) and name else entry.id
 
 
-def _declared_groups(declared: Declared) -> tuple[dict[str, set[str]], set[str]]:
-    """Group id -> the logins of the declared users whose `userGroups` list it; and the logins of the
-    declared users that do not own `userGroups`."""
-    listed: dict[str, set[str]] = {}
-    unowned: set[str] = set()
-    for login, e in declared.users.items():
-        if not e.owns("userGroups"):
-            unowned.add(login)
-            continue
-        for gid in e.fields.get("userGroups") or ():
-            listed.setdefault(gid, set()).add(login)
-    return listed, unowned
-
-
 def _groups(
     state: DesiredState,
     workspace: str,
     declared: Declared,
-    grouped: tuple[dict[str, set[str]], set[str]],
     members: Mapping[str, Any],
     live: list[dict[str, Any]],
     options: PlatformOptions,
@@ -199,8 +203,8 @@ def _groups(
     live_by = {g["name"]: set(g["members"]) for g in live}
     # Undeclared members keep their groups only without prune (the executing login and ignored users always).
     unmanaged = set() if options.prune else {login for login in in_project if login not in declared.users}
-    listed, unowned = grouped
-    carried = unowned | unmanaged
+    carried = {login for login in in_project if login in declared.users and login not in declared.owning}
+    carried |= unmanaged
     ws = state.workspaces[workspace]
     granted = {g.assignee for g in (*(ws.permissions or ()), *(ws.hierarchy_permissions or ()))}
     out: dict[str, set[str]] = {}
@@ -208,7 +212,7 @@ def _groups(
         if any(fnmatchcase(gid, g) for g in options.ignore_groups):
             continue
         name = group_name(entry)
-        wanted = listed.get(gid, set()) & in_project
+        wanted = set(declared.in_group.get(gid, ())) & in_project
         kept = {login for login in live_by.get(name, ()) if login in carried and login in in_project}
         if name in live_by or gid in granted:
             out[name] = wanted | kept | _protected(live_by.get(name, ()), options)

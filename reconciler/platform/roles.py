@@ -11,6 +11,7 @@ default role: a validation error naming the closest roles. Roles are named by id
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 
 from reconciler.access.effective import implied, permission_key
 
@@ -41,6 +42,11 @@ PLATFORM_ROLES = (
 
 def closure(names: Iterable[str]) -> frozenset[str]:
     """The permissions and everything they include."""
+    return _closure(frozenset(names))
+
+
+@cache
+def _closure(names: frozenset[str]) -> frozenset[str]:
     out: set[str] = set()
     for n in names:
         out |= implied(n)

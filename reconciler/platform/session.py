@@ -8,6 +8,7 @@ effective-access lines, fingerprint); apply is reconciler.platform.apply.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from reconciler.apply import ApplyOptions, ApplyResult
     from reconciler.client.platform import PlatformClient
 
+log = logging.getLogger(__name__)
 EMPTY_LAYOUT = canonical({"users": [], "userGroups": []})  # the older platform has no layout document
 
 
@@ -63,6 +65,7 @@ class PlatformSession(Session):
         self.platform_client = client
         self.progress = progress
         self.directory = Directory()
+        self._read: dict[str, dict[str, dict[str, Any]]] = {}  # plan fingerprint -> the documents it read
         self._owner: str | None = None
 
     # -- who and where ---------------------------------------------------------------------------------
@@ -111,6 +114,11 @@ class PlatformSession(Session):
             self.platform_client, "projects", None
         )  # PLATFORM.md "Changes": the login's projects
         return sorted(set(self.platform.projects.values()) | set(listed() if callable(listed) else ()))
+
+    def live_documents(self, plan: Plan) -> dict[str, dict[str, Any]]:
+        """The live documents of a plan: those this session read to make it (a plan just made, about to
+        be applied), else read now."""
+        return self._read.pop(plan.fingerprint, None) or self.read(list(plan.documents))
 
     # -- plans -----------------------------------------------------------------------------------------
 
@@ -183,15 +191,18 @@ class PlatformSession(Session):
         )
         if not plan.has_changes:
             return plan
+        self._read = {plan.fingerprint: live_c}
         return replace(plan, access=tuple(access_changes(model(live_c, options), model(canon, options))))
 
     def import_state(self) -> dict[str, Any]:
         """Every project's members and groups and the domain's users, as state files."""
         projects = self.project_ids()
         if not projects:
-            raise ConfigError(
-                f"refused: target {self.target.name!r} names no projects (`projects:` in reconciler.yaml) "
-                f"and the platform lists none for {self.platform.login}: nothing to import the members of"
+            log.warning(
+                "target %s names no projects (`projects:` in reconciler.yaml) and the platform lists none "
+                "for %s: only the domain's users are imported",
+                self.target.name,
+                self.platform.login,
             )
         names = [docs.USERS_KEY] + [k for p in projects for k in (docs.members_key(p), docs.groups_key(p))]
         return to_state(self.read(names), self.options())
