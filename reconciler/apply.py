@@ -82,6 +82,10 @@ def check(session: Session, plan: Plan, options: ApplyOptions) -> None:
 
 def apply_plan(session: Session, plan: Plan, options: ApplyOptions) -> ApplyResult:
     """Apply a plan computed against this session's target (holding the target's lock while writing)."""
+    own = getattr(session, "apply_own", None)  # a target kind with documents of its own applies them itself
+    if own is not None:
+        result: ApplyResult = own(plan, options)
+        return result
     check(session, plan, options)
     if not plan.has_changes:
         log.info("no changes: nothing written")

@@ -172,6 +172,8 @@ def document_files(directory: Path) -> list[str]:
     """The permissions documents' files under a target's backup directory (relative names)."""
     found = [p for p in (directory / "workspaces").glob("*.permissions.json") if p.is_file()]
     found += [p for p in (directory / ORGANIZATION_FILE,) if p.is_file()]
+    found += [p for p in (directory / "projects").glob("*.json") if p.is_file()]  # the older platform's
+    found += [p for p in (directory / "platform.users.json",) if p.is_file()]
     return [str(p.relative_to(directory)) for p in found]
 
 
@@ -182,7 +184,9 @@ def read_documents_rev(path: Path, rev: str) -> dict[str, Any]:
     docs: dict[str, Any] = {}
     for name in out.splitlines():
         rel = name[len(prefix) :]
-        if not rel.endswith(".json") or not (rel.startswith("workspaces/") or rel == ORGANIZATION_FILE):
+        if not rel.endswith(".json") or not (
+            rel.startswith(("workspaces/", "projects/")) or rel in (ORGANIZATION_FILE, "platform.users.json")
+        ):
             continue
         proc = _run(path.parent, "show", f"{rev}:{name}")
         try:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import ConfigError
+from reconciler.platform_targets import platform_findings, spec_fields
 from reconciler.schema import shorten
 from reconciler.source.schema_check import pointer, schema_findings
 from reconciler.targets import TargetSpec
@@ -187,15 +188,15 @@ def _violations(doc: MarkedDocument) -> list[tuple[int, int, str]]:
         if f.path and f.path[0] == "targets":
             # never echo a value that might be a secret
             where = pointer(f.path)
-            if f.path[-1] == "token":
+            if len(f.path) == 3 and f.path[-1] in ("token", "password"):
                 message = (
-                    f"{where}: a literal token is refused; write $NAME to read it from the environment "
-                    "variable NAME"
+                    f"{where}: a literal {f.path[-1]} is refused; write $NAME to read it from the "
+                    "environment variable NAME"
                 )
             elif len(f.path) == 2 and "is not of type" in message:
                 message = f"{where}: a target is a mapping: {{}}, {{host: …, token: $NAME}} or {{profile: …}}"
         out.append((f.line, f.column, message))
-    return out
+    return out or platform_findings(doc)
 
 
 def _resolve(path: Path, key: str, doc: MarkedDocument, shown: str) -> Path:
@@ -226,7 +227,11 @@ def _build(data: dict[str, Any], root: Path, path: Path, doc: MarkedDocument, sh
     targets: dict[str, TargetSpec] = {"local": TargetSpec("local")}
     for name, spec in (data.get("targets") or {}).items():
         targets[name] = TargetSpec(
-            name, host=spec.get("host"), token=spec.get("token"), profile=spec.get("profile")
+            name,
+            host=spec.get("host"),
+            token=spec.get("token"),
+            profile=spec.get("profile"),
+            **spec_fields(spec),
         )
     default_target = data.get("default_target", "local")
     if default_target not in targets:

@@ -6,6 +6,7 @@ session is open), so a plan shown to the user and the apply that follows talk to
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
@@ -20,14 +21,14 @@ from reconciler.access.model import AccessModel
 from reconciler.backup_source import EMBEDDED, BackupSource
 from reconciler.client import ClientOptions, GoodDataClient
 from reconciler.config import Config
-from reconciler.errors import ConfigError, StalePlanError, StateError
+from reconciler.errors import BackupError, ConfigError, StalePlanError, StateError
 from reconciler.graph import iter_cycles
 from reconciler.layout import RenderOptions, canonical, render, render_with_notes, to_state
 from reconciler.plan import DeletionLimits, DocumentPlan, Plan, PlanContext, make_plan
 from reconciler.plan_file import load_plan as load_plan  # the CLI's entry points stay here
 from reconciler.plan_file import save_plan as save_plan
 from reconciler.progress import NULL, Progress
-from reconciler.resources import effective
+from reconciler.resources import by_keys, effective
 from reconciler.resources.base import Resource
 from reconciler.resources.live import LiveDocuments, workspace_assignees
 from reconciler.source import load_state
@@ -37,6 +38,9 @@ from reconciler.targets import LocalOrganization, ResolvedTarget, resolve_target
 log = logging.getLogger(__name__)
 
 LOCAL_DIR = Path(".reconciler") / "local"
+# Target kinds besides GoodData Cloud (`platform:` in reconciler.yaml): the module that resolves a target of
+# that kind and opens its session (a Session with that platform's set of resources).
+TARGET_KINDS = {"gooddata-platform": "reconciler.platform.session"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -174,6 +178,16 @@ class Session:
         and groups layout, and the other documents by key."""
         return self._plan(self.live(), desired, (), self.documents.for_backup(others or {}))
 
+    def backup_documents(self, raw: Mapping[str, Any], rev: str) -> dict[str, dict[str, Any]]:
+        """A backup's documents (files by key, read at `rev`) as this target's resources take them."""
+        out = {}
+        for resource in by_keys(raw, self.config):
+            try:
+                out[resource.key] = resource.from_file(raw[resource.key])
+            except ValueError as e:
+                raise BackupError(f"backup error: {resource.key}.json at {rev}: {e}") from e
+        return out
+
     def read_documents(self, resources: Sequence[Resource]) -> dict[str, dict[str, Any]]:
         """The live permissions documents of `resources`, by key (read in parallel)."""
         return self.documents.read(resources)
@@ -240,8 +254,23 @@ def _refuse_carried_cycle(state: DesiredState, document: Mapping[str, Any]) -> N
         )
 
 
+def _kind(config: Config, choice: TargetChoice) -> Any:
+    """The module of the chosen target's kind (TARGET_KINDS), None for GoodData Cloud."""
+    spec = config.targets.get(target_name(config, choice))
+    kind = getattr(spec, "platform", None)
+    if kind is None:
+        return None
+    if kind not in TARGET_KINDS:
+        raise ConfigError(f"invalid config: target {spec.name!r}: unknown platform {kind!r}")  # type: ignore[union-attr]
+    return importlib.import_module(TARGET_KINDS[kind])
+
+
 def resolve(config: Config, choice: TargetChoice) -> ResolvedTarget:
     """The chosen target with its host and token (flags > reconciler.yaml > environment); no connection."""
+    kind = _kind(config, choice)
+    if kind is not None:
+        resolved: ResolvedTarget = kind.resolve(config, choice)
+        return resolved
     return resolve_target(
         config.targets,
         target_name(config, choice),
@@ -262,6 +291,11 @@ def backup_file(config: Config, choice: TargetChoice) -> Path:
 @contextmanager
 def open_session(config: Config, choice: TargetChoice) -> Iterator[Session]:
     """Resolve the target, start the embedded organization if it is the local one, and connect."""
+    kind = _kind(config, choice)
+    if kind is not None:
+        with kind.open_session(config, choice) as session:
+            yield session
+        return
     name = target_name(config, choice)
     resolved = resolve(config, choice)
     for note in resolved.notes:  # a flag or the environment chose the host: say so, at any verbosity

@@ -23,6 +23,8 @@ def plan_files(state: Mapping[str, Any], *, split: bool) -> dict[str, dict[str, 
     files: dict[str, dict[str, Any]] = {"groups.yaml": {"groups": list(state.get("groups", []))}}
     if state.get("workspaces"):
         files["workspaces.yaml"] = {"workspaces": list(state["workspaces"])}
+    if state.get("roles"):  # the older platform's role bundles its workspaces' grants name
+        files["roles.yaml"] = {"roles": dict(state["roles"])}
     if state.get("organization") is not None:
         files["organization.yaml"] = {"organization": dict(state["organization"])}
     users = list(state.get("users", []))

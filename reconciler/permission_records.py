@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.permission_names import WORKSPACE_PERMISSIONS
+from reconciler.platform import brick
 from reconciler.records import (
     ID,
     ID_WORDS,
@@ -31,6 +32,7 @@ from reconciler.records import (
     _json_records,
     _true,
     _yaml_records,
+    brick_rows,
     csv_header,
     csv_rows,
     delimiter_hint,
@@ -69,6 +71,9 @@ def _csv(data: bytes, shown: str, options: CsvOptions) -> Iterator[Raw]:
         io.StringIO(text, newline=""), delimiter=options.delimiter, quotechar=options.quotechar
     )
     header = csv_header(reader, shown)
+    if brick.is_brick(header):  # the users brick's columns: each row's role on its project
+        yield from brick_rows(reader, header, shown, options, brick.permissions)
+        return
     spelling = TOOLS if "ws_id" in header else PIPELINES if "workspace_id" in header else None
     if spelling is None:
         hint = delimiter_hint(header, options)

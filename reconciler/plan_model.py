@@ -16,7 +16,7 @@ from reconciler.access.report import changes_json
 from reconciler.diff import FieldChange
 from reconciler.errors import StateError
 from reconciler.layout import canonical
-from reconciler.plan_documents import DOCUMENT_KEY, desired_digest
+from reconciler.plan_documents import DOCUMENT_KEY, PLATFORM_KEY, desired_digest
 
 FORMAT_VERSION = 2  # 2: structured warnings, changes by consequence, host; 1 still loads
 Op = Literal["create", "update", "delete"]
@@ -203,7 +203,7 @@ class Plan:
                 str(k): dict(_mapping(v, f"documents[{k}]"))
                 for k, v in _mapping(data.get("documents", {}), "documents").items()
             }
-            bad = [k for k in documents if not DOCUMENT_KEY.fullmatch(k)]
+            bad = [k for k in documents if not (DOCUMENT_KEY.fullmatch(k) or PLATFORM_KEY.fullmatch(k))]
             if bad:
                 raise ValueError(f"documents: unknown document {bad[0]!r}")
             plan = cls(

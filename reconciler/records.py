@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from reconciler.errors import StateError
+from reconciler.platform import brick
 from reconciler.source.model import Location
 from reconciler.source.problem import Problem
 from reconciler.yamlio import YamlSyntaxError, load_marked
@@ -123,6 +124,9 @@ def _csv_records(
         io.StringIO(text, newline=""), delimiter=options.delimiter, quotechar=options.quotechar
     )
     header = csv_header(reader, shown)
+    if kind == "users" and brick.is_brick(header):  # the users brick's columns (reconciler.platform.brick)
+        yield from brick_rows(reader, header, shown, options, brick.users)
+        return
     schema = SCHEMAS[kind]
     known = {schema.id, *schema.text, schema.lists, "is_active"}
     if schema.id not in header:
@@ -137,6 +141,23 @@ def _csv_records(
             f"{shown}:1: unknown column {', '.join(unknown)}; expected columns: {', '.join(sorted(known))}"
         )
     yield from csv_rows(reader, header, shown, options, lists=(schema.lists,))
+
+
+def brick_rows(
+    reader: Any, header: Sequence[str], shown: str, options: CsvOptions, translate: Any
+) -> Iterator[tuple[dict[str, Any], Location, dict[str, Location]]]:
+    """A users brick CSV's rows as records of the tools' spelling (`translate`: brick.users or
+    brick.permissions); RecordError with every bad row."""
+    unknown = brick.unknown_columns(header)
+    if unknown:
+        raise RecordError(
+            f"{shown}:1: unknown column {', '.join(unknown)}; the users brick's columns are "
+            f"{', '.join(brick.COLUMNS)}"
+        )
+    rows, problems = translate(csv_rows(reader, [h.lower() for h in header], shown, options, lists=()))
+    if problems:
+        raise RecordError(f"{len(problems)} bad record(s); nothing was changed", problems)
+    yield from rows
 
 
 def csv_header(reader: Any, shown: str) -> list[str]:

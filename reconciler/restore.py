@@ -15,7 +15,6 @@ from reconciler import backup
 from reconciler.backup_source import ALLOW_FLAG, BackupSource, check_same_source
 from reconciler.engine import Session, backups_dir
 from reconciler.errors import BackupError
-from reconciler.resources import by_keys
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +43,7 @@ def other_documents(session: Session, *, rev: str | None = None, file: Path | No
     if file is not None:
         return {}
     path = backup.backup_path(backups_dir(session.config, session.target), session.target.name)
-    raw = backup.read_documents_rev(path, rev or "HEAD")
-    out = {}
-    for resource in by_keys(raw, session.config):
-        try:
-            out[resource.key] = resource.from_file(raw[resource.key])
-        except ValueError as e:
-            raise BackupError(f"backup error: {resource.key}.json at {rev or 'HEAD'}: {e}") from e
-    return out
+    return session.backup_documents(backup.read_documents_rev(path, rev or "HEAD"), rev or "HEAD")
 
 
 def check_source(

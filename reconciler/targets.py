@@ -20,17 +20,30 @@ LOCAL_TARGET = "local"
 
 @dataclass(frozen=True)
 class TargetSpec:
-    """A target as reconciler.yaml declares it; `token` is the `$NAME` reference, never a secret."""
+    """A target as reconciler.yaml declares it; `token` and `password` are `$NAME` references, never secrets.
+
+    `platform` is None for GoodData Cloud; `gooddata-platform` (the older platform) adds `domain`, `login`,
+    `password` and `projects` (state workspace id → project id), see `reconciler.platform_targets`.
+    """
 
     name: str
     host: str | None = None
     token: str | None = None
     profile: str | None = None
+    platform: str | None = None
+    domain: str | None = None
+    login: str | None = None
+    password: str | None = None
+    projects: tuple[tuple[str, str], ...] = ()
+    roles: tuple[
+        tuple[str, tuple[str, ...]], ...
+    ] = ()  # role identifier -> permissions (reconciler.platform)
+    remove_members: bool = False
 
     @property
     def is_local(self) -> bool:
-        """The embedded organization: no host and no profile."""
-        return self.host is None and self.profile is None
+        """The embedded organization: no host, no profile, no other platform."""
+        return self.host is None and self.profile is None and self.platform is None
 
 
 @dataclass(frozen=True)
@@ -100,6 +113,11 @@ def resolve_target(
             known = ", ".join(sorted(set(targets) | {LOCAL_TARGET}))
             raise ConfigError(f"invalid config: unknown target {name!r} (targets: {known})")
         spec = TargetSpec(name=LOCAL_TARGET)
+    if spec.platform is not None:
+        raise ConfigError(
+            f"invalid config: target {spec.name!r} is a {spec.platform} target (the older GoodData "
+            "platform); this command works with GoodData Cloud targets only"
+        )
 
     profile_cache: dict[str, tuple[str, str, str | None]] = {}
 

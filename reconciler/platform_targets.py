@@ -1,0 +1,227 @@
+"""Targets on the older GoodData platform (`platform: gooddata-platform`): their checks, resolution, client.
+
+```yaml
+targets:
+  legacy:
+    platform: gooddata-platform
+    host: https://secure.gooddata.com   # the default
+    domain: acme
+    login: admin@acme.com
+    password: $GDC_PASSWORD             # read from the environment; a literal password is refused
+    projects: {sales: a1b2c3...}        # optional: state workspace id -> project id
+```
+
+`platform_findings` checks what the schema cannot (which keys go together), with file:line;
+`resolve_platform_target` reads the password from the environment the CLI passes in; `open_platform_client`
+logs in, yields a `PlatformClient` and logs out at the end, whatever happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from reconciler.errors import ConfigError
+from reconciler.profiles import env_reference, read_env
+from reconciler.progress import NULL, Progress
+from reconciler.source.schema_check import pointer
+from reconciler.targets import TargetSpec
+from reconciler.yamlio import MarkedDocument
+
+if TYPE_CHECKING:  # the client (and requests) only when a target is used: validate needs neither
+    from reconciler.client.options import ClientOptions
+    from reconciler.client.platform import PlatformClient
+
+PLATFORM_KIND = "gooddata-platform"
+DEFAULT_PLATFORM_HOST = "https://secure.gooddata.com"
+REQUIRED = ("domain", "login", "password")
+PLATFORM_ONLY = ("domain", "login", "password", "projects", "roles", "remove_members")
+CLOUD_ONLY = ("token", "profile")
+
+
+@dataclass(frozen=True)
+class PlatformTarget:
+    """A gooddata-platform target ready to connect to: the password read, the host settled."""
+
+    name: str
+    host: str
+    domain: str
+    login: str
+    password: str = field(repr=False)
+    projects: Mapping[str, str] = field(default_factory=dict)  # state workspace id -> project id
+    roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # role bundles (reconciler.platform)
+    remove_members: bool = False  # hard removal instead of DISABLED
+    source: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.host}, domain {self.domain})"
+
+    def project_id(self, workspace_id: str) -> str:
+        """The project a state workspace is: the `projects` mapping's, else the workspace id itself."""
+        return self.projects.get(workspace_id, workspace_id)
+
+    def workspace_id(self, project_id: str) -> str:
+        """The state workspace id of a project (the inverse of `project_id`)."""
+        for workspace, project in self.projects.items():
+            if project == project_id:
+                return workspace
+        return project_id
+
+
+def is_platform(spec: TargetSpec | None) -> bool:
+    """Whether a declared target is on the older GoodData platform."""
+    return spec is not None and spec.platform == PLATFORM_KIND
+
+
+def spec_fields(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The TargetSpec keywords of the platform keys of one (schema-valid) target entry."""
+    projects = entry.get("projects") or {}
+    return {
+        "platform": entry.get("platform"),
+        "domain": entry.get("domain"),
+        "login": entry.get("login"),
+        "password": entry.get("password"),
+        "projects": tuple((str(k), str(v)) for k, v in projects.items()),
+        "roles": tuple((str(k), tuple(map(str, v))) for k, v in (entry.get("roles") or {}).items()),
+        "remove_members": entry.get("remove_members") is True,
+    }
+
+
+def platform_findings(doc: MarkedDocument) -> list[tuple[int, int, str]]:
+    """(line, column, message) for keys that do not go together in the targets of reconciler.yaml."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    targets = data.get("targets")
+    out: list[tuple[int, int, str]] = []
+    if not isinstance(targets, dict):
+        return out
+    for name, entry in targets.items():
+        if not isinstance(entry, dict):
+            continue
+        here = ["targets", name]
+        if entry.get("platform") == PLATFORM_KIND:
+            for key in REQUIRED:
+                if key not in entry:
+                    line, col = doc.locate(here, key=True)
+                    needs = "password: $NAME" if key == "password" else key
+                    out.append((line, col, f"{pointer(here)}: a {PLATFORM_KIND} target needs `{needs}`"))
+            for key in CLOUD_ONLY:
+                if key in entry:
+                    line, col = doc.locate([*here, key], key=True)
+                    out.append(
+                        (
+                            line,
+                            col,
+                            f"{pointer([*here, key])}: a {PLATFORM_KIND} target logs in with `login` and "
+                            f"`password`; `{key}` is for GoodData Cloud targets",
+                        )
+                    )
+            out += _duplicate_projects(doc, here, entry.get("projects"))
+        else:
+            for key in PLATFORM_ONLY:
+                if key in entry:
+                    line, col = doc.locate([*here, key], key=True)
+                    out.append(
+                        (
+                            line,
+                            col,
+                            f"{pointer([*here, key])}: only a `platform: {PLATFORM_KIND}` target has `{key}`",
+                        )
+                    )
+    return out
+
+
+def _duplicate_projects(doc: MarkedDocument, here: list[str], projects: Any) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    if not isinstance(projects, dict):
+        return out
+    seen: dict[str, str] = {}
+    for workspace, project in projects.items():
+        if isinstance(project, str) and project in seen:
+            line, col = doc.locate([*here, "projects", workspace])
+            out.append(
+                (
+                    line,
+                    col,
+                    f"{pointer([*here, 'projects', workspace])}: project {project} is already the project of "
+                    f"workspace {seen[project]}; each workspace needs a project of its own",
+                )
+            )
+        elif isinstance(project, str):
+            seen[project] = str(workspace)
+    return out
+
+
+def resolve_platform_target(
+    targets: Mapping[str, TargetSpec],
+    name: str,
+    *,
+    env: Mapping[str, str],
+    host: str | None = None,
+    token_env: str | None = None,
+    profile: str | None = None,
+) -> PlatformTarget:
+    """The platform target `name` with its password read from `env` (the CLI passes the environment).
+
+    The host: `--host`, else the target's `host`, else the public platform host. `--token-env` and
+    `--profile` are GoodData Cloud's and are refused here; GOODDATA_HOST/GOODDATA_TOKEN are not used.
+    """
+    spec = targets.get(name)
+    if spec is None or not is_platform(spec):
+        raise ConfigError(f"invalid config: target {name!r} is not a {PLATFORM_KIND} target")
+    for flag, given in (("--token-env", token_env), ("--profile", profile)):
+        if given:
+            raise ConfigError(
+                f"invalid config: {flag} is for GoodData Cloud targets; target {name!r} is a {PLATFORM_KIND} "
+                "target and logs in with its login and password"
+            )
+    if not spec.domain or not spec.login or not spec.password:
+        raise ConfigError(f"invalid config: target {name!r} needs domain, login and password: $NAME")
+    variable = env_reference(spec.password)
+    if variable is None:
+        raise ConfigError(
+            f"invalid config: target {name!r}: a literal password in reconciler.yaml is refused; write "
+            "`password: $ENV_VAR` and put the password in that environment variable"
+        )
+    password = read_env(env, variable, f"the password of target {name!r}")
+    resolved_host = host or spec.host or DEFAULT_PLATFORM_HOST
+    host_source = "--host" if host else (f"reconciler.yaml target {name!r}" if spec.host else "the default")
+    return PlatformTarget(
+        name=name,
+        host=resolved_host,
+        domain=spec.domain,
+        login=spec.login,
+        password=password,
+        projects=dict(spec.projects),
+        roles=dict(spec.roles),
+        remove_members=spec.remove_members,
+        source=f"host from {host_source}; login {spec.login}; password from ${variable}",
+    )
+
+
+@contextmanager
+def open_platform_client(
+    target: PlatformTarget,
+    *,
+    options: ClientOptions | None = None,
+    progress: Progress = NULL,
+) -> Iterator[PlatformClient]:
+    """A logged-in client of `target`; it logs out when the block ends, on success or error."""
+    from reconciler.client.options import ClientOptions
+    from reconciler.client.platform import PlatformClient
+
+    client = PlatformClient(
+        target.host,
+        domain=target.domain,
+        login=target.login,
+        password=target.password,
+        options=options or ClientOptions(),
+        target_name=target.name,
+        progress=progress,
+    )
+    try:
+        client.log_in()
+        yield client
+    finally:
+        client.close()
