@@ -124,7 +124,7 @@ def plan_load(
     protected = config.bootstrap.user if kind == "users" else config.bootstrap.group
     ignore = config.policy.ignore_users if kind == "users" else config.policy.ignore_groups
     into = options.into if options.into is not None else default_file(config, entries, section)
-    edits = FileEdits()
+    edits = FileEdits(state)
     created: list[str] = []
     updated: list[str] = []
     deleted: list[str] = []
