@@ -73,6 +73,7 @@ class AdoptResult:
     added: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
+    checked: bool = False  # adopt's state is checked from disk after the write
 
     @property
     def has_changes(self) -> bool:

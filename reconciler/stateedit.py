@@ -37,6 +37,8 @@ class FileEdits:
     def __init__(self, state: DesiredState | None = None) -> None:
         self.by_file: dict[Path, dict[str, Section]] = {}
         self.state = state
+        # (file, section) -> the new text of each entry edited or added there, once `texts` has run
+        self.chunks: dict[tuple[Path, str], list[str]] = {}
 
     def section(self, path: Path, section: str) -> Section:
         """The (mutable) edits of one section of one file."""
@@ -54,19 +56,19 @@ class FileEdits:
                 change = SectionEdit(edits=edits, delete=frozenset(delete), append=append)
                 # the positions are the file's as read: after another section's edit, found again
                 items = located.get((rel, section), ()) if n == 0 else ()
-                text = edit_section(text, section, change, where=rel, items=items)
+                chunks = self.chunks.setdefault((path, section), [])
+                text = edit_section(text, section, change, where=rel, items=items, chunks=chunks)
             if text != before:
                 out[path] = text
         return out
 
 
 def _located(state: DesiredState) -> dict[tuple[str, str], list[tuple[str, int, int]]]:
-    """Every declared user and group by (file, section): id, 0-based line and column, in file order."""
+    """Every declared user and group by (file, section): id, 0-based line and column, in file order (a
+    position out of order makes the splice ask the fast loader)."""
     out: dict[tuple[str, str], list[tuple[str, int, int]]] = {}
     for section, entries in (("users", state.users), ("groups", state.groups)):
         for e in entries.values():
             where = e.location
             out.setdefault((where.path, section), []).append((e.id, where.line - 1, where.column - 1))
-    for items in out.values():
-        items.sort(key=lambda i: i[1])
-    return out
+    return out  # in file order: the state keeps each file's entries in the order it read them

@@ -168,12 +168,14 @@ def edit_section(
     *,
     where: str = "<text>",
     items: Sequence[tuple[str, int, int]] = (),
+    chunks: list[str] | None = None,
 ) -> str:
     """`text` with the section's entries edited, deleted and appended; every other line as it was.
 
     `items` are the section's items as a parser that read this text found them, in file order: each one's
     id and the 0-based line and column where it starts (the state model knows them). Without them, or when
-    the text does not agree with them, the fast loader finds them.
+    the text does not agree with them, the fast loader finds them. `chunks`, when given, receives the new
+    text of every entry edited or added (`reconciler.editcheck` reads just those to check the result).
     """
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
@@ -182,15 +184,17 @@ def edit_section(
     for found in (index, None):
         if found is None:  # none given, or the text disagrees with the one given: the fast loader's
             found = index_of(text, section)
-        out = None if found is None else _spliced(lines, section, change, found)
+        out = None if found is None else _spliced(lines, section, change, found, chunks)
         if out is not None:
             return out
         if index is None:
             break
-    return _edited_in_full(text, lines, section, change, where)
+    return _edited_in_full(text, lines, section, change, where, chunks)
 
 
-def _spliced(lines: list[str], section: str, change: SectionEdit, index: SectionIndex) -> str | None:
+def _spliced(
+    lines: list[str], section: str, change: SectionEdit, index: SectionIndex, chunks: list[str] | None
+) -> str | None:
     """The edit with only the changed entries read by ruamel.yaml; None when the index cannot place it."""
     if not index.items:
         return None
@@ -230,7 +234,15 @@ def _spliced(lines: list[str], section: str, change: SectionEdit, index: Section
     if len(ids) == len(change.delete) and not change.append:  # every entry went: an empty list, not null
         head, sep, rest = out[index.key_line].partition(f"{section}:")
         out[index.key_line] = f"{head}{sep} []{rest}"
+    _report(chunks, replacements, appended)
     return "".join(out)
+
+
+def _report(chunks: list[str] | None, replacements: Mapping[int, list[str]], appended: list[str]) -> None:
+    if chunks is not None:
+        chunks.extend("".join(r) for r in replacements.values() if r)
+        if appended:
+            chunks.append("".join(appended))
 
 
 def _entry(lines: list[str], where: Layout, n: int, section: str, key_col: int, entry_id: str) -> Any:
@@ -253,10 +265,12 @@ def edit_section_whole(text: str, section: str, change: SectionEdit, *, where: s
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
-    return _edited_in_full(text, lines, section, change, where)
+    return _edited_in_full(text, lines, section, change, where, None)
 
 
-def _edited_in_full(text: str, lines: list[str], section: str, change: SectionEdit, where: str) -> str:
+def _edited_in_full(
+    text: str, lines: list[str], section: str, change: SectionEdit, where: str, chunks: list[str] | None
+) -> str:
     """The edit by ruamel.yaml's parse of the whole file: what the index cannot place, and the errors."""
     y = _yaml()
     try:
@@ -278,6 +292,7 @@ def _edited_in_full(text: str, lines: list[str], section: str, change: SectionEd
             del doc[section]
             lines = [ln for ln in lines if not ln.startswith(f"{section}:")]
         new = _emit([_plain(e, flow_lists=True, flow_items=True) for e in change.append], EMPTY)
+        _report(chunks, {}, new)
         return "".join([*lines, f"{section}:\n", *new])
     if not isinstance(seq, CommentedSeq):
         raise YamlEditError(f"{where}: `{section}` is not a list")
@@ -304,4 +319,5 @@ def _edited_in_full(text: str, lines: list[str], section: str, change: SectionEd
     if len(seq) == len(change.delete) and not change.append:  # every entry went: an empty list, not null
         head, sep, rest = out[key_line].partition(f"{section}:")
         out[key_line] = f"{head}{sep} []{rest}"
+    _report(chunks, replacements, appended if change.append else [])
     return "".join(out)

@@ -110,13 +110,18 @@ def load(opts: GlobalOptions, /, files: tuple[Path, ...], **kw: Any) -> int:
     if kw["apply_now"]:
         return _apply_records(opts, records, options, kw)
     config = load_config_of(opts)
-    state = load_state(config)
     if options.kind == "permissions":
         from reconciler.permission_load import plan_permission_load
 
-        result = plan_permission_load(config, state, records, options)
+        result = plan_permission_load(config, load_state(config), records, options)
     else:
-        result = plan_load(config, state, records, options)
+        from reconciler.editcheck import check_unedited, read_for_edit
+
+        # the files are read once: the edited state is checked in memory (reconciler.editcheck)
+        state, read = read_for_edit(config)
+        result = plan_load(config, state, records, options, read)
+        if result.files and not result.checked:
+            check_unedited(config, read)  # a state invalid before the load fails as `load_state` does
     for warning in () if opts.quiet else result.warnings:
         click.echo(f"warning: {warning}", err=True)
     return finish(
