@@ -152,6 +152,7 @@ def bench_load_csv(size: int, work: Path, rounds: int = 3) -> dict[str, Any]:
     csv_file = d / "users.csv"
     generate.write_csv(generate.changed(org).users, csv_file)
     runs: dict[str, list[float]] = {"load": [], "floor_c": [], "floor_ours": []}
+    rss: dict[str, float] = {}
     ratios: list[float] = []
     for _ in range(rounds):
         project = d / "loaded"
@@ -159,14 +160,19 @@ def bench_load_csv(size: int, work: Path, rounds: int = 3) -> dict[str, Any]:
         shutil.copytree(base, project)
         m, _ = reconciler(project, "load", str(csv_file), "--kind", "users", "--mode", "full")
         runs["load"].append(m.seconds)
-        m, _ = side("csvfloor", str(csv_file), str(base), "ours", cwd=d)
-        runs["floor_ours"].append(m.seconds)
-        m, _ = side("csvfloor", str(csv_file), str(base), "c", cwd=d)
-        runs["floor_c"].append(m.seconds)
+        rss["load"] = max(rss.get("load", 0.0), m.rss_mib)
+        for name, loader in (("floor_ours", "ours"), ("floor_c", "c")):
+            m, _ = side("csvfloor", str(csv_file), str(base), loader, cwd=d)
+            runs[name].append(m.seconds)
+            rss[name] = max(rss.get(name, 0.0), m.rss_mib)
         ratios.append(runs["load"][-1] / runs["floor_ours"][-1])
     out: dict[str, Any] = {"users": size, "rounds": rounds}
     for name, times in runs.items():
-        out[name] = {"median": round(statistics.median(times), 3), "runs": [round(t, 3) for t in times]}
+        out[name] = {
+            "median": round(statistics.median(times), 3),
+            "runs": [round(t, 3) for t in times],
+            "rss_mib": round(rss[name], 1),
+        }
     out["load_over_floor_ours"] = round(statistics.median(ratios), 2)
     out["load_over_floor_c"] = round(out["load"]["median"] / out["floor_c"]["median"], 2)
     return out

@@ -143,6 +143,8 @@ def plan_load(
     new_entries: list[dict[str, Any]] = []
 
     def untouchable(rid: str, where: Location) -> bool:
+        if rid != protected and not ignore:
+            return False
         if rid == protected:
             warnings.append(f"{where}: {rid} is the bootstrap {kind[:-1]}: the load leaves it as it is")
             return True

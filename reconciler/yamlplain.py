@@ -72,7 +72,7 @@ def read(lines: Sequence[str], start: int, end: int, at: Layout) -> dict[str, Fi
             return None
         block = None
         key, colon, rest = body.partition(":")
-        if not colon or _KEY.fullmatch(key) is None or key in fields:
+        if not colon or _KEY.fullmatch(key) is None or key in fields or key.lower() in _WORDS:
             return None
         if not rest:
             block = []
