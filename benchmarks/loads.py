@@ -133,3 +133,68 @@ def bench_loads(size: int, latency: float, work: Path, sides: tuple[str, ...] = 
         )[:10]
         out["sides"][name] = result
     return out
+
+
+def bench_load_csv(size: int, work: Path, rounds: int = 3) -> dict[str, Any]:
+    """`reconciler load` of a `size`-row CSV export (1% of the users changed) into the state YAML, beside
+    its floor (the csv module over the CSV, then the C loader or the reconciler's own loader over the state
+    files, collector off), interleaved `rounds` times on a fresh copy of the state; medians, and the ratio of
+    each round's load to that round's floors (the machine is shared: ratios, not seconds)."""
+    import statistics
+
+    from benchmarks.steps import side
+
+    d = work / f"load-csv-{size}"
+    shutil.rmtree(d, ignore_errors=True)
+    base = d / "base"
+    org = generate.organization(size)
+    generate.write_state(org, base)
+    csv_file = d / "users.csv"
+    generate.write_csv(generate.changed(org).users, csv_file)
+    runs: dict[str, list[float]] = {"load": [], "floor_c": [], "floor_ours": []}
+    rss: dict[str, float] = {}
+    ratios: list[float] = []
+    for _ in range(rounds):
+        project = d / "loaded"
+        shutil.rmtree(project, ignore_errors=True)
+        shutil.copytree(base, project)
+        m, _ = reconciler(project, "load", str(csv_file), "--kind", "users", "--mode", "full")
+        runs["load"].append(m.seconds)
+        rss["load"] = max(rss.get("load", 0.0), m.rss_mib)
+        for name, loader in (("floor_ours", "ours"), ("floor_c", "c")):
+            m, _ = side("csvfloor", str(csv_file), str(base), loader, cwd=d)
+            runs[name].append(m.seconds)
+            rss[name] = max(rss.get(name, 0.0), m.rss_mib)
+        ratios.append(runs["load"][-1] / runs["floor_ours"][-1])
+    out: dict[str, Any] = {"users": size, "rounds": rounds}
+    for name, times in runs.items():
+        out[name] = {
+            "median": round(statistics.median(times), 3),
+            "runs": [round(t, 3) for t in times],
+            "rss_mib": round(rss[name], 1),
+        }
+    out["load_over_floor_ours"] = round(statistics.median(ratios), 2)
+    out["load_over_floor_c"] = round(out["load"]["median"] / out["floor_c"]["median"], 2)
+    return out
+
+
+def main() -> None:
+    """`python -m benchmarks.loads --load-csv N [--rounds R] [--workdir DIR]`: the CSV load, its floor."""
+    import argparse
+    import os
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--load-csv", type=int, default=100_000, help="rows of the CSV (users in the state)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workdir", type=Path)
+    opts = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = opts.workdir or Path(tmp)
+        result = bench_load_csv(opts.load_csv, work, opts.rounds)
+        result["load_average"] = [round(x, 1) for x in os.getloadavg()]
+        print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -22,6 +22,7 @@ ROWS = (
     ("floor", "floor: PyYAML C loader + json.loads (process)"),
     ("floor_nogc", "floor, garbage collector off (process)"),
     ("csv_floor", "load's floor: csv module + C loader, collector off (process)"),
+    ("csv_floor_ours", "load's floor: csv module + the reconciler's own loader, collector off (process)"),
     ("plandiff", "reconciler's comparison stage, in one process"),
     ("naive", "naive: DeepDiff(live, desired, ignore_order=True) (process)"),
 )

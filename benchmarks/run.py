@@ -137,6 +137,8 @@ def bench_size(
         out["floor_nogc"] = step(m, yaml=round(floor["yaml"], 3), json=round(floor["json"], 3))
         m, read = side("csvfloor", str(csv_file), str(base), cwd=d)
         out["csv_floor"] = step(m, csv=round(read["csv"], 3), yaml=round(read["yaml"], 3))
+        m, read = side("csvfloor", str(csv_file), str(base), "ours", cwd=d)
+        out["csv_floor_ours"] = step(m, csv=round(read["csv"], 3), yaml=round(read["yaml"], 3))
         m, stage = side("plandiff", str(d / "live.json"), str(desired), cwd=d)
         out["plandiff"] = step(m, make_plan=round(stage["make_plan"], 3), changes=stage["changes"])
         if size <= naive_max:

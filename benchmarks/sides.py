@@ -3,8 +3,9 @@
 Every kind prints one JSON object on stdout with its own inner timings (seconds):
 - `floor DIR LIVE [gc|nogc]`: PyYAML's C loader on every state file under DIR/state, then `json.loads` of
   LIVE's bytes; `nogc`: with the garbage collector off for the whole process;
-- `csvfloor CSV DIR`: the csv module over CSV's rows, then the C loader over DIR/state (collector off): what
-  `reconciler load` of that CSV into that state must at least read;
+- `csvfloor CSV DIR [c|ours]`: the csv module over CSV's rows, then the C loader (or `ours`: the reconciler's
+  own `yamlio.load_marked`) over DIR/state (collector off): what `reconciler load` of that CSV into that
+  state must at least read;
 - `loads FILE`: `json.loads` of a file's bytes, three times (what the emulator's PUT is compared with);
 - `naive LIVE DESIRED`: `DeepDiff(live, desired, ignore_order=True)` over the two whole documents;
 - `plandiff LIVE DESIRED`: the reconciler's comparison stage (`make_plan`) over the same two documents;
@@ -45,12 +46,15 @@ def floor(state_root: Path, live: Path, collector: str = "gc") -> dict[str, Any]
     return {"yaml": parsed - started, "json": done - parsed, "files": len(files)}
 
 
-def csvfloor(csv_file: Path, state_root: Path) -> dict[str, Any]:
-    """Reading what a load reads: every CSV row (csv module), every state file (C loader), collector off."""
+def csvfloor(csv_file: Path, state_root: Path, loader: str = "c") -> dict[str, Any]:
+    """Reading what a load reads: every CSV row (csv module), every state file (`c`: PyYAML's C loader;
+    `ours`: the reconciler's own loader, `reconciler.yamlio.load_marked`), collector off."""
     import csv
     import gc
 
     import yaml
+
+    from reconciler.yamlio import load_marked
 
     gc.disable()
     started = time.perf_counter()
@@ -58,6 +62,9 @@ def csvfloor(csv_file: Path, state_root: Path) -> dict[str, Any]:
         rows = sum(1 for _ in csv.DictReader(fh))
     parsed = time.perf_counter()
     for path in sorted(p for p in (state_root / "state").rglob("*") if p.suffix in (".yaml", ".yml")):
+        if loader == "ours":
+            load_marked(path.read_bytes())
+            continue
         with path.open("rb") as fh:
             yaml.load(fh, Loader=yaml.CSafeLoader)  # noqa: S506 - the safe C loader
     done = time.perf_counter()
@@ -184,7 +191,7 @@ def main(argv: list[str]) -> None:
     if kind == "floor":
         result = floor(Path(args[0]), Path(args[1]), *args[2:])
     elif kind == "csvfloor":
-        result = csvfloor(Path(args[0]), Path(args[1]))
+        result = csvfloor(Path(args[0]), Path(args[1]), *args[2:])
     elif kind == "loads":
         result = loads(Path(args[0]))
     elif kind == "naive":

@@ -73,6 +73,7 @@ class AdoptResult:
     added: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
+    checked: bool = False  # adopt's state is checked from disk after the write
 
     @property
     def has_changes(self) -> bool:
@@ -171,7 +172,7 @@ def plan_adopt(
     """The edits that make the plan of `state` against `live` empty (for the kinds and ids chosen)."""
     live_doc = canonical(live)
     rendered = render(state, live_doc, render_options)
-    edits = FileEdits()
+    edits = FileEdits(state)
     added: list[str] = []
     changed: list[str] = []
     removed: list[str] = []

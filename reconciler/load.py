@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config import Config
+from reconciler.editcheck import edited_state_ok
 from reconciler.records import Mode, Record, RecordError, RecordKind
+from reconciler.source import Read
 from reconciler.source.expiry_rules import with_expiries
 from reconciler.source.model import DesiredState, Entry, Location
 from reconciler.source.problem import Problem
@@ -61,6 +63,7 @@ class LoadResult:
     deleted: tuple[str, ...] = ()
     groups_created: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    checked: bool = False  # the state with these texts passed every check (reconciler.editcheck)
 
     @property
     def has_changes(self) -> bool:
@@ -115,16 +118,24 @@ def _entry_edit(entry: Entry, wanted: Mapping[str, Any]) -> EntryEdit | None:
 
 
 def plan_load(
-    config: Config, state: DesiredState, records: Sequence[Record], options: LoadOptions
+    config: Config,
+    state: DesiredState,
+    records: Sequence[Record],
+    options: LoadOptions,
+    read: Read | None = None,
 ) -> LoadResult:
-    """The edits that make the state say what the records say; RecordError for what cannot be done."""
+    """The edits that make the state say what the records say; RecordError for what cannot be done.
+
+    With `read`, the state files as `reconciler.editcheck.read_for_edit` read them (the rules across files
+    not run yet), the edited state is checked in memory: `checked` says it passed.
+    """
     kind = options.kind
     section = kind
     entries: Mapping[str, Entry] = state.users if kind == "users" else state.groups
     protected = config.bootstrap.user if kind == "users" else config.bootstrap.group
     ignore = config.policy.ignore_users if kind == "users" else config.policy.ignore_groups
     into = options.into if options.into is not None else default_file(config, entries, section)
-    edits = FileEdits()
+    edits = FileEdits(state)
     created: list[str] = []
     updated: list[str] = []
     deleted: list[str] = []
@@ -132,6 +143,8 @@ def plan_load(
     new_entries: list[dict[str, Any]] = []
 
     def untouchable(rid: str, where: Location) -> bool:
+        if rid != protected and not ignore:
+            return False
         if rid == protected:
             warnings.append(f"{where}: {rid} is the bootstrap {kind[:-1]}: the load leaves it as it is")
             return True
@@ -170,13 +183,15 @@ def plan_load(
         edits.section(into, section)[2].extend(new_entries)
     groups_created = _missing_groups(config, state, records, options, edits, warnings)
     _check_dangling(state, records, options, set(deleted))
+    texts = edits.texts(config)
     return LoadResult(
-        files=edits.texts(config),
+        files=texts,
         created=tuple(created),
         updated=tuple(updated),
         deleted=tuple(deleted),
         groups_created=groups_created,
         warnings=tuple(warnings),
+        checked=read is not None and edited_state_ok(config, read, edits),
     )
 
 

@@ -44,7 +44,7 @@ TOOLS = ("user_id", "ug_id", "ws_id", "ws_permissions", "is_active")
 PIPELINES = ("permission", "workspace_id", "entity_id", "entity_type", "is_active")
 ENTITY_TYPES: Mapping[str, AssigneeType] = {"user": "user", "userGroup": "userGroup"}
 
-Raw = tuple[dict[str, Any], Location, dict[str, Location]]
+Raw = tuple[dict[str, Any], Location, Mapping[str, Location]]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config import Config
-from reconciler.source.model import Entry
+from reconciler.source.model import DesiredState, Entry
 from reconciler.yamledit import EntryEdit, SectionEdit, edit_section
 
 Section = tuple[dict[str, EntryEdit], set[str], list[dict[str, Any]]]
@@ -31,10 +31,14 @@ def default_file(config: Config, entries: Mapping[str, Entry], section: str) -> 
 
 
 class FileEdits:
-    """Section edits gathered per file."""
+    """Section edits gathered per file; `state`, the state the files were read into, says where each of its
+    entries is (so the files need not be parsed again to be edited)."""
 
-    def __init__(self) -> None:
+    def __init__(self, state: DesiredState | None = None) -> None:
         self.by_file: dict[Path, dict[str, Section]] = {}
+        self.state = state
+        # (file, section) -> the new text of each entry edited or added there, once `texts` has run
+        self.chunks: dict[tuple[Path, str], list[str]] = {}
 
     def section(self, path: Path, section: str) -> Section:
         """The (mutable) edits of one section of one file."""
@@ -43,12 +47,28 @@ class FileEdits:
     def texts(self, config: Config) -> dict[Path, str]:
         """The new text of every file that changes."""
         out: dict[Path, str] = {}
+        located = _located(self.state) if self.state is not None else {}
         for path, sections in self.by_file.items():
             before = path.read_text(encoding="utf-8") if path.exists() else ""
             text = before
-            for section, (edits, delete, append) in sections.items():
+            rel = config.relative(path)
+            for n, (section, (edits, delete, append)) in enumerate(sections.items()):
                 change = SectionEdit(edits=edits, delete=frozenset(delete), append=append)
-                text = edit_section(text, section, change, where=config.relative(path))
+                # the positions are the file's as read: after another section's edit, found again
+                items = located.get((rel, section), ()) if n == 0 else ()
+                chunks = self.chunks.setdefault((path, section), [])
+                text = edit_section(text, section, change, where=rel, items=items, chunks=chunks)
             if text != before:
                 out[path] = text
         return out
+
+
+def _located(state: DesiredState) -> dict[tuple[str, str], list[tuple[str, int, int]]]:
+    """Every declared user and group by (file, section): id, 0-based line and column, in file order (a
+    position out of order makes the splice ask the fast loader)."""
+    out: dict[tuple[str, str], list[tuple[str, int, int]]] = {}
+    for section, entries in (("users", state.users), ("groups", state.groups)):
+        for e in entries.values():
+            where = e.location
+            out.setdefault((where.path, section), []).append((e.id, where.line - 1, where.column - 1))
+    return out  # in file order: the state keeps each file's entries in the order it read them

@@ -4,12 +4,14 @@ A load (an HR export turned into a pull request) or an adopt (drift written back
 that change: comments, key order, quoting, blank lines and the formatting of every other entry stay as they
 were, so the pull request shows exactly the change. ruamel.yaml's round-trip mode is the one library that
 parses YAML with comments and positions and emits a mapping back with its comments and quoting; it owns that
-part here (only this module imports it). The untouched bytes are never re-emitted at all: ruamel.yaml locates
-each entry's lines, an edited entry is emitted on its own in the file's own indentation, and the new text is
-spliced in place of the old lines.
-
-An entry's lines run from its `- ` line to its last line of content: comment and blank lines after it belong
-to what follows (they usually introduce the next entry), so deleting an entry keeps them.
+part here (only this module imports it). The untouched bytes are never re-emitted, nor read by ruamel.yaml:
+the positions of the section's entries come from the fast loader (or from the state model, which it built),
+`reconciler.yamlsplice` turns them into each entry's lines, ruamel.yaml reads only the lines of an entry that
+changes (behind its section key, in the file's own columns, so its comments and quoting are as a whole-file
+parse reads them) and emits it on its own in the file's indentation, and the new text is spliced in place of
+the old lines. Whatever that cannot place (a flow-style section, an alias to an anchor elsewhere, a missing
+or empty section, an unknown id) goes through ruamel.yaml's parse of the whole file, which also words the
+errors.
 """
 
 from __future__ import annotations
@@ -23,10 +25,19 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from reconciler import yamlplain
 from reconciler.errors import StateError
-
-REMOVE = object()
-"""A value in `EntryEdit.fields` that removes the field from the entry."""
+from reconciler.yamlsplice import (
+    EMPTY,
+    Layout,
+    SectionIndex,
+    index_from_entries,
+    index_of,
+    is_content,
+    layout,
+    splice,
+)
+from reconciler.yamlsplice import REMOVE as REMOVE  # the edits' value that removes a field
 
 
 @dataclass(frozen=True)
@@ -60,58 +71,6 @@ def _yaml() -> YAML:
     return y
 
 
-def _is_content(line: str) -> bool:
-    stripped = line.strip()
-    return bool(stripped) and not stripped.startswith("#")
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """Where a section's entries are: 0-based [start, end) line ranges, and the indentation in use."""
-
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
-    section_end: int  # the line after the section's last content line
-    dash_col: int
-    content_col: int
-
-
-def _layout(lines: list[str], seq: CommentedSeq, key_col: int) -> _Layout:
-    starts: list[int] = []
-    for i in range(len(seq)):
-        line, col = seq.lc.item(i)
-        while line > 0 and not lines[line].lstrip().startswith("-"):
-            line -= 1  # a `-` on a line of its own, the entry's keys below it
-        starts.append(line)
-    # the section ends before the next line of content at the section key's indentation or less
-    first = (starts[0] + 1) if starts else seq.lc.line + 1
-    stop = len(lines)
-    for n in range(first, len(lines)):
-        line = lines[n]
-        if (
-            _is_content(line)
-            and len(line) - len(line.lstrip()) <= key_col
-            and not line.lstrip().startswith("-")
-        ):
-            stop = n
-            break
-    bounds = [*starts[1:], stop] if starts else []
-    ends = []
-    for start, bound in zip(starts, bounds, strict=True):
-        end = bound
-        while end > start + 1 and not _is_content(lines[end - 1]):
-            end -= 1
-        ends.append(end)
-    section_end = ends[-1] if ends else seq.lc.line + 1
-    if starts:
-        dash_line = lines[starts[0]]
-        dash_col = len(dash_line) - len(dash_line.lstrip())
-        content_col = seq.lc.item(0)[1]
-    else:
-        dash_col, content_col = key_col + 2, key_col + 4
-    return _Layout(tuple(starts), tuple(ends), section_end, dash_col, content_col)
-
-
 def _plain(value: Any, *, flow_lists: bool, flow_items: bool = False) -> Any:
     """New values as ruamel.yaml containers: lists of scalars in flow style (`[a, b]`) when asked, and the
     mappings in a list (settings, permissions) one per line (`- {id: locale, …}`) when asked."""
@@ -131,7 +90,7 @@ def _plain(value: Any, *, flow_lists: bool, flow_items: bool = False) -> Any:
     return value
 
 
-def _emit(entries: Sequence[Any], layout: _Layout) -> list[str]:
+def _emit(entries: Sequence[Any], layout: Layout) -> list[str]:
     """The entries as a block sequence in the section's indentation, without trailing comments."""
     y = _yaml()
     offset = layout.dash_col
@@ -139,7 +98,7 @@ def _emit(entries: Sequence[Any], layout: _Layout) -> list[str]:
     out = io.StringIO()
     y.dump(CommentedSeq(entries), out)
     emitted = out.getvalue().splitlines(keepends=True)
-    while emitted and not _is_content(emitted[-1]):
+    while emitted and not is_content(emitted[-1]):
         emitted.pop()
     return emitted
 
@@ -202,16 +161,122 @@ def _merge_items(old: CommentedSeq, value: list[Any], *, flow_items: bool) -> Co
     return out
 
 
-def edit_section(text: str, section: str, change: SectionEdit, *, where: str = "<text>") -> str:
-    """`text` with the section's entries edited, deleted and appended; every other line as it was."""
+def edit_section(
+    text: str,
+    section: str,
+    change: SectionEdit,
+    *,
+    where: str = "<text>",
+    items: Sequence[tuple[str, int, int]] = (),
+    chunks: list[str] | None = None,
+) -> str:
+    """`text` with the section's entries edited, deleted and appended; every other line as it was.
+
+    `items` are the section's items as a parser that read this text found them, in file order: each one's
+    id and the 0-based line and column where it starts (the state model knows them). Without them, or when
+    the text does not agree with them, the fast loader finds them. `chunks`, when given, receives the new
+    text of every entry edited or added (`reconciler.editcheck` reads just those to check the result).
+    """
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    index = index_from_entries(lines, section, items)
+    for found in (index, None):
+        if found is None:  # none given, or the text disagrees with the one given: the fast loader's
+            found = index_of(text, section)
+        out = None if found is None else _spliced(lines, section, change, found, chunks)
+        if out is not None:
+            return out
+        if index is None:
+            break
+    return _edited_in_full(text, lines, section, change, where, chunks)
+
+
+def _spliced(
+    lines: list[str], section: str, change: SectionEdit, index: SectionIndex, chunks: list[str] | None
+) -> str | None:
+    """The edit with only the changed entries read by ruamel.yaml; None when the index cannot place it."""
+    if not index.items:
+        return None
+    where = layout(lines, index)
+    if where is None:
+        return None
+    ids = [i for i, _line, _col in index.items]
+    if not {*change.edits, *change.delete} <= set(ids):
+        return None
+    replacements: dict[int, list[str]] = {}
+    for n, entry_id in enumerate(ids):
+        if entry_id in change.delete:
+            replacements[n] = []
+        elif entry_id in change.edits:
+            edit = change.edits[entry_id].fields
+            old = yamlplain.read(lines, where.starts[n], where.ends[n], where)
+            fields = (
+                None if old is None or old.get("id") != ("text", entry_id) else yamlplain.edited(old, edit)
+            )
+            if fields is not None:  # the plain shape: written as ruamel.yaml would, without it
+                replacements[n] = yamlplain.write(fields, where)
+                continue
+            item = _entry(lines, where, n, section, index.key_col, entry_id)
+            if item is None:
+                return None
+            _apply_fields(item, change.edits[entry_id])
+            replacements[n] = _emit([item], where)
+    appended: list[str] = []
+    for e in change.append:
+        plain = yamlplain.new(e, where)
+        appended += (
+            yamlplain.write(plain, where)
+            if plain is not None
+            else _emit([_plain(e, flow_lists=True, flow_items=True)], where)
+        )
+    out = splice(lines, where, replacements, appended)
+    if len(ids) == len(change.delete) and not change.append:  # every entry went: an empty list, not null
+        head, sep, rest = out[index.key_line].partition(f"{section}:")
+        out[index.key_line] = f"{head}{sep} []{rest}"
+    _report(chunks, replacements, appended)
+    return "".join(out)
+
+
+def _report(chunks: list[str] | None, replacements: Mapping[int, list[str]], appended: list[str]) -> None:
+    if chunks is not None:
+        chunks.extend("".join(r) for r in replacements.values() if r)
+        if appended:
+            chunks.append("".join(appended))
+
+
+def _entry(lines: list[str], where: Layout, n: int, section: str, key_col: int, entry_id: str) -> Any:
+    """Entry n as ruamel.yaml reads it: its own lines behind the section key, in their own columns (so an
+    inline comment keeps its column as in a whole-file parse); None when they do not read as that entry."""
+    snippet = " " * key_col + f"{section}:\n" + "".join(lines[where.starts[n] : where.ends[n]])
+    try:
+        doc = _yaml().load(snippet)
+    except YAMLError:
+        return None  # e.g. an alias of an anchor written outside the entry
+    seq = doc.get(section) if isinstance(doc, CommentedMap) else None
+    if not isinstance(seq, CommentedSeq) or len(seq) != 1 or not isinstance(seq[0], CommentedMap):
+        return None
+    return seq[0] if str(seq[0].get("id")) == entry_id else None
+
+
+def edit_section_whole(text: str, section: str, change: SectionEdit, *, where: str = "<text>") -> str:
+    """The same edit by ruamel.yaml's parse of the whole file: the reference `edit_section` is held to (one
+    difference: an entry given a new field no longer repeats the comments that follow it)."""
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    return _edited_in_full(text, lines, section, change, where, None)
+
+
+def _edited_in_full(
+    text: str, lines: list[str], section: str, change: SectionEdit, where: str, chunks: list[str] | None
+) -> str:
+    """The edit by ruamel.yaml's parse of the whole file: what the index cannot place, and the errors."""
     y = _yaml()
     try:
         doc = y.load(text) if text.strip() else None
     except YAMLError as e:
         raise YamlEditError(f"{where}: cannot be edited: {e}") from e
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
     if doc is None:
         doc = CommentedMap()
     if not isinstance(doc, CommentedMap):
@@ -226,9 +291,8 @@ def edit_section(text: str, section: str, change: SectionEdit, *, where: str = "
         if section in doc:  # `users:` with nothing under it
             del doc[section]
             lines = [ln for ln in lines if not ln.startswith(f"{section}:")]
-        new = _emit(
-            [_plain(e, flow_lists=True, flow_items=True) for e in change.append], _Layout((), (), 0, 2, 4)
-        )
+        new = _emit([_plain(e, flow_lists=True, flow_items=True) for e in change.append], EMPTY)
+        _report(chunks, {}, new)
         return "".join([*lines, f"{section}:\n", *new])
     if not isinstance(seq, CommentedSeq):
         raise YamlEditError(f"{where}: `{section}` is not a list")
@@ -236,8 +300,10 @@ def edit_section(text: str, section: str, change: SectionEdit, *, where: str = "
     if not seq and change.append:  # `users: []`: the new entries go below a bare key
         head, sep, rest = lines[key_line].partition(f"{section}:")
         lines[key_line] = f"{head}{sep}{rest.replace('[]', '', 1).rstrip()}\n"
-    layout = _layout(lines, seq, key_col)
     ids = [str(item.get("id")) if isinstance(item, CommentedMap) else "" for item in seq]
+    index = SectionIndex(key_line, key_col, tuple((i, *seq.lc.item(n)) for n, i in enumerate(ids)))
+    at = layout(lines, index, strict=False)
+    assert at is not None  # noqa: S101 - only a strict layout refuses
     unknown = sorted(i for i in {*change.edits, *change.delete} if i not in ids)
     if unknown:
         raise YamlEditError(f"{where}: no {section} entry with id {', '.join(unknown)}")
@@ -247,19 +313,11 @@ def edit_section(text: str, section: str, change: SectionEdit, *, where: str = "
             replacements[n] = []
         elif entry_id in change.edits:
             _apply_fields(item, change.edits[entry_id])
-            replacements[n] = _emit([item], layout)
-    out: list[str] = []
-    cursor = 0
-    for n in sorted(replacements):
-        out += lines[cursor : layout.starts[n]]
-        out += replacements[n]
-        cursor = layout.ends[n]
-    if change.append:
-        out += lines[cursor : layout.section_end]
-        out += _emit([_plain(e, flow_lists=True, flow_items=True) for e in change.append], layout)
-        cursor = layout.section_end
-    out += lines[cursor:]
+            replacements[n] = _emit([item], at)
+    appended = _emit([_plain(e, flow_lists=True, flow_items=True) for e in change.append], at)
+    out = splice(lines, at, replacements, appended if change.append else [])
     if len(seq) == len(change.delete) and not change.append:  # every entry went: an empty list, not null
         head, sep, rest = out[key_line].partition(f"{section}:")
         out[key_line] = f"{head}{sep} []{rest}"
+    _report(chunks, replacements, appended if change.append else [])
     return "".join(out)

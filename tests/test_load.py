@@ -329,3 +329,47 @@ def test_load_apply_writes_the_records_to_the_organization_not_the_state_files(
     denied = repo.run("load", str(other), "--kind", "users", "--mode", "full", "--apply")
     assert denied.exit_code == 64  # it would delete jane.doe, and there is no terminal to confirm on
     assert "- destroy user jane.doe" in denied.output
+
+
+def test_a_load_checked_in_memory_writes_what_validate_then_accepts(repo: Path) -> None:
+    from reconciler.config import load_config
+    from reconciler.editcheck import read_for_edit
+    from reconciler.load import LoadOptions, plan_load
+    from reconciler.records import read_records
+    from reconciler.source import validate_state
+
+    csv = repo / "u.csv"
+    csv.write_text(HEADER + "olivia.chen,Olivia,Chen-Park,olivia.chen@acme-analytics.com,,employees,true\n")
+    config = load_config(repo / "reconciler.yaml", cwd=repo)
+    state, read = read_for_edit(config)
+    records = read_records([csv], "users", "incremental")
+    result = plan_load(config, state, records, LoadOptions(kind="users", mode="incremental"), read)
+    assert result.checked and result.files
+    for path, text in result.files.items():
+        path.write_text(text, encoding="utf-8")
+    assert validate_state(config).ok()
+    assert state_users(repo)["olivia.chen"]["lastname"] == "Chen-Park"
+
+
+def test_a_load_that_makes_a_cycle_is_refused_with_the_lines_and_writes_nothing(repo: Path) -> None:
+    groups = repo / "groups.csv"
+    groups.write_text(
+        "user_group_id,user_group_name,parent_user_groups,is_active\n"
+        "sales,Sales,finance,true\nfinance,Finance,sales,true\n"
+    )
+    result = run(repo, "load", str(groups), "--kind", "groups", "--mode", "incremental")
+    assert result.exit_code == 3 and "cycle" in result.output and "state/groups.yaml:" in result.output
+    assert diff(repo) == ""
+
+
+def test_a_state_invalid_before_the_load_fails_as_validate_does_and_nothing_is_written(repo: Path) -> None:
+    path = repo / "state" / "groups.yaml"
+    path.write_text(
+        path.read_text() + "  - id: loop-a\n    parents: [loop-b]\n  - id: loop-b\n    parents: [loop-a]\n"
+    )
+    commit_all(repo)
+    csv = repo / "u.csv"
+    csv.write_text(HEADER + "olivia.chen,Olivia,Chen-Park,olivia.chen@acme-analytics.com,,employees,true\n")
+    result = run(repo, "load", str(csv), "--kind", "users", "--mode", "incremental")
+    assert result.exit_code == 3 and "invalid state: " in result.output
+    assert diff(repo) == ""

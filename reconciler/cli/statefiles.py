@@ -29,12 +29,15 @@ def print_diff(config: Config, files: Mapping[Path, str]) -> None:
         )
 
 
-def write_checked(config: Config, files: Mapping[Path, str], what: str) -> None:
-    """Write the new texts; when the state they make is invalid, put every file back and fail."""
-    before = {path: path.read_bytes() if path.exists() else None for path in files}
+def write_checked(config: Config, files: Mapping[Path, str], what: str, *, checked: bool = False) -> None:
+    """Write the new texts; when the state they make is invalid, put every file back and fail. `checked`:
+    the state they make passed every check already (reconciler.editcheck), so it is not read again."""
+    before = {} if checked else {path: path.read_bytes() if path.exists() else None for path in files}
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, text.encode("utf-8"))
+    if checked:
+        return
     result = validate_state(config)
     if result.ok():
         return
@@ -57,6 +60,9 @@ class Edits(Protocol):
 
     def summary(self) -> str: ...
 
+    @property
+    def checked(self) -> bool: ...
+
 
 def finish(
     config: Config, edits: Edits, *, command: str, what: str, review: str, dry_run: bool, quiet: bool
@@ -67,7 +73,7 @@ def finish(
             print_diff(config, edits.files)
         click.echo(f"{command} (dry run): {edits.summary()}; nothing written.")
         return int(ExitCode.OK)
-    write_checked(config, edits.files, what)
+    write_checked(config, edits.files, what, checked=edits.checked)
     for path in () if quiet else edits.files:
         click.echo(config.relative(path))
     click.echo(f"{command} complete: {edits.summary()}. Review with {review}, then commit.")

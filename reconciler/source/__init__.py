@@ -81,6 +81,22 @@ def validate_state(
 
 
 def _validate(config: Config, stage: Stage, today: date | None) -> Validation:
+    return check_declared(config, read_declared(config, stage), today)
+
+
+@dataclass(frozen=True)
+class Read:
+    """The state files as read (parsed, each checked on its own) and their users and groups, before the
+    rules that span files; what `check_declared` checks (`reconciler.editcheck` swaps edited entries)."""
+
+    files: list[StateFile]
+    users: list[Declared]
+    groups: list[Declared]
+    problems: list[Problem]
+
+
+def read_declared(config: Config, stage: Stage | None = None) -> Read:
+    """Read and parse every state file and collect its users and groups; problems are collected."""
     problems: list[Problem] = []
     files: list[StateFile] = []
     if not config.state_dir.is_dir():
@@ -94,10 +110,12 @@ def _validate(config: Config, stage: Stage, today: date | None) -> Validation:
         )
     else:
         paths = state_files(config)
-        stage.set_total(len(paths))
+        if stage is not None:
+            stage.set_total(len(paths))
         for path in paths:
             files.append(read_state_file(path, config.relative(path)))
-            stage.advance()
+            if stage is not None:
+                stage.advance()
         if not files:
             problems.append(
                 Problem(
@@ -112,17 +130,25 @@ def _validate(config: Config, stage: Stage, today: date | None) -> Validation:
     for f in files:
         problems.extend(f.problems)
         if f.doc is not None:
-            _collect(f, "groups", "group", groups)
-            _collect(f, "users", "user", users)
-    problems.extend(check_all(users, groups, config, today))
-    first_users, first_groups = _first(users), _first(groups)
-    access = collect_access(files, set(first_users), set(first_groups), config, today)
+            collect_entries(f, "groups", "group", groups)
+            collect_entries(f, "users", "user", users)
+    return Read(files, users, groups, problems)
+
+
+def check_declared(config: Config, read: Read, today: date | None, *, rules: bool = True) -> Validation:
+    """The rules across files over what was read, and the state it declares (without `rules`, only the
+    state and the problems found while reading)."""
+    problems = list(read.problems)
+    if rules:
+        problems.extend(check_all(read.users, read.groups, config, today))
+    first_users, first_groups = _first(read.users), _first(read.groups)
+    access = collect_access(read.files, set(first_users), set(first_groups), config, today)
     problems.extend(access.problems)
     problems.sort(key=lambda p: p.sort_key)
     state = DesiredState(
         users=first_users,
         groups=first_groups,
-        files=tuple(f.rel for f in files),
+        files=tuple(f.rel for f in read.files),
         as_of=today,
         workspaces=access.workspaces,
         organization=access.organization,
@@ -166,7 +192,8 @@ class _FieldLocations(Mapping[str, Location]):
         return len(self._positions) - ("id" in self._positions)
 
 
-def _collect(f: StateFile, section: str, kind: Kind, out: list[Declared]) -> None:
+def collect_entries(f: StateFile, section: str, kind: Kind, out: list[Declared]) -> None:
+    """Append the users or groups (`section`) of a file read to `out`."""
     assert f.doc is not None
     items = f.doc.data.get(section)
     if not isinstance(items, list):

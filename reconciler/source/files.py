@@ -67,6 +67,12 @@ def read_state_file(path: Path, rel: str) -> StateFile:
     except YamlSyntaxError as e:
         result.problems.append(Problem(Location(rel, e.line, e.column), "error", str(e), e.rule))
         return result
+    return checked_file(rel, doc)
+
+
+def checked_file(rel: str, doc: MarkedDocument) -> StateFile:
+    """A parsed file (or part of one) with its shape and schema checked."""
+    result = StateFile(rel, None)
     for issue in doc.issues:
         result.problems.append(
             Problem(Location(rel, issue.line, issue.column), "error", issue.message, issue.rule)
