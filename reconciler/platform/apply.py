@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from reconciler import backup
 from reconciler.apply import ApplyOptions, ApplyResult, commit_message
@@ -27,7 +27,35 @@ from reconciler.platform.reading import each
 from reconciler.platform.resources import Failure, PlatformResource, resources
 
 if TYPE_CHECKING:
-    from reconciler.platform.session import PlatformSession
+    from reconciler.backup_source import BackupSource
+    from reconciler.client.platform import PlatformClient
+    from reconciler.config import Config
+    from reconciler.platform.resources import Directory
+    from reconciler.progress import Progress
+    from reconciler.targets import ResolvedTarget
+
+
+class PlatformSession(Protocol):
+    """What an apply needs of the session that made the plan (reconciler/platform/session.py is one; the
+    session calls this module, never the other way round)."""
+
+    config: Config
+    target: ResolvedTarget
+    progress: Progress
+    directory: Directory
+    platform_client: PlatformClient
+
+    @property
+    def token_owner(self) -> str: ...
+
+    def source(self, read_at: str) -> BackupSource: ...
+
+    def read(self, names: list[str]) -> dict[str, dict[str, Any]]: ...
+
+    def live(self) -> dict[str, Any]: ...
+
+    def live_documents(self, plan: Plan) -> dict[str, dict[str, Any]]: ...
+
 
 log = logging.getLogger(__name__)
 
