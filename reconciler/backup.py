@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.atomic import write_atomically
+from reconciler.backup_format import entity_lines
 from reconciler.backup_source import BackupSource, parse_source, source_path
 from reconciler.errors import BackupError
 from reconciler.layout import canonical
@@ -44,8 +45,9 @@ def backup_path(backups_dir: Path, target: str) -> Path:
 
 
 def backup_text(doc: Mapping[str, Any]) -> str:
-    """The backup form of a document: canonical, pretty, sorted keys, id-sorted lists."""
-    return json.dumps(canonical(doc), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """The backup form of a document: canonical (sorted keys, id-sorted lists), one entity per line
+    (reconciler.backup_format)."""
+    return entity_lines(canonical(doc))
 
 
 def write_backup(path: Path, doc: Mapping[str, Any]) -> None:
@@ -153,7 +155,7 @@ def write_documents(directory: Path, documents: Mapping[str, Any]) -> tuple[list
     for key, doc in sorted(documents.items()):
         rel = f"{key}.json"
         target = directory / rel
-        text = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        text = entity_lines(doc)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(target, text.encode("utf-8"))

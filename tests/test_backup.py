@@ -29,12 +29,23 @@ def repo(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_backup_text_is_canonical_pretty_and_sorted() -> None:
+def test_backup_text_is_canonical_sorted_and_one_entity_per_line() -> None:
     text = backup.backup_text(DOC)
     data = json.loads(text)
     assert [u["id"] for u in data["users"]] == ["a", "b"]
     assert data["users"][0] == {"id": "a", "permissions": [], "settings": []}
-    assert text == json.dumps(data, indent=2, sort_keys=True) + "\n"
+    assert text == (
+        "{\n"
+        '  "userGroups": [\n'
+        '    {"id": "g", "permissions": []}\n'
+        "  ],\n"
+        '  "users": [\n'
+        '    {"id": "a", "permissions": [], "settings": []},\n'
+        '    {"id": "b", "permissions": [], "settings": [], '
+        '"userGroups": [{"id": "g", "type": "userGroup"}]}\n'
+        "  ]\n"
+        "}\n"
+    )
 
 
 def test_write_is_atomic_and_leaves_no_temp_files(tmp_path: Path) -> None:
