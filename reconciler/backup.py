@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.atomic import write_atomically
+from reconciler.atomic import write_atomically, write_many_atomically
 from reconciler.backup_format import entity_lines
 from reconciler.backup_source import BackupSource, parse_source, source_path
 from reconciler.errors import BackupError
@@ -151,17 +151,17 @@ def write_documents(directory: Path, documents: Mapping[str, Any]) -> tuple[list
     """Write the permissions documents read (`<key>.json` under `directory`, keys as in
     reconciler.resources) beside the users backup, and remove those a former backup left that this one did
     not read, so a revision holds exactly the documents of one apply. (written, removed) relative names."""
-    written = []
-    for key, doc in sorted(documents.items()):
-        rel = f"{key}.json"
-        target = directory / rel
-        text = entity_lines(doc)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(target, text.encode("utf-8"))
-        except OSError as e:
-            raise BackupError(f"backup error: cannot write {target}: {e.strerror or e}") from e
-        written.append(rel)
+    written = [f"{key}.json" for key in sorted(documents)]
+    files = [
+        (directory / rel, entity_lines(documents[rel[: -len(".json")]]).encode("utf-8")) for rel in written
+    ]
+    try:
+        for parent in {target.parent for target, _ in files}:
+            parent.mkdir(parents=True, exist_ok=True)
+        write_many_atomically(files)
+    except OSError as e:
+        where = e.filename or directory
+        raise BackupError(f"backup error: cannot write {where}: {e.strerror or e}") from e
     removed = []
     for old in sorted(document_files(directory)):
         if old not in written:
