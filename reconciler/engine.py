@@ -211,7 +211,7 @@ class Session:
         if not plan.has_changes:
             return plan
         # Who gains and loses access, and who holds the permissions a deletion takes with it, need every
-        # workspace's permissions: one request per workspace (8 at a time), only for a plan that changes.
+        # workspace's permissions: one request per workspace (in parallel), only for a plan that changes.
         org = effective.read_organization(self.documents, documents, self._organization_permissions)
         if any(plan.deletions.values()):
             context = replace(context, workspace_assignees=workspace_assignees(org.documents))
