@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.atomic import write_atomically, write_many_atomically
-from reconciler.backup_format import entity_lines
+from reconciler.backup_format import entity_chunks, entity_lines
 from reconciler.backup_source import BackupSource, parse_source, source_path
 from reconciler.errors import BackupError
 from reconciler.layout import canonical
@@ -54,7 +54,8 @@ def write_backup(path: Path, doc: Mapping[str, Any]) -> None:
     """Write the backup atomically: a temp file in the same directory, fsync, rename, fsync the directory."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, backup_text(doc).encode("utf-8"))
+        # in pieces: a 100,000-user backup never sits in memory whole, beside the plan's documents
+        write_atomically(path, (piece.encode("utf-8") for piece in entity_chunks(canonical(doc))))
     except OSError as e:
         raise BackupError(f"backup error: cannot write {path}: {e.strerror or e}") from e
 

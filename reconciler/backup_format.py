@@ -20,29 +20,50 @@ It is plain JSON: anything that reads JSON reads it, and backups written before 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 # indent=None: json uses its C encoder; sort_keys is done in C as well.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, check_circular=False)
 
 
-def _items(values: Iterable[Any], indent: str) -> str:
+_CHUNK = 2000  # entities encoded and written at a time: the whole text never sits in memory at once
+
+
+def _items(values: Sequence[Any], indent: str) -> Iterator[str]:
     """A list with one item per line at `indent`, the brackets at two spaces less."""
+    if not values:
+        yield "[]"
+        return
     encode = _ENCODER.encode
-    body = f",\n{indent}".join(map(encode, values))
-    return f"[\n{indent}{body}\n{indent[2:]}]" if body else "[]"
+    separator = f",\n{indent}"
+    yield f"[\n{indent}"
+    for start in range(0, len(values), _CHUNK):
+        if start:
+            yield separator
+        yield separator.join(map(encode, values[start : start + _CHUNK]))
+    yield f"\n{indent[2:]}]"
+
+
+def entity_chunks(data: Any) -> Iterator[str]:
+    """`data` (an object of lists, or a list) as the backup's text, in pieces: each list item on its own
+    line."""
+    if isinstance(data, list):
+        yield from _items(data, "  ")
+        yield "\n"
+        return
+    if not isinstance(data, dict) or not data:
+        yield _ENCODER.encode(data) + "\n"
+        return
+    for i, (key, value) in enumerate(sorted(data.items())):
+        yield ("{\n" if i == 0 else ",\n") + f"  {_ENCODER.encode(str(key))}: "
+        if isinstance(value, list):
+            yield from _items(value, "    ")
+        else:
+            yield _ENCODER.encode(value)
+    yield "\n}\n"
 
 
 def entity_lines(data: Any) -> str:
     """`data` (an object of lists, or a list) as the backup's text: each list item on its own line."""
-    if isinstance(data, list):
-        return _items(data, "  ") + "\n"
-    if not isinstance(data, dict):
-        return _ENCODER.encode(data) + "\n"
-    fields = [
-        f"  {_ENCODER.encode(str(key))}: "
-        + (_items(value, "    ") if isinstance(value, list) else _ENCODER.encode(value))
-        for key, value in sorted(data.items())
-    ]
-    return "{\n" + ",\n".join(fields) + "\n}\n" if fields else "{}\n"
+    return "".join(entity_chunks(data))

@@ -13,7 +13,8 @@ import requests
 import yaml
 from reconcile_helpers import Repo, git, user
 
-from reconciler.backup_format import entity_lines
+from reconciler import backup
+from reconciler.backup_format import entity_chunks, entity_lines
 from reconciler.emulator import Emulator
 from reconciler.emulator.state import DEFAULT_TOKEN
 from reconciler.layout import canonical
@@ -44,6 +45,19 @@ def test_the_text_is_the_document_with_one_entity_per_line() -> None:
     assert len(lines) == 2 + 2 * 2 + 20 + 1  # braces, two lists' brackets, 20 users and 1 group
     assert '"firstname": "Zoë"' in text  # names stay readable, not \\u-escaped
     assert all(line.startswith('    {"') for line in lines if "u0" in line)
+
+
+def test_a_large_document_is_written_in_pieces_that_make_the_same_text(tmp_path: Path) -> None:
+    doc = layout(4500)  # more than two pieces of entities
+    pieces = list(entity_chunks(doc))
+    assert len(pieces) > 4 and max(len(p) for p in pieces) < len(entity_lines(doc)) / 2
+    assert "".join(pieces) == entity_lines(doc)
+    path = tmp_path / "usersAndUserGroups.json"
+    backup.write_backup(path, doc)
+    assert path.read_text(encoding="utf-8") == entity_lines(doc)
+    assert (
+        len(path.read_text(encoding="utf-8").splitlines()) == 4500 + 1 + 6
+    )  # the entities, the braces and the brackets
 
 
 def test_a_changed_user_is_one_changed_line_in_the_diff() -> None:
