@@ -9,7 +9,8 @@ With `freeze=True` the objects alive at the end of the pause also move to the pe
 generation (a second per plan at 100,000 users) for nothing. They are still freed by reference counting;
 only cyclic garbage that happened to exist at that moment is never collected, so the CLI's one-shot paths
 ask for it (and only after a pause that made over FREEZE_AFTER containers), and the long-running emulator
-does not.
+freezes only a large layout PUT, after collecting the garbage of the requests before it
+(reconciler/emulator/handler.py).
 """
 
 from __future__ import annotations

@@ -174,3 +174,51 @@ def test_kill_between_write_and_rename_keeps_the_previous_file(tmp_path: Path) -
     with Emulator(data_file=data) as emu:
         assert emu.document() == expected
     assert sorted(p.name for p in tmp_path.iterdir()) == ["org.json"]  # the stale temp file is cleaned up
+
+
+def test_a_large_put_is_stored_frozen_and_garbage_from_before_is_not_kept(monkeypatch: Any) -> None:
+    """A layout PUT of FREEZE_BODY bytes or more is stored under a paused, then frozen, collector (issue 14);
+    the cyclic garbage that existed before it is collected first, not frozen, and the answers are the same."""
+    import gc
+    import weakref
+
+    from reconciler.emulator import handler
+
+    monkeypatch.setattr(handler, "FREEZE_BODY", 1)  # every PUT takes the large path
+
+    class Cycle:
+        me: Any = None
+
+    frozen_before = gc.get_freeze_count()
+    was_enabled = gc.isenabled()
+    try:
+        with Emulator() as emu:
+            gc.disable()  # the cycle below must still exist when the PUT comes
+            garbage = Cycle()
+            garbage.me = garbage
+            gone = weakref.ref(garbage)
+            del garbage
+            doc = document(50, "a")
+            doc["users"][1]["userGroups"].append({"id": "adminGroup", "type": "userGroup", "extra": 1})
+            r = requests.put(emu.url + FULL, json=doc, headers=AUTH, timeout=30)
+            assert r.status_code == 204, r.text
+            assert gone() is None, "garbage from before the PUT was frozen"
+            deadline = time.monotonic() + 30  # the handler freezes right after it has answered
+            while gc.get_freeze_count() <= frozen_before and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert gc.get_freeze_count() > frozen_before
+            expected = rules.build_document(
+                doc["users"], doc["userGroups"], bootstrap_user="admin", bootstrap_group="adminGroup"
+            )
+            got = requests.get(emu.url + FULL, headers=AUTH, timeout=30)
+            assert got.content == encode(expected)
+            changed = doc["users"][1]["id"]
+            refs = next(u for u in json.loads(got.content)["users"] if u["id"] == changed)["userGroups"]
+            assert refs == [{"id": "adminGroup", "type": "userGroup"}, {"id": "group-a", "type": "userGroup"}]
+            bad = requests.put(emu.url + FULL, json={"users": [], "userGroups": []}, headers=AUTH, timeout=30)
+            assert bad.status_code == 400
+            assert requests.get(emu.url + FULL, headers=AUTH, timeout=30).content == got.content
+    finally:
+        gc.unfreeze()
+        if was_enabled:
+            gc.enable()

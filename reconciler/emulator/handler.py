@@ -5,6 +5,7 @@ The other endpoints are families (families.py) that take a reply.Request and giv
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import time
@@ -35,6 +36,7 @@ WWW_AUTHENTICATE = (
     'error_description="Unable to lookup user details for provided Bearer token"'
 )
 JSON_TYPES = ("application/json",)
+FREEZE_BODY = 4 * 2**20  # a layout PUT this large (~15,000 users) is frozen once stored
 CACHE_HEADERS = (("Expires", "0"), ("Pragma", "no-cache"), ("X-Content-Type-Options", "nosniff"))  # recorded
 
 
@@ -186,6 +188,21 @@ class Handler(BaseHTTPRequestHandler):
         return f"{emu.scheme}://{self.headers.get('Host') or emu.url.split('//', 1)[-1]}"
 
     def _put(self, emu: EmulatorState, view: str, body: bytes, fault: Fault | None) -> int | None:
+        if len(body) < FREEZE_BODY:
+            return self._put_layout(emu, view, body, fault)
+        # A large document is parsed, checked and stored with the collector paused, then frozen (gcpause):
+        # otherwise the collector scans its ~15 objects per user once the pause ends, and again and again
+        # while it is the organization. The freeze is unconditional: a document replacing one as large frees
+        # as many objects as it makes, so gcpause's count of new ones stays low. First the cyclic garbage of
+        # earlier requests goes, or the freeze would keep it forever: after the first freeze, a scan of only
+        # what came since.
+        gc.collect()
+        with paused_gc():
+            status = self._put_layout(emu, view, body, fault)
+            gc.freeze()
+        return status
+
+    def _put_layout(self, emu: EmulatorState, view: str, body: bytes, fault: Fault | None) -> int | None:
         raw, problem = self._parse(body, JSON_TYPES)
         if problem is not None:
             return problem

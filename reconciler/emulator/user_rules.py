@@ -90,16 +90,21 @@ def plain_user(user: Any) -> bool:
 
 
 def plain_normalized(user: Any) -> dict[str, Any] | None:
-    """`normalize_user(user)` for a user `plain_user` accepts, in one pass; None for any other user."""
+    """`normalize_user(user)` for a user `plain_user` accepts, in one pass; None for any other user.
+
+    A user already in the normal form (what the reconciler and the harness PUT: no nulls, `userGroups` sorted
+    and unique, `settings` and `permissions` present and empty) is returned itself, not copied: validating it
+    is all the work. Its keys stay in the order they came in; the server's answers sort them (store.encode).
+    """
     if type(user) is not dict:
         return None
-    out: dict[str, Any] = {}
+    as_is = "settings" in user and "permissions" in user
     for key, value in user.items():
         if value is None:
             if key == "id":
                 return None
-            continue
-        if key == "id":
+            as_is = False
+        elif key == "id":
             if type(value) is not str or ID_RE.fullmatch(value) is None:
                 return None
         elif key in _USER_STRINGS:
@@ -108,23 +113,34 @@ def plain_normalized(user: Any) -> dict[str, Any] | None:
         elif key == "userGroups":
             if type(value) is not list:
                 return None
-            ids = set()
+            previous = ""  # ids are never empty: the first one is greater
             for ref in value:
                 if type(ref) is not dict or ref.get("type") != "userGroup" or not is_id(ref.get("id")):
                     return None
-                ids.add(ref["id"])
-            if ids:
-                out[key] = [{"id": i, "type": "userGroup"} for i in sorted(ids)]
-            continue
+                if len(ref) != 2 or ref["id"] <= previous:
+                    as_is = False  # another key, out of order or repeated: rebuilt below
+                previous = ref["id"]
+            if not value:
+                as_is = False  # an empty list is left out
         elif key in ("settings", "permissions"):
             if type(value) is not list or value:
                 return None
-            continue
         elif key == "systemAccount" and type(value) is not bool:
             return None
-        out[key] = value
-    if "id" not in out:
+    if "id" not in user:
         return None
+    if as_is:
+        return user
+    out: dict[str, Any] = {}
+    for key, value in user.items():
+        if value is None or key in ("settings", "permissions"):
+            continue
+        if key == "userGroups":
+            ids = {ref["id"] for ref in value}
+            if ids:
+                out[key] = [{"id": i, "type": "userGroup"} for i in sorted(ids)]
+            continue
+        out[key] = value
     out["settings"] = []
     out["permissions"] = []
     return dict(sorted(out.items()))

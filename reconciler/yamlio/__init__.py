@@ -1,10 +1,13 @@
-"""The one module that imports yaml: reading and writing YAML for the rest of the package.
+"""The one module (with its emit.py) that imports yaml: reading and writing YAML for the rest of the package.
 
 `load_marked` is the state-file loader: libyaml's C parser produces the events, and one Python pass turns
 them into plain data while recording the line/column of every mapping key, value and list item. Building
 from events (not from `yaml.compose` nodes) keeps the hot path to a single Python walk, lets the nesting
 depth and alias expansion be bounded *while* parsing (libyaml's composer recurses in C and crashes on deep
 nesting), and sees duplicate keys that the stock constructor silently overwrites.
+
+Writing is `dump` (reconciler/yamlio/emit.py): the bytes of `yaml.dump`, through libyaml's emitter fed with
+events.
 """
 
 from __future__ import annotations
@@ -16,12 +19,12 @@ from typing import Any
 
 import yaml
 
+from reconciler.yamlio.emit import dump as dump  # the writing half, re-exported
+
 try:
     _SafeLoader: type[Any] = yaml.CSafeLoader
-    _SafeDumper: type[Any] = yaml.CSafeDumper
 except AttributeError:  # PyYAML built without libyaml
     _SafeLoader = yaml.SafeLoader
-    _SafeDumper = yaml.SafeDumper
 
 MAX_DEPTH = 64  # state files nest ~6 deep; bounded so hostile nesting ends fast and never crashes
 MIN_ALIAS_BUDGET = 100_000  # nodes aliases may add: this many, or the file's length if larger
@@ -371,11 +374,3 @@ def load_plain(path: Path) -> Any:
         raise YamlSyntaxError(str(e.problem or e), line, col) from e
     except yaml.YAMLError as e:
         raise YamlSyntaxError(str(e)) from e
-
-
-def dump(data: Any) -> str:
-    """Serialize plain data as block-style YAML, keys in the given order."""
-    text: str = yaml.dump(
-        data, Dumper=_SafeDumper, sort_keys=False, default_flow_style=False, allow_unicode=True
-    )
-    return text
