@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from reconciler.access.effective import WORKSPACE_IMPLIES, Reason, implied, permission_key
 from reconciler.access.model import EVERY_WORKSPACE, ORGANIZATION, USER, AccessModel, Holder
-from reconciler.access.parts import Compared, Part, PartKey, Parts, union_every, union_org
+from reconciler.access.parts import Compared, Held, News, Part, Parts
+from reconciler.gcpause import paused_gc
 
 Direction = Literal["gain", "loss"]
 Scope = Literal["membership", "organization", "every-workspace", "workspaces"]
@@ -25,7 +26,7 @@ _INCLUDED_IN = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AccessDelta:
     """One line of what a principal gains or loses: `permissions` on `scope` (`workspaces`) for `reasons`.
 
@@ -57,7 +58,7 @@ class AccessDelta:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AccessChange:
     """How one principal's effective access changes; `deltas` gains first, then losses."""
 
@@ -128,36 +129,39 @@ def access_changes(
 
     Each user's access is compared as parts (reconciler.access.parts): only the parts that differ between
     the models are looked at, and users with the same groups (chains) and own grants share one answer."""
+    with paused_gc(
+        freeze=True
+    ):  # ~a million acyclic objects: the collector would rescan the heap for nothing
+        return _access_changes(before, after, bootstrap_group)
+
+
+def _access_changes(
+    before: AccessModel, after: AccessModel, bootstrap_group: str | None
+) -> list[AccessChange]:
     was_parts, now_parts = Parts(before), Parts(after)
     compared = Compared()
     shared: dict[Any, tuple[AccessDelta, ...]] = {}
     out: list[AccessChange] = []
     for user in affected_users(before, after):
+        # what decides a user's deltas: their groups and their own grants in each model
         key = (
-            tuple(before.group_paths(before.users.get(user, ())).items()),
-            tuple(after.group_paths(after.users.get(user, ())).items()),
+            before.users.get(user, ()),
+            after.users.get(user, ()),
             before.grants.get((USER, user), ()),
             after.grants.get((USER, user), ()),
         )
         deltas = shared.get(key)
         if deltas is None:
-            deltas = shared[key] = _user_deltas(user, was_parts, now_parts, compared, bootstrap_group)
+            old, new = was_parts.of(user), now_parts.of(user)
+            deltas = shared[key] = (
+                *_membership(old.paths, new.paths, bootstrap_group),
+                *_deltas(old, new, compared.news(new, old), "gain"),
+                *_deltas(new, old, compared.news(old, new), "loss"),
+            )
         if deltas:
             out.append(AccessChange(user, USER, deltas))
     out.sort(key=lambda c: (not c.escalation, c.principal))
     return out
-
-
-def _user_deltas(
-    user: str, was_parts: Parts, now_parts: Parts, compared: Compared, bootstrap_group: str | None
-) -> tuple[AccessDelta, ...]:
-    old, old_paths = was_parts.of(user)
-    new, new_paths = now_parts.of(user)
-    membership = _membership(old_paths, new_paths, bootstrap_group)
-    gained, lost = compared.changed(new, old), compared.changed(old, new)
-    if not gained and not lost:
-        return tuple(membership)
-    return (*membership, *_deltas(old, new, gained, "gain"), *_deltas(new, old, lost, "loss"))
 
 
 def _membership(
@@ -179,7 +183,7 @@ def _strongest(perms: Iterable[str], *, organization: bool = False) -> list[str]
     )
 
 
-def _scoped_reasons(parts: Mapping[PartKey, Part], scope: str, permission: str) -> tuple[Reason, ...]:
+def _scoped_reasons(parts: Mapping[str | None, Part], scope: str, permission: str) -> tuple[Reason, ...]:
     return tuple(
         sorted(
             s.reason
@@ -190,17 +194,17 @@ def _scoped_reasons(parts: Mapping[PartKey, Part], scope: str, permission: str) 
     )
 
 
-def _deltas(
-    was: Mapping[PartKey, Part], now: Mapping[PartKey, Part], fresh: list[Part], direction: Direction
-) -> list[AccessDelta]:
+def _deltas(was: Held, now: Held, fresh: list[tuple[Part, News]], direction: Direction) -> list[AccessDelta]:
     """What `now` holds that `was` does not, as deltas (a gain when `now` is the after, a loss otherwise);
-    `fresh` are the parts of `now` that `was` lacks: only they can give what `was` did not hold."""
-    every_was, org_was = union_every(was), union_org(was)
-    every_now, org_now = union_every(now), union_org(now)
+    `fresh` are the parts of `now` with what each gives on workspaces that its counterpart in `was` did not:
+    only they can give what `was` did not hold."""
+    every_was, org_was, every_now, org_now = was.every, was.org, now.every, now.org
+    if not fresh and every_now <= every_was and org_now <= org_was:
+        return []
     gain = direction == "gain"
     out: list[AccessDelta] = []
-    for p in _strongest(org_now - org_was, organization=True):
-        reasons = _scoped_reasons(now, ORGANIZATION, p)
+    for p in _strongest(org_now - org_was, organization=True) if org_now else ():
+        reasons = _scoped_reasons(now.parts, ORGANIZATION, p)
         kept = (
             () if gain else tuple(sorted(implied(p, organization=True) & org_was - {p}, key=permission_key))
         )
@@ -209,22 +213,24 @@ def _deltas(
                 direction, "organization", (p,), reasons, kept=kept, escalation=gain and p == "MANAGE"
             )
         )
-    for p in _strongest(every_now - every_was):
-        reasons = _scoped_reasons(now, EVERY_WORKSPACE, p)
+    for p in _strongest(every_now - every_was) if every_now else ():
+        reasons = _scoped_reasons(now.parts, EVERY_WORKSPACE, p)
         out.append(
             AccessDelta(direction, "every-workspace", (p,), reasons, escalation=gain and p == "MANAGE")
         )
     perms: dict[str, None] = {}
-    for part in fresh:
-        perms.update(dict.fromkeys(part.on))
+    for _, news in fresh:
+        perms.update(dict.fromkeys(news))
     changed: dict[str, set[str]] = {}
+    was_parts = was.parts.values()
     for p in perms:
         if p in every_now or p in every_was:
             continue  # covered by (or already held through) organization MANAGE
-        new = set().union(*[part.on[p] for part in fresh if p in part.on])
-        new.difference_update(*[part.on[p] for part in was.values() if p in part.on])
+        new = set().union(*[news[p] for _, news in fresh if p in news])
+        new.difference_update(*[part.on[p] for part in was_parts if p in part.on])
         if new:
             changed[p] = new
+    parts = [part for part, _ in fresh]
     lines: dict[tuple[tuple[Reason, ...], tuple[str, ...], frozenset[str]], list[str]] = {}
     for p, workspaces in changed.items():
         strongest = set(workspaces)
@@ -232,8 +238,8 @@ def _deltas(
             strongest -= changed.get(q, set())
         if not strongest:
             continue
-        for reasons, reached in _reasons(fresh, p, strongest).items():
-            for kept, block in [((), reached)] if gain else _split_kept(p, was, every_was, reached):
+        for reasons, reached in _reasons(parts, p, strongest).items():
+            for kept, block in [((), reached)] if gain else _split_kept(p, was, reached):
                 lines.setdefault((reasons, kept, frozenset(block)), []).append(p)
     for (reasons, kept, wss), ps in lines.items():
         ps.sort(key=permission_key)
@@ -268,16 +274,14 @@ def _reasons(fresh: list[Part], permission: str, workspaces: set[str]) -> dict[t
     return out
 
 
-def _split_kept(
-    permission: str, was: Mapping[PartKey, Part], every: frozenset[str], workspaces: set[str]
-) -> list[tuple[tuple[str, ...], set[str]]]:
+def _split_kept(permission: str, was: Held, workspaces: set[str]) -> list[tuple[tuple[str, ...], set[str]]]:
     """`workspaces` split by which permissions implied by `permission` `was` still holds there."""
     parts: list[tuple[tuple[str, ...], set[str]]] = [((), workspaces)]
     for q in sorted(implied(permission) - {permission}, key=permission_key):
-        if q in every:
+        if q in was.every:
             parts = [((*kept, q), part) for kept, part in parts]
             continue
-        held = [p.on[q] for p in was.values() if q in p.on]
+        held = [p.on[q] for p in was.parts.values() if q in p.on]
         split: list[tuple[tuple[str, ...], set[str]]] = []
         for kept, part in parts:
             inside: set[str] = set()

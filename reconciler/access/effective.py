@@ -66,7 +66,7 @@ def implied(permission: str, *, organization: bool = False) -> frozenset[str]:
     return _closure(ORGANIZATION_IMPLIES if organization else WORKSPACE_IMPLIES, permission)
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Reason:
     """Why a principal holds a permission.
 
@@ -104,7 +104,7 @@ class Reason:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """One grant reaching a principal: `permission` (as granted) on `scope`, reaching `workspaces`.
 

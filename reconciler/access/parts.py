@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from reconciler.access.effective import Reason, Source, implied, sources_of
-from reconciler.access.model import EVERY_WORKSPACE, GROUP, ORGANIZATION, USER, AccessModel, RawGrant
+from reconciler.access.model import EVERY_WORKSPACE, GROUP, ORGANIZATION, USER, AccessModel
 
-PartKey = tuple[str, str, tuple[str, ...]]  # (USER or GROUP, holder id, chain of groups to it)
 _EMPTY: frozenset[str] = frozenset()
 
 
@@ -70,75 +69,123 @@ class Parts:
     def __init__(self, model: AccessModel) -> None:
         self.model = model
         self._groups: dict[tuple[str, tuple[str, ...]], Part] = {}
+        self._by_groups: dict[tuple[str, ...], Held] = {}
 
     def group(self, group: str, path: tuple[str, ...]) -> Part:
         """What `group`'s own grants give a member who reaches it through `path`."""
         key = (group, path)
-        found = self._groups.get(key)
-        if found is None:
+        part = self._groups.get(key)
+        if part is None:
             raws = self.model.grants.get((GROUP, group), ())
-            found = self._groups[key] = _part(
+            part = self._groups[key] = _part(
                 tuple(s for raw in raws for s in sources_of(self.model, raw, path))
             )
+        return part
+
+    def of(self, user: str) -> Held:
+        """A user's parts in this model."""
+        model = self.model
+        held = self._groups_held(model.users.get(user, ()))
+        raws = model.grants.get((USER, user), ())
+        if not raws:
+            return held
+        own = _part(tuple(s for raw in raws for s in sources_of(model, raw, ())))
+        every, org = held.every | own.every, held.org | own.org
+        return Held({None: (), **held.chains}, {None: own, **held.parts}, held.paths, every, org)
+
+    def _groups_held(self, start: tuple[str, ...]) -> Held:
+        """The parts of a member of exactly the groups `start`; one group's are kept, and a user's
+        groups whose ancestors do not overlap are the union of each one's (the chains a search from all of
+        them finds are then each one's own)."""
+        found = self._by_groups.get(start)
+        if found is not None:
+            return found
+        if len(start) > 1:
+            each = [self._groups_held((g,)) for g in start]
+            paths: dict[str, tuple[str, ...]] = {}
+            for h in each:
+                paths.update(h.paths)
+            if len(paths) == sum(len(h.paths) for h in each):
+                chains: dict[str | None, tuple[str, ...]] = {}
+                parts: dict[str | None, Part] = {}
+                for h in each:
+                    chains.update(h.chains)
+                    parts.update(h.parts)
+                every = frozenset().union(*(h.every for h in each))
+                # not kept: users with the very same groups share their deltas already
+                return Held(chains, parts, paths, every, frozenset().union(*(h.org for h in each)))
+        model = self.model
+        paths = model.group_paths(start)
+        parts = {}
+        chains = {}
+        grants = model.grants
+        every = org = _EMPTY
+        for group, path in paths.items():
+            if (GROUP, group) in grants:
+                part = parts[group] = self.group(group, path)
+                chains[group] = path
+                if part.scoped:
+                    every, org = every | part.every, org | part.org
+        found = Held(chains, parts, paths, every, org)
+        if len(start) == 1:
+            self._by_groups[start] = found
         return found
 
-    def user(self, raws: tuple[RawGrant, ...]) -> Part:
-        """What a user's own grants `raws` give them."""
-        return _part(tuple(s for raw in raws for s in sources_of(self.model, raw, ())))
 
-    def of(self, user: str) -> tuple[dict[PartKey, Part], dict[str, tuple[str, ...]]]:
-        """A user's parts by key, and the groups they are in with the chain to each."""
-        model = self.model
-        paths = model.group_paths(model.users.get(user, ()))
-        parts: dict[PartKey, Part] = {}
-        raws = model.grants.get((USER, user), ())
-        if raws:
-            parts[(USER, user, ())] = self.user(raws)
-        for group, path in paths.items():
-            if (GROUP, group) in model.grants:
-                parts[(GROUP, group, path)] = self.group(group, path)
-        return parts, paths
+@dataclass(frozen=True, slots=True)
+class Held:
+    """One user's access in one model: their parts by holder (None: their own grants) with the chain to
+    each, the groups they are in (with the chain to each), and the permissions they hold on every workspace
+    and on the organization."""
+
+    chains: Mapping[str | None, tuple[str, ...]]
+    parts: Mapping[str | None, Part]
+    paths: Mapping[str, tuple[str, ...]]
+    every: frozenset[str]
+    org: frozenset[str]
+
+
+News = Mapping[str, frozenset[str]]  # permission → workspaces a part gives that its counterpart did not
 
 
 class Compared:
-    """Which parts differ between two models, compared once per key."""
+    """What each part gives that the same holder's part (same chain) in the other model did not; computed
+    once per pair of group parts."""
 
     def __init__(self) -> None:
-        self._same: dict[PartKey, bool] = {}
+        self._news: dict[tuple[int, int], News] = {}
+        self._keep: list[Part] = []  # the parts whose ids key the memo stay alive
 
-    def changed(self, parts: Mapping[PartKey, Part], other: Mapping[PartKey, Part]) -> list[Part]:
-        """The parts of `parts` with no equal part under the same key in `other`."""
-        out = []
-        for key, part in parts.items():
-            twin = other.get(key)
-            if twin is None:
-                out.append(part)
+    def news(self, held: Held, other: Held) -> list[tuple[Part, News]]:
+        """The parts of `held` that give something on workspaces their counterpart in `other` did not, with
+        what."""
+        out: list[tuple[Part, News]] = []
+        others, chains, other_chains = other.parts, held.chains, other.chains
+        for holder, part in held.parts.items():
+            twin = others.get(holder)
+            if twin is None or chains[holder] != other_chains[holder]:
+                news: News = part.on
+            elif twin is part:
                 continue
-            if twin is part:
-                continue
-            same = self._same.get(key) if key[0] == GROUP else None
-            if same is None:
-                same = twin.sources == part.sources
-                if key[0] == GROUP:
-                    self._same[key] = same
-            if not same:
-                out.append(part)
+            elif holder is not None:
+                memo = (id(part), id(twin))
+                found = self._news.get(memo)
+                if found is None:
+                    found = self._news[memo] = _news(part, twin)
+                    self._keep += (part, twin)
+                news = found
+            else:
+                news = _news(part, twin)
+            if news:
+                out.append((part, news))
         return out
 
 
-def union_every(parts: Mapping[PartKey, Part]) -> frozenset[str]:
-    """Permissions held on every workspace through any of `parts`."""
-    out = _EMPTY
-    for p in parts.values():
-        if p.every:
-            out = out | p.every
-    return out
-
-
-def union_org(parts: Mapping[PartKey, Part]) -> frozenset[str]:
-    """Organization permissions held through any of `parts`."""
-    out = _EMPTY
-    for p in parts.values():
-        if p.org:
-            out = out | p.org
+def _news(part: Part, twin: Part) -> News:
+    if part.sources == twin.sources:
+        return {}
+    out = {}
+    for p, ws in part.on.items():
+        if fresh := ws - twin.on.get(p, _EMPTY):
+            out[p] = fresh
     return out
