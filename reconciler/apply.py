@@ -12,20 +12,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reconciler import backup, invitations
+from reconciler import backup, freshness, invitations
 from reconciler.backup_source import BackupSource
 from reconciler.engine import Session, backups_dir, deletion_limits
-from reconciler.errors import (
-    ApiError,
-    ReconcilerError,
-    StalePlanError,
-    TransportError,
-    VerificationError,
-)
+from reconciler.errors import ApiError, ReconcilerError, TransportError, VerificationError
+from reconciler.freshness import LiveRead
 from reconciler.layout import digest
 from reconciler.lock import DEFAULT_WAIT, target_lock
 from reconciler.plan import Change, Plan, check_guards, verify
-from reconciler.plan_documents import USERS_GROUPS_KEY, combined_digest
+from reconciler.plan_documents import USERS_GROUPS_KEY
 from reconciler.resources import by_keys
 from reconciler.resources.base import Resource
 from reconciler.resources.order import progress_note, write_order
@@ -86,33 +81,30 @@ def apply_plan(session: Session, plan: Plan, options: ApplyOptions) -> ApplyResu
     if not plan.has_changes:
         log.info("no changes: nothing written")
         return ApplyResult(plan, applied=False)
-    with target_lock(session.config.root, plan.target, wait=options.lock_wait, progress=session.progress):
-        return _apply_locked(session, plan, options)
+    with target_lock(
+        session.config.root, plan.target, wait=options.lock_wait, progress=session.progress
+    ) as held:
+        # The documents this session's plan read are the live state it was computed against: backed up as
+        # they are, unless another apply ran in between (then, like a saved plan, everything is read again).
+        read, session.last_read = session.last_read, None
+        if held.waited or read is None or read.live_digest != plan.live_digest:
+            read = None
+        return _apply_locked(session, plan, options, read)
 
 
-def _check_fresh(
-    session: Session, plan: Plan, resources: Sequence[Resource], when: str
-) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    # The live documents must still be the ones the plan was computed against: a plan saved earlier, or a
-    # second apply racing this one, must never overwrite a change it has not seen.
-    live = session.live()
-    others = session.read_documents(resources)
-    if combined_digest(digest(live), others) != plan.live_digest:
-        raise StalePlanError(
-            f"refused: the live organization changed since the plan was made (stale plan, noticed {when}); "
-            "plan again"
-        )
-    return live, others
-
-
-def _apply_locked(session: Session, plan: Plan, options: ApplyOptions) -> ApplyResult:
+def _apply_locked(session: Session, plan: Plan, options: ApplyOptions, read: LiveRead | None) -> ApplyResult:
     # Where and when the backup is read from (asking the organization's id outside the GET-to-PUT window).
     source = session.source(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     resources = by_keys(plan.documents, session.config)
-    live, others = _check_fresh(session, plan, resources, "before the backup")
+    if read is None:
+        read = freshness.read_live(session.client, session.read_documents, resources)
+        freshness.check(plan, read, "before the backup")
+    others = read.documents
     root = backups_dir(session.config, session.target)
     path = backup.backup_path(root, plan.target)
-    backup.write_backup(path, live)
+    assert read.users is not None
+    backup.write_backup(path, read.users)
+    read.users = None  # one copy of the live layout at a time: a rollback reads it back from the backup
     backup.write_source(path, source)
     files = backup.write_documents(path.parent, {r.key: r.to_file(others[r.key]) for r in resources})
     rev = None
@@ -127,25 +119,31 @@ def _apply_locked(session: Session, plan: Plan, options: ApplyOptions) -> ApplyR
     log.info("backup of the live organization written to %s", where)
 
     # Writing and committing the backup takes time: the last GET before the PUT is the one compared, so the
-    # window in which another writer could slip in is one round trip (same digest, so the backup still equals
-    # the live documents these PUTs replace).
+    # window in which another writer could slip in is one round trip (the same documents, so the backup
+    # still equals the live documents these PUTs replace).
     try:
-        _check_fresh(
-            session, plan, resources, "right before the PUT; the backup written is still the live state"
+        freshness.check_again(
+            session.client,
+            session.read_documents,
+            resources,
+            plan,
+            read,
+            "right before the PUT; the backup written is still the live state",
         )
     except (TransportError, ApiError) as e:
         raise _with_note(e, f"nothing was written, the backup is {path}") from e
     steps = write_order(plan, resources, others)
     written: list[str] = []
     factory = session.documents.factory
+    workers = session.documents.workers
     for segment in _segments(steps):
         try:
             if segment[0].key == USERS_GROUPS_KEY:  # its own PUT: a failed one is read back and explained
-                _put(session, plan.desired, live, path)
+                _put(session, plan.desired, path)
                 written.append(segment[0].label)
-            else:  # documents of one rank are independent: written in parallel (8 at a time)
+            else:  # documents of one rank are independent: written in parallel
                 items = [(s, plan.documents[s.key]) for s in segment]
-                write_documents(items, session.client, factory, written)
+                write_documents(items, session.client, factory, written, workers)
         except (TransportError, ApiError) as e:
             raise _with_note(e, progress_note(steps, written, where)) from e
     with session.progress.stage("verifying the organization", done="verified the organization") as stage:
@@ -163,7 +161,7 @@ def _apply_locked(session: Session, plan: Plan, options: ApplyOptions) -> ApplyR
         log.warning("verification failed; putting the backup back (--rollback-on-mismatch)")
         for step in reversed(steps):
             if step.key == USERS_GROUPS_KEY:
-                _put(session, live, plan.desired, path)
+                _put(session, backup.read_backup_file(path), path)
             else:
                 step.write(session.client, others[step.key])
         rolled_back = True
@@ -193,14 +191,15 @@ def _verify(session: Session, plan: Plan, steps: Sequence[Resource]) -> tuple[Ch
     if any(s.key == USERS_GROUPS_KEY for s in steps):
         found += verify(plan.desired, session.live())
     documents = [s for s in steps if s.key != USERS_GROUPS_KEY]
-    actual = read_documents(documents, session.client, session.documents.factory)
+    actual = read_documents(documents, session.client, session.documents.factory, session.documents.workers)
     for step in documents:
         found += step.diff(actual[step.key], step.canonical(plan.documents[step.key]))
     return tuple(found)
 
 
-def _put(session: Session, doc: Mapping[str, Any], before: Mapping[str, Any], path: Path) -> None:
-    """PUT `doc`; when the PUT fails, read the organization back and say whether it was written."""
+def _put(session: Session, doc: Mapping[str, Any], path: Path) -> None:
+    """PUT `doc`; when the PUT fails, read the organization back and say whether it was written (compared
+    with the backup `path` of the live layout before)."""
     try:
         session.client.put_layout(doc)
     except (TransportError, ApiError) as e:
@@ -215,7 +214,7 @@ def _put(session: Session, doc: Mapping[str, Any], before: Mapping[str, Any], pa
                 return
             where = (
                 f"unchanged, equal to the backup {path}"
-                if digest(now) == digest(before)
+                if digest(now) == digest(backup.read_backup_file(path))
                 else f"neither the backup nor the desired document; restore from the backup {path}"
             )
         raise _with_note(e, f"the organization is {where}") from e

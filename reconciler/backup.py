@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.atomic import write_atomically
+from reconciler.atomic import write_atomically, write_many_atomically
+from reconciler.backup_format import entity_chunks, entity_lines
 from reconciler.backup_source import BackupSource, parse_source, source_path
 from reconciler.errors import BackupError
 from reconciler.layout import canonical
@@ -44,15 +45,17 @@ def backup_path(backups_dir: Path, target: str) -> Path:
 
 
 def backup_text(doc: Mapping[str, Any]) -> str:
-    """The backup form of a document: canonical, pretty, sorted keys, id-sorted lists."""
-    return json.dumps(canonical(doc), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """The backup form of a document: canonical (sorted keys, id-sorted lists), one entity per line
+    (reconciler.backup_format)."""
+    return entity_lines(canonical(doc))
 
 
 def write_backup(path: Path, doc: Mapping[str, Any]) -> None:
     """Write the backup atomically: a temp file in the same directory, fsync, rename, fsync the directory."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, backup_text(doc).encode("utf-8"))
+        # in pieces: a 100,000-user backup never sits in memory whole, beside the plan's documents
+        write_atomically(path, (piece.encode("utf-8") for piece in entity_chunks(canonical(doc))))
     except OSError as e:
         raise BackupError(f"backup error: cannot write {path}: {e.strerror or e}") from e
 
@@ -149,17 +152,17 @@ def write_documents(directory: Path, documents: Mapping[str, Any]) -> tuple[list
     """Write the permissions documents read (`<key>.json` under `directory`, keys as in
     reconciler.resources) beside the users backup, and remove those a former backup left that this one did
     not read, so a revision holds exactly the documents of one apply. (written, removed) relative names."""
-    written = []
-    for key, doc in sorted(documents.items()):
-        rel = f"{key}.json"
-        target = directory / rel
-        text = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(target, text.encode("utf-8"))
-        except OSError as e:
-            raise BackupError(f"backup error: cannot write {target}: {e.strerror or e}") from e
-        written.append(rel)
+    written = [f"{key}.json" for key in sorted(documents)]
+    files = [
+        (directory / rel, entity_lines(documents[rel[: -len(".json")]]).encode("utf-8")) for rel in written
+    ]
+    try:
+        for parent in {target.parent for target, _ in files}:
+            parent.mkdir(parents=True, exist_ok=True)
+        write_many_atomically(files)
+    except OSError as e:
+        where = e.filename or directory
+        raise BackupError(f"backup error: cannot write {where}: {e.strerror or e}") from e
     removed = []
     for old in sorted(document_files(directory)):
         if old not in written:

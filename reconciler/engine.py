@@ -21,6 +21,7 @@ from reconciler.backup_source import EMBEDDED, BackupSource
 from reconciler.client import ClientOptions, GoodDataClient
 from reconciler.config import Config
 from reconciler.errors import ConfigError, StalePlanError, StateError
+from reconciler.freshness import LiveRead
 from reconciler.graph import iter_cycles
 from reconciler.layout import RenderOptions, canonical, render, render_with_notes, to_state
 from reconciler.plan import DeletionLimits, DocumentPlan, Plan, PlanContext, make_plan
@@ -30,6 +31,7 @@ from reconciler.progress import NULL, Progress
 from reconciler.resources import effective
 from reconciler.resources.base import Resource
 from reconciler.resources.live import LiveDocuments, workspace_assignees
+from reconciler.resources.reading import WORKERS
 from reconciler.source import load_state
 from reconciler.source.model import DesiredState
 from reconciler.targets import LocalOrganization, ResolvedTarget, resolve_target
@@ -85,15 +87,18 @@ class Session:
         client: GoodDataClient,
         progress: Progress = NULL,
         client_factory: Callable[[], GoodDataClient] | None = None,
+        workers: int = WORKERS,
     ) -> None:
         self.config = config
-        self.documents = LiveDocuments(config, client, client_factory, progress)
+        self.documents = LiveDocuments(config, client, client_factory, progress, workers)
         self.target = target
         self.client = client
         self.progress = progress
         self._owner: str | None = None
         self._organization_permissions: list[dict[str, Any]] | None = None
         self._organization: tuple[str | None] | None = None
+        # What the last plan of this session read (its apply backs up these documents, not a second read).
+        self.last_read: LiveRead | None = None
 
     @property
     def token_owner(self) -> str:
@@ -138,6 +143,12 @@ class Session:
         """GET the live layout document, canonical (render, diff and digest then skip normalizing it)."""
         return canonical(self.client.get_layout())
 
+    def _live_read(self) -> tuple[dict[str, Any], str]:
+        """The live layout, canonical, and the SHA-256 of the body it was parsed from."""
+        doc, sha = self.client.read_layout()
+        assert doc is not None  # no known digest: always parsed
+        return canonical(doc), sha
+
     def plan_context(self, notes: tuple[str, ...] = ()) -> PlanContext:
         manage_users: set[str] = set()
         manage_groups: set[str] = set()
@@ -158,13 +169,13 @@ class Session:
 
     def plan_state(self, state: DesiredState) -> Plan:
         """Plan the change from the live organization to the desired state."""
-        live = self.live()
+        live, sha = self._live_read()
         rendered = render_with_notes(state, live, self.render_options())
         _refuse_carried_cycle(state, rendered.document)
         notes, documents = self.documents.for_state(state, rendered.document)
         invited = invitations.planned(state, live)
         notes += invitations.notes(invited)
-        plan = self._plan(live, rendered.document, rendered.notes + notes, documents)
+        plan = self._plan(live, rendered.document, rendered.notes + notes, documents, sha)
         return replace(plan, invitations=invited) if invited else plan
 
     def plan_document(
@@ -172,7 +183,8 @@ class Session:
     ) -> Plan:
         """Plan the change from the live organization to whole documents (restore of a backup): the users
         and groups layout, and the other documents by key."""
-        return self._plan(self.live(), desired, (), self.documents.for_backup(others or {}))
+        live, sha = self._live_read()
+        return self._plan(live, desired, (), self.documents.for_backup(others or {}), sha)
 
     def read_documents(self, resources: Sequence[Resource]) -> dict[str, dict[str, Any]]:
         """The live permissions documents of `resources`, by key (read in parallel)."""
@@ -184,6 +196,7 @@ class Session:
         desired: Mapping[str, Any],
         notes: tuple[str, ...],
         documents: Mapping[str, DocumentPlan],
+        live_sha256: str | None = None,
     ) -> Plan:
         # The plan names where it was made (every report and the apply prompt show it); the embedded
         # organization's loopback port means nothing to the user.
@@ -192,10 +205,13 @@ class Session:
         make = partial(make_plan, live, desired, target=self.target.name, host=host, embedded=local)
         context = self.plan_context(notes)
         plan = make(context=context, documents=documents)
+        self.last_read = LiveRead(
+            plan.live_digest, live, live_sha256, {k: dict(p.live) for k, p in documents.items()}
+        )
         if not plan.has_changes:
             return plan
         # Who gains and loses access, and who holds the permissions a deletion takes with it, need every
-        # workspace's permissions: one request per workspace (8 at a time), only for a plan that changes.
+        # workspace's permissions: one request per workspace (in parallel), only for a plan that changes.
         org = effective.read_organization(self.documents, documents, self._organization_permissions)
         if any(plan.deletions.values()):
             context = replace(context, workspace_assignees=workspace_assignees(org.documents))
@@ -287,7 +303,8 @@ def open_session(config: Config, choice: TargetChoice) -> Iterator[Session]:
             return GoodDataClient(host, token, options=options, target_name=target, progress=progress)
 
         client = stack.enter_context(connect(choice.progress))
-        yield Session(config, resolved, client, choice.progress, client_factory=connect)
+        workers = options.concurrency
+        yield Session(config, resolved, client, choice.progress, client_factory=connect, workers=workers)
 
 
 def load_desired(

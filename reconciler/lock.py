@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.errors import GuardError, ReconcilerError
@@ -27,6 +28,14 @@ class LockedError(GuardError):
     """Another process holds the target's lock (exit 4, like any other refusal to write)."""
 
 
+@dataclass(frozen=True)
+class HeldLock:
+    """The lock held: its file, and whether another process held it first (so ran in between)."""
+
+    path: Path
+    waited: bool
+
+
 def lock_path(root: Path, target: str) -> Path:
     """`<root>/.reconciler/locks/<target>.lock`."""
     return root / LOCKS_DIR / f"{target}.lock"
@@ -35,7 +44,7 @@ def lock_path(root: Path, target: str) -> Path:
 @contextmanager
 def target_lock(
     root: Path, target: str, *, wait: float = DEFAULT_WAIT, progress: Progress = NULL
-) -> Iterator[Path]:
+) -> Iterator[HeldLock]:
     """Hold the target's lock for the duration of the block; LockedError when it stays taken for `wait` s.
 
     While it waits for another process, the wait is a stage of `progress`.
@@ -47,12 +56,12 @@ def target_lock(
     except OSError as e:
         raise ReconcilerError(f"i/o error: cannot open the lock file {path}: {e.strerror or e}") from e
     try:
-        _acquire(fd, path, target, max(wait, 0.0), progress)
+        waited = _acquire(fd, path, target, max(wait, 0.0), progress)
         # Say who holds it, for the message the next process shows.
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         try:
-            yield path
+            yield HeldLock(path, waited)
         finally:
             os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
@@ -60,9 +69,10 @@ def target_lock(
         os.close(fd)
 
 
-def _acquire(fd: int, path: Path, target: str, wait: float, progress: Progress) -> None:
+def _acquire(fd: int, path: Path, target: str, wait: float, progress: Progress) -> bool:
+    """Take the lock; True when another process held it first."""
     if _try_lock(fd, path):
-        return
+        return False
     holder = _holder(fd)
     who = f" (pid {holder})" if holder else ""
     deadline = time.monotonic() + wait
@@ -73,7 +83,7 @@ def _acquire(fd: int, path: Path, target: str, wait: float, progress: Progress) 
         while time.monotonic() < deadline:
             time.sleep(_POLL)
             if _try_lock(fd, path):
-                return
+                return True
         raise LockedError(f"refused: another apply to {target} is running{who}; lock {path}")
 
 

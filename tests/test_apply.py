@@ -55,8 +55,11 @@ def test_same_state_twice_writes_one_backup(repo: Repo) -> None:
     commits = repo.backup_commits()
     assert len(commits) == 1
     assert repo.puts() == 1
-    # The backup is the live document before the apply: canonical, pretty, sorted.
-    assert repo.backup_file.read_text() == json.dumps(canonical(live_before), indent=2, sort_keys=True) + "\n"
+    # The backup is the live document before the apply: canonical, sorted, one entity per line.
+    text = repo.backup_file.read_text()
+    assert json.loads(text) == canonical(live_before)
+    entity_lines = [line for line in text.splitlines() if line.startswith("    {")]
+    assert len(entity_lines) == len(live_before["users"]) + len(live_before["userGroups"])
     _rev, message = commits[0].split(" ", 1)
     plan = json.loads(repo.run("plan", "--format", "json").stdout)
     assert "test" in message and "4 to add" in message

@@ -29,12 +29,23 @@ def repo(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_backup_text_is_canonical_pretty_and_sorted() -> None:
+def test_backup_text_is_canonical_sorted_and_one_entity_per_line() -> None:
     text = backup.backup_text(DOC)
     data = json.loads(text)
     assert [u["id"] for u in data["users"]] == ["a", "b"]
     assert data["users"][0] == {"id": "a", "permissions": [], "settings": []}
-    assert text == json.dumps(data, indent=2, sort_keys=True) + "\n"
+    assert text == (
+        "{\n"
+        '  "userGroups": [\n'
+        '    {"id": "g", "permissions": []}\n'
+        "  ],\n"
+        '  "users": [\n'
+        '    {"id": "a", "permissions": [], "settings": []},\n'
+        '    {"id": "b", "permissions": [], "settings": [], '
+        '"userGroups": [{"id": "g", "type": "userGroup"}]}\n'
+        "  ]\n"
+        "}\n"
+    )
 
 
 def test_write_is_atomic_and_leaves_no_temp_files(tmp_path: Path) -> None:
@@ -99,3 +110,19 @@ def test_a_file_that_is_not_a_layout_is_refused(tmp_path: Path) -> None:
     bad.write_text("{oops")
     with pytest.raises(BackupError, match="is not a JSON layout document"):
         backup.read_backup_file(bad)
+
+
+def test_many_documents_are_written_in_parallel_and_leave_no_temp_files(tmp_path: Path) -> None:
+    directory = tmp_path / "backups" / "prod"
+    docs = {f"workspaces/w{i:03}.permissions": {"permissions": [{"name": f"P{i}"}]} for i in range(40)}
+    docs["organization.permissions"] = {"permissions": []}
+    written, removed = backup.write_documents(directory, docs)
+    assert removed == [] and len(written) == 41
+    for key, doc in docs.items():
+        assert json.loads((directory / f"{key}.json").read_text()) == doc
+    assert sorted(p.name for p in (directory / "workspaces").iterdir()) == [
+        f"w{i:03}.permissions.json" for i in range(40)
+    ]
+    # the next backup reads fewer documents: the others' files go
+    written, removed = backup.write_documents(directory, {"workspaces/w000.permissions": {"permissions": []}})
+    assert written == ["workspaces/w000.permissions.json"] and len(removed) == 40

@@ -154,10 +154,16 @@ def test_the_backup_format_is_unchanged(outputs: dict[str, bytes]) -> None:
             )
 
 
-def test_the_golden_backup_still_reads() -> None:
-    """The backup format of the golden files (the format before issue 14) is still read, to the document
-    the emulator held: whatever format apply writes later, `restore` reads this one."""
+@pytest.mark.parametrize("form", ["golden", "indent-2"])
+def test_the_golden_backup_still_reads(form: str, tmp_path: Path) -> None:
+    """The backup of the golden files (one entity per line since issue 14) and the same document in the
+    format before it (`json.dumps(indent=2, sort_keys=True)`, byte for byte what apply wrote then) both read
+    to the document the emulator held: whatever format apply writes, `restore` reads the former one."""
     path = GOLDEN / "backup" / "test" / "usersAndUserGroups.json"
+    if form == "indent-2":
+        old = json.dumps(json.loads(path.read_bytes()), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        path = tmp_path / "usersAndUserGroups.json"
+        path.write_text(old, encoding="utf-8")
     with Emulator(token=TOKEN) as emu:
         emu.replace_document(golden_org.layout(golden_org.organization()))
         live = emu.document()

@@ -138,6 +138,7 @@ def apply(
         else:
             assert state is not None
             result_plan = session.plan_state(state)
+            state = None  # not needed to write: its memory is free before the backup and the PUT
         asking = result_plan.has_changes and not (auto_approve or saved)
         if asking or not opts.quiet:
             report_plan(result_plan, fmt, opts)

@@ -13,6 +13,7 @@ from reconciler import engine
 from reconciler.apply import ApplyResult
 from reconciler.cli.options import Cancelled, GlobalOptions, load_config_of
 from reconciler.client import ClientOptions, RetryPolicy
+from reconciler.client.options import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from reconciler.config import Config
 from reconciler.plan import Plan
 from reconciler.report.plan import REPORTERS
@@ -70,6 +71,14 @@ def target_options(f: Callable[..., Any]) -> Callable[..., Any]:
             help="First wait between retries; it doubles per retry (a Retry-After header wins).",
         ),
         click.option(
+            "--concurrency",
+            type=click.IntRange(min=1, max=MAX_CONCURRENCY),
+            default=DEFAULT_CONCURRENCY,
+            show_default=True,
+            metavar="N",
+            help="Permissions documents (one per workspace) read or written at once.",
+        ),
+        click.option(
             "--timeout",
             type=click.FloatRange(min=0, min_open=True),
             default=ClientOptions().read_timeout,
@@ -114,6 +123,7 @@ def client_options(kw: dict[str, Any]) -> ClientOptions:
         ),
         insecure_http=bool(kw.get("insecure_http")),
         ca_bundle=kw.get("ca_bundle"),
+        concurrency=int(kw.get("concurrency") or DEFAULT_CONCURRENCY),
     )
 
 

@@ -12,6 +12,7 @@ render) use the settings and never the network.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Mapping
@@ -91,8 +92,23 @@ class GoodDataClient:
 
     def get_layout(self) -> dict[str, Any]:
         """GET the usersAndUserGroups layout document."""
+        doc, _ = self.read_layout()
+        assert doc is not None  # no known digest: always parsed
+        return doc
+
+    def read_layout(self, known_sha256: str | None = None) -> tuple[dict[str, Any] | None, str]:
+        """GET the usersAndUserGroups layout: the document and the SHA-256 of the body it was parsed from.
+
+        When the body's SHA-256 is `known_sha256` (the same bytes as a read before) the document is None,
+        not parsed: a freshness check of a 25 MB layout then costs the transfer and a hash, not a parse.
+        """
         with self._progress.stage(f"reading the users and groups from {self.base_url}", unit="bytes") as s:
-            doc = self._http.json("GET", LAYOUT_PATH, "reading the users and groups", s)
+            resp, body = self._http.send("GET", LAYOUT_PATH, "reading the users and groups", stage=s)
+            sha = hashlib.sha256(body).hexdigest()
+            if sha == known_sha256:
+                s.done(f"read the users and groups from {self.base_url}: unchanged")
+                return None, sha
+            doc = self._http.parse(resp, body, LAYOUT_PATH)
             if not (
                 isinstance(doc, dict)
                 and isinstance(doc.get("users"), list)
@@ -103,7 +119,7 @@ class GoodDataClient:
                     "layout document (expected an object with 'users' and 'userGroups' lists)"
                 )
             s.done(f"read {_members(doc)} from {self.base_url}")
-        return doc
+        return doc, sha
 
     def put_layout(self, doc: Mapping[str, Any]) -> None:
         """PUT the whole usersAndUserGroups layout document (it replaces everything)."""

@@ -90,6 +90,10 @@ class Transport:
 
     def json(self, method: str, path: str, what: str, stage: Stage | None = None) -> Any:
         resp, content = self.send(method, path, what, stage=stage)
+        return self.parse(resp, content, path)
+
+    def parse(self, resp: requests.Response, content: bytes, path: str) -> Any:
+        """The JSON body `content` of `resp` (an ApiError in words when it is not JSON)."""
         content_type = resp.headers.get("Content-Type", "(none)")
         try:
             with paused_gc(freeze=True):  # a 100,000-user layout is ~1.5 million containers

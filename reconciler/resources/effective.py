@@ -2,7 +2,7 @@
 
 A plan changes documents (memberships, parents, grants); who gains and loses what follows from all of them
 together: a user who joins a group gains that group's grants on every workspace, including workspaces the
-state does not mention. So the models are built from every workspace's permissions (read 8 at a time), the
+state does not mention. So the models are built from every workspace's permissions (read in parallel), the
 organization's, and the users-and-groups document, before (live) and after (desired, with the server's
 cascade: grants of a deleted principal go with it).
 """

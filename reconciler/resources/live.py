@@ -24,7 +24,7 @@ from reconciler.resources import (
 from reconciler.resources.base import ORGANIZATION_KEY, Resource, workspace_key, workspace_of
 from reconciler.resources.grants import assignees, without_missing
 from reconciler.resources.importing import permissions_state
-from reconciler.resources.reading import read_documents
+from reconciler.resources.reading import WORKERS, read_documents
 from reconciler.source.access import LISTS
 from reconciler.source.model import DesiredState
 
@@ -41,11 +41,13 @@ class LiveDocuments:
         client: GoodDataClient,
         factory: Callable[[], GoodDataClient] | None,
         progress: Progress,
+        workers: int = WORKERS,
     ) -> None:
         self.config = config
         self.client = client
         self.factory = factory
         self.progress = progress
+        self.workers = workers  # documents read (and written) at once
 
     def read(self, resources: Sequence[Resource]) -> dict[str, dict[str, Any]]:
         """The live documents of `resources`, by key."""
@@ -53,7 +55,7 @@ class LiveDocuments:
             return {}
         what = plural(len(resources), "permissions document")
         with self.progress.stage(f"reading {what}", done=f"read {what}"):
-            return read_documents(resources, self.client, self.factory)
+            return read_documents(resources, self.client, self.factory, self.workers)
 
     def for_state(
         self, state: DesiredState, users: Mapping[str, Any]

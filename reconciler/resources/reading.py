@@ -1,8 +1,9 @@
 """Reading many documents: workspace permissions with bounded concurrency, one client session per worker.
 
 Embedded-analytics organizations have thousands of child workspaces: reading their permissions one after
-the other would take a round trip each. A pool of at most `WORKERS` clients, each used by one thread at a
-time, reads them in parallel; the first failure is raised (after the other reads finished or were skipped).
+the other would take a round trip each. A pool of at most `workers` clients (`--concurrency`, default
+`WORKERS`), each used by one thread at a time, reads (and writes) them in parallel; the first failure is
+raised (after the other requests finished or were skipped).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from reconciler.client import GoodDataClient
+from reconciler.client.options import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from reconciler.resources.base import Resource
 
-WORKERS = 8
+WORKERS = DEFAULT_CONCURRENCY
+MAX_WORKERS = MAX_CONCURRENCY
 
 
 class ClientPool:
@@ -50,19 +53,23 @@ class ClientPool:
 
 
 def read_documents(
-    resources: Sequence[Resource], client: GoodDataClient, factory: Callable[[], GoodDataClient] | None
+    resources: Sequence[Resource],
+    client: GoodDataClient,
+    factory: Callable[[], GoodDataClient] | None,
+    workers: int = WORKERS,
 ) -> dict[str, dict[str, Any]]:
-    """Every resource's live document by key; more than one in parallel when a client factory is given."""
-    if factory is None or len(resources) <= 1:
+    """Every resource's live document by key; up to `workers` at once when a client factory is given."""
+    workers = min(max(1, workers), MAX_WORKERS, len(resources))
+    if factory is None or workers <= 1:
         return {r.key: r.read(client) for r in resources}
-    pool = ClientPool(factory, min(WORKERS, len(resources)))
+    pool = ClientPool(factory, workers)
 
     def read(r: Resource) -> dict[str, Any]:
         with pool.client() as c:
             return r.read(c)
 
     try:
-        with ThreadPoolExecutor(max_workers=min(WORKERS, len(resources))) as ex:
+        with ThreadPoolExecutor(max_workers=workers) as ex:
             docs = list(ex.map(read, resources))
     finally:
         pool.close()
@@ -74,15 +81,18 @@ def write_documents(
     client: GoodDataClient,
     factory: Callable[[], GoodDataClient] | None,
     written: list[str],
+    workers: int = WORKERS,
 ) -> None:
-    """Write each (resource, document), in parallel when a client factory is given; the label of every one
-    written is appended to `written` (also when another fails: the first failure is raised after the rest)."""
-    if factory is None or len(items) <= 1:
+    """Write each (resource, document), up to `workers` at once when a client factory is given; the label of
+    every one written is appended to `written` (also when another fails: the first failure is raised after
+    the rest)."""
+    workers = min(max(1, workers), MAX_WORKERS, len(items))
+    if factory is None or workers <= 1:
         for r, doc in items:
             r.write(client, doc)
             written.append(r.label)
         return
-    pool = ClientPool(factory, min(WORKERS, len(items)))
+    pool = ClientPool(factory, workers)
     done: dict[str, str] = {}
 
     def write(item: tuple[Resource, Any]) -> None:
@@ -92,7 +102,7 @@ def write_documents(
         done[r.key] = r.label
 
     try:
-        with ThreadPoolExecutor(max_workers=min(WORKERS, len(items))) as ex:
+        with ThreadPoolExecutor(max_workers=workers) as ex:
             futures = [ex.submit(write, item) for item in items]
         errors = [f.exception() for f in futures if f.exception() is not None]
     finally:
