@@ -243,6 +243,8 @@ def markdown(r: dict[str, Any]) -> str:
             ratio <= PLAN_RATIO_TARGET,
         )
     )
+    if "command" in s:  # part 2 rerun alone (--scale-only): say when and how
+        lines += ["", f"The plan-scaling row is from a later run of part 2 alone: `{s['command']}`."]
     same = c["reconciler_reaches_change"] and all(
         c[m]["same_permissions_as_reconciler"] for m in ("incremental_load", "full_load")
     )
