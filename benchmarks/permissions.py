@@ -10,6 +10,7 @@
    permissions the change declares.
 2. `reconciler plan` of `--plan-users` users with `--workspaces` workspaces against the users-only plan of
    the same users (1% of users changed in both; the workspace change in the first), same latency.
+   `--scale-only` runs this part alone and replaces its numbers in the `--json` file (part 1's are kept).
 
 Prints a Markdown table with pass/fail against the targets and writes benchmarks/permissions-results.json.
 """
@@ -242,6 +243,8 @@ def markdown(r: dict[str, Any]) -> str:
             ratio <= PLAN_RATIO_TARGET,
         )
     )
+    if "command" in s:  # part 2 rerun alone (--scale-only): say when and how
+        lines += ["", f"The plan-scaling row is from a later run of part 2 alone: `{s['command']}`."]
     same = c["reconciler_reaches_change"] and all(
         c[m]["same_permissions_as_reconciler"] for m in ("incremental_load", "full_load")
     )
@@ -264,6 +267,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--latency", type=float, default=50.0, help="milliseconds per request")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, no latency (a smoke test)")
     parser.add_argument("--json", type=Path, default=Path("benchmarks/permissions-results.json"))
+    parser.add_argument(
+        "--scale-only",
+        action="store_true",
+        help="run only part 2 (the plan-scaling plans) and replace its results in --json, keeping part 1's",
+    )
     opts = parser.parse_args(args)
     if opts.quick:
         opts.workspaces, opts.users, opts.plan_users, opts.pipelines_workspaces = 12, 60, 200, 6
@@ -273,16 +281,26 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     latency = opts.latency / 1000
     try:
         n_pipe = min(opts.pipelines_workspaces, opts.workspaces)
-        results: dict[str, Any] = {
-            "command": "python -m benchmarks.permissions " + " ".join(args),
-            "machine": machine(),
-            "latency_ms": opts.latency,
-            "compare": compare(opts.workspaces, n_pipe, opts.users, latency, work),
-            "scale": plan_scale(opts.plan_users, opts.workspaces, latency, work),
-        }
+        command = "python -m benchmarks.permissions " + " ".join(args)
+        if opts.scale_only:
+            results = json.loads(opts.json.read_text(encoding="utf-8"))
+            results["scale"] = plan_scale(opts.plan_users, opts.workspaces, latency, work)
+            results["scale"]["command"] = command
+            results["scale"]["machine"] = machine()
+            results["scale"]["latency_ms"] = opts.latency
+        else:
+            results = {
+                "command": command,
+                "machine": machine(),
+                "latency_ms": opts.latency,
+                "compare": compare(opts.workspaces, n_pipe, opts.users, latency, work),
+                "scale": plan_scale(opts.plan_users, opts.workspaces, latency, work),
+            }
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    (results["scale"] if opts.scale_only else results)["total_seconds"] = round(
+        time.perf_counter() - started, 1
+    )
     opts.json.parent.mkdir(parents=True, exist_ok=True)
     opts.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(markdown(results))

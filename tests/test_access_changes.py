@@ -185,3 +185,52 @@ def test_a_loss_splits_by_what_is_still_held_where() -> None:
         " (via analysts → leads, hierarchy of sales)",
     ]
     assert not any(c.escalation for c in changes)  # losing MANAGE is no escalation
+
+
+def _teams(perms_before: dict[str, Any], perms_after: dict[str, Any]) -> list[str]:
+    """Users in two teams that share ancestors (t1, t2 → r → top), in teams with none in common (t1, t3),
+    and in the same teams as another user; grants on workspaces a, b and c."""
+    from reconciler.access.model import AccessModel
+
+    def ref(i: str) -> dict[str, str]:
+        return {"id": i, "type": "userGroup"}
+
+    ug = {
+        "users": [
+            {"id": "ann", "userGroups": [ref("t1"), ref("t2")]},
+            {"id": "ben", "userGroups": [ref("t1"), ref("t3")]},
+            {"id": "cat", "userGroups": [ref("t1"), ref("t3")]},
+            {"id": "dan", "userGroups": [ref("t3")]},
+        ],
+        "userGroups": [
+            {"id": "t1", "parents": [ref("r")]},
+            {"id": "t2", "parents": [ref("r")]},
+            {"id": "t3"},
+            {"id": "r", "parents": [ref("top")]},
+            {"id": "top"},
+        ],
+    }
+    tree = {"a": None, "b": None, "c": None}
+    before = AccessModel.from_documents(ug, tree, perms_before)
+    after = AccessModel.from_documents(ug, tree, perms_after, cascade=True)
+    return change_lines(access_changes(before, after))
+
+
+def test_users_whose_groups_share_ancestors_or_not_each_get_their_own_chains() -> None:
+    before = {"b": {"permissions": [grant("ANALYZE", "r")]}}
+    after = {
+        "a": {"permissions": [grant("VIEW", "top")]},
+        "b": {"permissions": [grant("ANALYZE", "r"), grant("VIEW", "dan", "user")]},
+        "c": {"permissions": [grant("EXPORT", "t3"), grant("VIEW", "dan", "user")]},
+    }
+    assert _teams(before, after) == [
+        "ann gains VIEW on a (via t1 → r → top)",  # t1 and t2 both reach top: the first chain found
+        "ben gains EXPORT on c (via t3)",
+        "ben gains VIEW on a (via t1 → r → top)",
+        "cat gains EXPORT on c (via t3)",
+        "cat gains VIEW on a (via t1 → r → top)",
+        "dan gains EXPORT on c (via t3)",  # and VIEW there, which EXPORT includes
+        "dan gains VIEW on b (direct)",
+    ]
+    # and back: the same lines as losses
+    assert _teams(after, before)[-2:] == ["dan loses EXPORT on c (via t3)", "dan loses VIEW on b (direct)"]

@@ -7,19 +7,14 @@ tree that moved), so a small change in a 100,000-user organization stays fast. P
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from reconciler.access.effective import (
-    WORKSPACE_IMPLIES,
-    EffectiveAccess,
-    Reason,
-    effective_access,
-    implied,
-    permission_key,
-)
+from reconciler.access.effective import WORKSPACE_IMPLIES, Reason, implied, permission_key
 from reconciler.access.model import EVERY_WORKSPACE, ORGANIZATION, USER, AccessModel, Holder
+from reconciler.access.parts import Compared, Held, News, Part, Parts
+from reconciler.gcpause import paused_gc
 
 Direction = Literal["gain", "loss"]
 Scope = Literal["membership", "organization", "every-workspace", "workspaces"]
@@ -31,7 +26,7 @@ _INCLUDED_IN = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AccessDelta:
     """One line of what a principal gains or loses: `permissions` on `scope` (`workspaces`) for `reasons`.
 
@@ -63,7 +58,7 @@ class AccessDelta:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AccessChange:
     """How one principal's effective access changes; `deltas` gains first, then losses."""
 
@@ -130,30 +125,53 @@ def access_changes(
     before: AccessModel, after: AccessModel, *, bootstrap_group: str | None = None
 ) -> list[AccessChange]:
     """Per user whose effective access changes, what they gain and lose and why; escalations first, then by
-    user id. Joining `bootstrap_group` (directly or through nested groups) is an escalation."""
+    user id. Joining `bootstrap_group` (directly or through nested groups) is an escalation.
+
+    Each user's access is compared as parts (reconciler.access.parts): only the parts that differ between
+    the models are looked at, and users with the same groups (chains) and own grants share one answer."""
+    with paused_gc(
+        freeze=True
+    ):  # ~a million acyclic objects: the collector would rescan the heap for nothing
+        return _access_changes(before, after, bootstrap_group)
+
+
+def _access_changes(
+    before: AccessModel, after: AccessModel, bootstrap_group: str | None
+) -> list[AccessChange]:
+    was_parts, now_parts = Parts(before), Parts(after)
+    compared = Compared()
+    shared: dict[Any, tuple[AccessDelta, ...]] = {}
     out: list[AccessChange] = []
     for user in affected_users(before, after):
-        old = effective_access(before, user)
-        new = effective_access(after, user)
-        deltas = (
-            _membership(old, new, bootstrap_group) + _deltas(old, new, "gain") + _deltas(new, old, "loss")
+        # what decides a user's deltas: their groups and their own grants in each model
+        key = (
+            before.users.get(user, ()),
+            after.users.get(user, ()),
+            before.grants.get((USER, user), ()),
+            after.grants.get((USER, user), ()),
         )
+        deltas = shared.get(key)
+        if deltas is None:
+            old, new = was_parts.of(user), now_parts.of(user)
+            deltas = shared[key] = (
+                *_membership(old.paths, new.paths, bootstrap_group),
+                *_deltas(old, new, compared.news(new, old), "gain"),
+                *_deltas(new, old, compared.news(old, new), "loss"),
+            )
         if deltas:
-            out.append(AccessChange(user, USER, tuple(deltas)))
+            out.append(AccessChange(user, USER, deltas))
     out.sort(key=lambda c: (not c.escalation, c.principal))
     return out
 
 
-def _membership(old: EffectiveAccess, new: EffectiveAccess, group: str | None) -> list[AccessDelta]:
-    if group is None or (group in old.memberships) == (group in new.memberships):
+def _membership(
+    old: Mapping[str, tuple[str, ...]], new: Mapping[str, tuple[str, ...]], group: str | None
+) -> list[AccessDelta]:
+    if group is None or (group in old) == (group in new):
         return []
-    if group in new.memberships:
-        return [
-            AccessDelta(
-                "gain", "membership", (), (Reason(new.memberships[group]),), group=group, escalation=True
-            )
-        ]
-    return [AccessDelta("loss", "membership", (), (Reason(old.memberships[group]),), group=group)]
+    if group in new:
+        return [AccessDelta("gain", "membership", (), (Reason(new[group]),), group=group, escalation=True)]
+    return [AccessDelta("loss", "membership", (), (Reason(old[group]),), group=group)]
 
 
 def _strongest(perms: Iterable[str], *, organization: bool = False) -> list[str]:
@@ -165,16 +183,28 @@ def _strongest(perms: Iterable[str], *, organization: bool = False) -> list[str]
     )
 
 
-def _deltas(was: EffectiveAccess, now: EffectiveAccess, direction: Direction) -> list[AccessDelta]:
-    """What `now` holds that `was` does not, as deltas (a gain when `now` is the after, a loss otherwise)."""
-    on_was, every_was, org_was = was.held
-    on_now, every_now, org_now = now.held
+def _scoped_reasons(parts: Mapping[str | None, Part], scope: str, permission: str) -> tuple[Reason, ...]:
+    return tuple(
+        sorted(
+            s.reason
+            for part in parts.values()
+            for s in part.scoped
+            if s.scope == scope and s.permission == permission
+        )
+    )
+
+
+def _deltas(was: Held, now: Held, fresh: list[tuple[Part, News]], direction: Direction) -> list[AccessDelta]:
+    """What `now` holds that `was` does not, as deltas (a gain when `now` is the after, a loss otherwise);
+    `fresh` are the parts of `now` with what each gives on workspaces that its counterpart in `was` did not:
+    only they can give what `was` did not hold."""
+    every_was, org_was, every_now, org_now = was.every, was.org, now.every, now.org
+    if not fresh and every_now <= every_was and org_now <= org_was:
+        return []
     gain = direction == "gain"
     out: list[AccessDelta] = []
-    for p in _strongest(org_now - org_was, organization=True):
-        reasons = tuple(
-            sorted(s.reason for s in now.sources if s.scope == ORGANIZATION and s.permission == p)
-        )
+    for p in _strongest(org_now - org_was, organization=True) if org_now else ():
+        reasons = _scoped_reasons(now.parts, ORGANIZATION, p)
         kept = (
             () if gain else tuple(sorted(implied(p, organization=True) & org_was - {p}, key=permission_key))
         )
@@ -183,20 +213,24 @@ def _deltas(was: EffectiveAccess, now: EffectiveAccess, direction: Direction) ->
                 direction, "organization", (p,), reasons, kept=kept, escalation=gain and p == "MANAGE"
             )
         )
-    for p in _strongest(every_now - every_was):
-        reasons = tuple(
-            sorted(s.reason for s in now.sources if s.scope == EVERY_WORKSPACE and s.permission == p)
-        )
+    for p in _strongest(every_now - every_was) if every_now else ():
+        reasons = _scoped_reasons(now.parts, EVERY_WORKSPACE, p)
         out.append(
             AccessDelta(direction, "every-workspace", (p,), reasons, escalation=gain and p == "MANAGE")
         )
+    perms: dict[str, None] = {}
+    for _, news in fresh:
+        perms.update(dict.fromkeys(news))
     changed: dict[str, set[str]] = {}
-    for p, workspaces in on_now.items():
+    was_parts = was.parts.values()
+    for p in perms:
         if p in every_now or p in every_was:
             continue  # covered by (or already held through) organization MANAGE
-        new = workspaces - on_was.get(p, set())
+        new = set().union(*[news[p] for _, news in fresh if p in news])
+        new.difference_update(*[part.on[p] for part in was_parts if p in part.on])
         if new:
             changed[p] = new
+    parts = [part for part, _ in fresh]
     lines: dict[tuple[tuple[Reason, ...], tuple[str, ...], frozenset[str]], list[str]] = {}
     for p, workspaces in changed.items():
         strongest = set(workspaces)
@@ -204,62 +238,58 @@ def _deltas(was: EffectiveAccess, now: EffectiveAccess, direction: Direction) ->
             strongest -= changed.get(q, set())
         if not strongest:
             continue
-        for reasons, reached in _reasons(now, p, strongest).items():
-            for kept, part in [((), reached)] if gain else _split_kept(p, was, reached):
-                lines.setdefault((reasons, kept, frozenset(part)), []).append(p)
-    for (reasons, kept, wss), perms in lines.items():
-        perms.sort(key=permission_key)
-        escalation = gain and "MANAGE" in perms
+        for reasons, reached in _reasons(parts, p, strongest).items():
+            for kept, block in [((), reached)] if gain else _split_kept(p, was, reached):
+                lines.setdefault((reasons, kept, frozenset(block)), []).append(p)
+    for (reasons, kept, wss), ps in lines.items():
+        ps.sort(key=permission_key)
+        escalation = gain and "MANAGE" in ps
         out.append(
-            AccessDelta(
-                direction, "workspaces", tuple(perms), reasons, tuple(sorted(wss)), kept, "", escalation
-            )
+            AccessDelta(direction, "workspaces", tuple(ps), reasons, tuple(sorted(wss)), kept, "", escalation)
         )
     out.sort(key=lambda d: (_SCOPE_RANK[d.scope], permission_key(d.permissions[0]), d.workspaces, d.reasons))
     return out
 
 
-def _reasons(
-    access: EffectiveAccess, permission: str, workspaces: set[str]
-) -> dict[tuple[Reason, ...], set[str]]:
+def _reasons(fresh: list[Part], permission: str, workspaces: set[str]) -> dict[tuple[Reason, ...], set[str]]:
     """The reasons `permission` is held → the workspaces of `workspaces` it is held on for them (these are the
-    strongest changed ones, so every reason is a grant of `permission` itself, never an implication)."""
-    sources = [
-        s
-        for s in access.sources
-        if s.permission == permission and s.scope not in (ORGANIZATION, EVERY_WORKSPACE)
-    ]
+    strongest changed ones, so every reason is a grant of `permission` itself, never an implication, and
+    one of the `fresh` parts)."""
+    sources = [found for part in fresh for found in part.granted.get(permission, ())]
     if len(sources) == 1:
-        return {(sources[0].reason,): workspaces & sources[0].workspaces}
-    found: dict[str, list[int]] = {}
-    for i, s in enumerate(sources):
-        for ws in workspaces & s.workspaces:
-            found.setdefault(ws, []).append(i)
-    by_sources: dict[tuple[int, ...], set[str]] = {}
-    for ws, found_at in found.items():
-        by_sources.setdefault(tuple(found_at), set()).add(ws)
+        return {(sources[0][0],): workspaces & sources[0][1]}
+    blocks: list[tuple[frozenset[Reason], set[str]]] = [(frozenset(), workspaces)]
+    for reason, reached in sources:
+        split: list[tuple[frozenset[Reason], set[str]]] = []
+        for reasons, block in blocks:
+            if inside := block & reached:
+                split.append((reasons | {reason}, inside))
+            if outside := block - reached:
+                split.append((reasons, outside))
+        blocks = split
     out: dict[tuple[Reason, ...], set[str]] = {}
-    for indexes, wss in by_sources.items():
-        out.setdefault(tuple(sorted({sources[i].reason for i in indexes})), set()).update(wss)
+    for reasons, block in blocks:
+        if reasons:
+            out.setdefault(tuple(sorted(reasons)), set()).update(block)
     return out
 
 
-def _split_kept(
-    permission: str, access: EffectiveAccess, workspaces: set[str]
-) -> list[tuple[tuple[str, ...], set[str]]]:
-    """`workspaces` split by which permissions implied by `permission` `access` still holds there."""
-    on, every, _ = access.held
+def _split_kept(permission: str, was: Held, workspaces: set[str]) -> list[tuple[tuple[str, ...], set[str]]]:
+    """`workspaces` split by which permissions implied by `permission` `was` still holds there."""
     parts: list[tuple[tuple[str, ...], set[str]]] = [((), workspaces)]
     for q in sorted(implied(permission) - {permission}, key=permission_key):
-        if q in every:
+        if q in was.every:
             parts = [((*kept, q), part) for kept, part in parts]
             continue
-        held = on.get(q, set())
+        held = [p.on[q] for p in was.parts.values() if q in p.on]
         split: list[tuple[tuple[str, ...], set[str]]] = []
         for kept, part in parts:
-            if inside := part & held:
+            inside: set[str] = set()
+            for h in held:
+                inside |= part & h
+            if inside:
                 split.append(((*kept, q), inside))
-            if outside := part - held:
+            if outside := part - inside:
                 split.append((kept, outside))
         parts = split
     return parts

@@ -66,7 +66,7 @@ def implied(permission: str, *, organization: bool = False) -> frozenset[str]:
     return _closure(ORGANIZATION_IMPLIES if organization else WORKSPACE_IMPLIES, permission)
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Reason:
     """Why a principal holds a permission.
 
@@ -104,7 +104,7 @@ class Reason:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """One grant reaching a principal: `permission` (as granted) on `scope`, reaching `workspaces`.
 
@@ -186,7 +186,8 @@ def _implied(reason: Reason, by: str) -> Reason:
     return Reason(reason.via, reason.hierarchy_of, reason.organization, by)
 
 
-def _sources(model: AccessModel, raw: RawGrant, via: tuple[str, ...]) -> Iterator[Source]:
+def sources_of(model: AccessModel, raw: RawGrant, via: tuple[str, ...]) -> Iterator[Source]:
+    """The sources one raw grant gives a principal who reaches its holder through `via`."""
     if raw.scope == ORGANIZATION:
         yield Source(ORGANIZATION, raw.permission, Reason(via), frozenset())
         if raw.permission in EVERY_WORKSPACE_BY_ORGANIZATION:
@@ -208,7 +209,7 @@ def effective_access(model: AccessModel, principal: str, kind: str = USER) -> Ef
     if kind == USER:
         paths = model.group_paths(model.users.get(principal, ()))
         for raw in model.grants.get((USER, principal), ()):
-            sources.extend(_sources(model, raw, ()))
+            sources.extend(sources_of(model, raw, ()))
     else:
         paths = (
             {g: p[1:] for g, p in model.group_paths((principal,)).items()}
@@ -221,7 +222,7 @@ def effective_access(model: AccessModel, principal: str, kind: str = USER) -> Ef
         found = memo.get(key)
         if found is None:
             raws = model.grants.get((GROUP, group), ())
-            found = memo[key] = tuple(s for raw in raws for s in _sources(model, raw, path))
+            found = memo[key] = tuple(s for raw in raws for s in sources_of(model, raw, path))
         sources.extend(found)
     memberships = {g: p for g, p in paths.items() if p}
     return EffectiveAccess(principal, kind, tuple(sources), memberships)

@@ -41,26 +41,42 @@ def _workspaces(workspaces: Sequence[str], limit: int | None) -> str:
 
 def delta_text(principal: str, delta: AccessDelta, *, max_workspaces: int | None = MAX_WORKSPACES) -> str:
     """`jane.doe gains MANAGE on sales, sales-emea (via analysts → leads, hierarchy of sales)`."""
+    return _line(principal, delta, _after_principal(delta, max_workspaces))
+
+
+def _line(principal: str, delta: AccessDelta, rest: str) -> str:
+    return f"{ESCALATION if delta.escalation else ''}{principal} {rest}"
+
+
+def _after_principal(delta: AccessDelta, max_workspaces: int | None) -> str:
     why = f"({reasons_text(delta.reasons)})"
     if delta.scope == "membership":
         verb = "joins" if delta.direction == "gain" else "leaves"
-        line = f"{principal} {verb} the bootstrap group {delta.group} {why}"
-    else:
-        verb = "gains" if delta.direction == "gain" else "loses"
-        where = {"organization": "the organization", "every-workspace": "every workspace"}.get(delta.scope)
-        if where is None:
-            where = _workspaces(delta.workspaces, max_workspaces)
-        line = f"{principal} {verb} {', '.join(delta.permissions)} on {where} {why}"
-        if delta.kept:
-            line += f"; still holds {', '.join(delta.kept)} there"
-    return (ESCALATION if delta.escalation else "") + line
+        return f"{verb} the bootstrap group {delta.group} {why}"
+    verb = "gains" if delta.direction == "gain" else "loses"
+    where = {"organization": "the organization", "every-workspace": "every workspace"}.get(delta.scope)
+    if where is None:
+        where = _workspaces(delta.workspaces, max_workspaces)
+    line = f"{verb} {', '.join(delta.permissions)} on {where} {why}"
+    if delta.kept:
+        line += f"; still holds {', '.join(delta.kept)} there"
+    return line
 
 
 def change_lines(
     changes: Iterable[AccessChange], *, max_workspaces: int | None = MAX_WORKSPACES
 ) -> list[str]:
-    """One line per gain or loss, in the changes' order (escalations first); escalations marked."""
-    return [delta_text(c.principal, d, max_workspaces=max_workspaces) for c in changes for d in c.deltas]
+    """One line per gain or loss, in the changes' order (escalations first); escalations marked. Users with
+    the same groups share their deltas, so each delta's text after the principal is written once."""
+    texts: dict[int, str] = {}
+    out: list[str] = []
+    for c in changes:
+        for d in c.deltas:
+            rest = texts.get(id(d))
+            if rest is None:
+                rest = texts[id(d)] = _after_principal(d, max_workspaces)
+            out.append(_line(c.principal, d, rest))
+    return out
 
 
 def changes_text(changes: Sequence[AccessChange], *, max_workspaces: int | None = MAX_WORKSPACES) -> str:
@@ -80,10 +96,9 @@ def changes_markdown(
         return []
     escalations: list[str] = []
     others: list[str] = []
-    for c in changes:
-        for d in c.deltas:
-            text = delta_text(c.principal, d, max_workspaces=max_workspaces)
-            (escalations if d.escalation else others).append(f"- {_md(text)}")
+    escalated = (d.escalation for c in changes for d in c.deltas)
+    for text, escalation in zip(change_lines(changes, max_workspaces=max_workspaces), escalated, strict=True):
+        (escalations if escalation else others).append(f"- {_md(text)}")
     out: list[str] = []
     if escalations:
         out += [f"{ESCALATIONS_HEADING} ({len(escalations):,})", "", *escalations, ""]
