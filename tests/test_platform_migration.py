@@ -177,6 +177,15 @@ STATE_USERS = [
 ]
 
 
+def write_viewers(repo: Repo) -> None:
+    """The state STATE_USERS: root manages project 0, u0..u4 view it."""
+    repo.write("users.yaml", {"users": STATE_USERS})
+    grants = [{"user": "root", "grant": ["MANAGE"]}] + [
+        {"user": f"u{i}", "grant": ["VIEW"]} for i in range(5)
+    ]
+    repo.write("workspaces.yaml", {"workspaces": [{"id": "project-0", "permissions": grants}]})
+
+
 def test_a_plan_and_apply_of_the_state_on_the_older_platform_disable_not_delete(
     tmp_path: Path, platform: PlatformEmulator
 ) -> None:
@@ -269,11 +278,7 @@ def test_the_server_gone_between_domain_users_and_memberships_names_what_was_wri
 ) -> None:
     small(platform)
     repo = Repo(tmp_path / "org", platform, None, 1)
-    repo.write("users.yaml", {"users": STATE_USERS})
-    grants = [{"user": "root", "grant": ["MANAGE"]}] + [
-        {"user": f"u{i}", "grant": ["VIEW"]} for i in range(5)
-    ]
-    repo.write("workspaces.yaml", {"workspaces": [{"id": "project-0", "permissions": grants}]})
+    write_viewers(repo)
     platform.faults.add(Fault.status(503), method="POST", path=f"/gdc/projects/{pid(0)}/users", times=20)
     failed = repo.run("apply", "--auto-approve")
     assert failed.exit_code == 1, failed.output
@@ -303,10 +308,7 @@ def test_a_tt_that_expires_mid_apply_is_refreshed_and_the_apply_completes(tmp_pa
     with ExpiringOnce("/gdc/account/domains/", admin_login=ADMIN, admin_password=PASSWORD) as platform:
         small(platform)
         repo = Repo(tmp_path / "org", platform, None, 1)
-        repo.write("users.yaml", {"users": STATE_USERS})
-        grants = [{"user": "root", "grant": ["MANAGE"]}]
-        grants += [{"user": f"u{i}", "grant": ["VIEW"]} for i in range(5)]
-        repo.write("workspaces.yaml", {"workspaces": [{"id": "project-0", "permissions": grants}]})
+        write_viewers(repo)
         platform.clear_request_log()
         applied = repo.run("apply", "--auto-approve")  # the TT ends after the first domain user is created
         assert applied.exit_code == 0, applied.output
@@ -360,11 +362,7 @@ def test_a_saved_plan_applies_and_is_refused_once_the_projects_changed(
 ) -> None:
     small(platform)
     repo = Repo(tmp_path / "org", platform, None, 1)
-    repo.write("users.yaml", {"users": STATE_USERS})
-    grants = [{"user": "root", "grant": ["MANAGE"]}] + [
-        {"user": f"u{i}", "grant": ["VIEW"]} for i in range(5)
-    ]
-    repo.write("workspaces.yaml", {"workspaces": [{"id": "project-0", "permissions": grants}]})
+    write_viewers(repo)
     saved = tmp_path / "plan.json"
     assert repo.run("plan", "--out", str(saved)).exit_code == 0
     platform.add_domain_user("late@acme.example")

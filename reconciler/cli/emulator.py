@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import ssl
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ import click
 from reconciler.cli.options import NO_CONFIG, GlobalOptions, command, pass_globals
 from reconciler.emulator import DEFAULT_TOKEN, Emulator, tls_context
 from reconciler.emulator.platform import ADMIN_LOGIN, ADMIN_PASSWORD, DOMAIN, PlatformEmulator
+from reconciler.emulator.serving import Serving
 from reconciler.errors import ReconcilerError
 
 CLOUD = "gooddata-cloud"
@@ -142,6 +144,7 @@ def emulator_command(
         context = tls_context(certfile, keyfile) if certfile is not None else None
     except (OSError, ValueError) as e:
         raise ReconcilerError(f"emulator: cannot use the certificate {certfile}: {e}") from e
+    faults = f"fail rate {fail_rate}, latency {latency} s, seed {seed}"
     if platform == PLATFORM:
         legacy = PlatformEmulator(
             domain=domain,
@@ -156,18 +159,14 @@ def emulator_command(
             if not pid.strip():
                 raise click.BadParameter(f"{spec!r}: expected ID or ID=TITLE", param_hint="--project")
             legacy.add_project(pid.strip(), title.strip())
-        try:
-            url = legacy.start(host=host, port=port, ssl_context=context)
-        except OSError as e:
-            raise ReconcilerError(f"emulator: cannot listen on {host}:{port}: {e}") from e
+        url = _listen(legacy, host, port, context)
         shown = admin_password if admin_password == ADMIN_PASSWORD else "(yours, not shown)"
         ids = ", ".join(p.partition("=")[0].strip() for p in projects) or "none"
         lines = [
             f"domain: {domain}; admin: {admin_login}, password {shown}",
             f"projects: {ids}; in memory; Ctrl-C to stop",
         ]
-        settings = f"settings: fail rate {fail_rate}, latency {latency} s, seed {seed}"
-        return _serve(legacy.stop, url, lines, settings, opts)
+        return _serve(legacy.stop, url, lines, f"settings: {faults}", opts)
     try:
         emu = Emulator(
             token=token,
@@ -178,18 +177,21 @@ def emulator_command(
             latency=latency,
             seed=seed,
         )
-        url = emu.start(host=host, port=port, ssl_context=context)
-    except ValueError as e:
+    except (ValueError, OSError) as e:
         raise ReconcilerError(f"emulator: cannot load {data_file}: {e}") from e
-    except OSError as e:
-        raise ReconcilerError(f"emulator: cannot listen on {host}:{port}: {e}") from e
+    url = _listen(emu, host, port, context)
     lines = [f"token: {DEFAULT_TOKEN} (the Community Edition default)"] if token == DEFAULT_TOKEN else []
     lines.append(f"organization: {data_file if data_file else 'in memory'}; Ctrl-C to stop")
-    settings = (
-        f"settings: bootstrap user {bootstrap_user}, group {bootstrap_group}; fail rate {fail_rate}, "
-        f"latency {latency} s, seed {seed}"
-    )
+    settings = f"settings: bootstrap user {bootstrap_user}, group {bootstrap_group}; {faults}"
     return _serve(emu.stop, url, lines, settings, opts)
+
+
+def _listen(server: Serving, host: str, port: int, context: ssl.SSLContext | None) -> str:
+    """Start either emulator on host:port; a port it cannot bind is a clear error."""
+    try:
+        return server.start(host=host, port=port, ssl_context=context)
+    except OSError as e:
+        raise ReconcilerError(f"emulator: cannot listen on {host}:{port}: {e}") from e
 
 
 def _refuse_foreign_options(platform: str) -> None:

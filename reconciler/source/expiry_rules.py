@@ -95,20 +95,8 @@ def check_expiries(
                 f"{who} is the bootstrap user: its membership in the bootstrap group {gid!r} cannot expire"
             )
             problems.append(Problem(where, "error", message, "bootstrap-membership"))
-        if today is None:
-            continue
-        if day < today:
-            message = (
-                f"{who}: the membership in group {gid!r} expired on {day} ({_days(today - day)} ago): "
-                "it is no longer applied; remove it from the state file"
-            )
-            problems.append(Problem(where, "warning", message, "expiry-past"))
-        elif policy.max_days is not None and (day - today).days > policy.max_days:
-            message = (
-                f"{who}: the membership in group {gid!r} expires on {day}, {_days(day - today)} ahead: "
-                f"more than policy.expiry.max_days ({policy.max_days})"
-            )
-            problems.append(Problem(where, "warning", message, "expiry-far"))
+        if today is not None:
+            _check_day(f"{who}: the membership in group {gid!r}", day, today, policy, where, problems)
 
 
 def grant_day(
@@ -134,21 +122,28 @@ def grant_day(
         message = f"{label}: the grant expires on {written!r}, which is not a date"
         problems.append(Problem(where, "error", message, "expiry-date"))
         return None
-    if today is None:
-        return day
+    if today is not None:
+        _check_day(f"{label}: the grant", day, today, policy, where, problems)
+    return day
+
+
+def _check_day(
+    subject: str, day: date, today: date, policy: ExpiryPolicy, where: Location, problems: list[Problem]
+) -> None:
+    """The warning for a last `day` already past or beyond policy.expiry.max_days; `subject` names what
+    expires ("user 'ann': the membership in group 'finance'", "…: the grant")."""
     if day < today:
         message = (
-            f"{label}: the grant expired on {day} ({_days(today - day)} ago): it is no longer applied; "
+            f"{subject} expired on {day} ({_days(today - day)} ago): it is no longer applied; "
             "remove it from the state file"
         )
         problems.append(Problem(where, "warning", message, "expiry-past"))
     elif policy.max_days is not None and (day - today).days > policy.max_days:
         message = (
-            f"{label}: the grant expires on {day}, {_days(day - today)} ahead: more than "
+            f"{subject} expires on {day}, {_days(day - today)} ahead: more than "
             f"policy.expiry.max_days ({policy.max_days})"
         )
         problems.append(Problem(where, "warning", message, "expiry-far"))
-    return day
 
 
 def _days(delta: timedelta) -> str:
