@@ -22,14 +22,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from reconciler.gitlog import BlobReader, Commit, FileChange, HistoryError, is_shallow, mainline, toplevel
+from reconciler.grant_versions import GrantKey, Grants, GrantValue, grants_in
 from reconciler.memberships import EMPTY, Version, VersionParser
 
 if TYPE_CHECKING:
     from reconciler.config import Config
 
 Kind = Literal["user", "group"]
-Relation = Literal["declared", "member", "parent"]
-Op = Literal["added", "removed"]
+Relation = Literal["declared", "member", "parent", "grant"]
+Op = Literal["added", "removed", "changed"]
 _SUFFIXES = (".yaml", ".yml")
 _ORDER: tuple[Kind, ...] = ("group", "user")
 
@@ -45,9 +46,13 @@ class Change:
     target: str  # the group (member, parent); "" for declared
     op: Op
     path: str  # the state file of the change, from the top of the repository
+    grant: GrantValue | None = None  # a grant change: the grant after it (None: removed)
+    previous: GrantValue | None = None  # a grant change: the grant before it (None: added)
 
     def involves(self, principal: str) -> bool:
         """True when the change is to `principal` or to its members (for a group)."""
+        if self.relation == "grant":  # target is the grant's scope, not a group
+            return self.principal == principal
         return self.principal == principal or self.target == principal
 
 
@@ -113,6 +118,9 @@ class _Replay:
         self.parser = VersionParser()
         self.files: dict[str, Version] = {}
         self.declared_in: dict[Kind, dict[str, list[str]]] = {"user": {}, "group": {}}
+        self.grant_files: dict[str, Grants] = {}  # path → its grants (files declaring some only)
+        self.grant_blobs: dict[str, Grants] = {}  # blob → its grants (bounded)
+        self.grants: Grants = {}  # merged: the first file (in path order) declaring a key wins
 
     def run(self, commits: list[tuple[Commit, list[FileChange]]]) -> None:
         for commit, changes in commits:
@@ -122,19 +130,27 @@ class _Replay:
 
     def _commit(self, commit: Commit, changes: list[FileChange]) -> None:
         touched: dict[Kind, dict[str, str]] = {"user": {}, "group": {}}  # id → the file of its change
+        grants_touched: dict[GrantKey, str] = {}
         for change in changes:
             old = self.files.get(change.path, EMPTY)
+            read: list[bytes] = []
             if change.blob is None:
                 new = EMPTY
                 self.files.pop(change.path, None)
             else:
-                parsed = self.parser.parse_blob(change.blob, self.reader.read)
+
+                def reading(blob: str, read: list[bytes] = read) -> bytes:
+                    read.append(self.reader.read(blob))
+                    return read[-1]
+
+                parsed = self.parser.parse_blob(change.blob, reading)
                 if parsed is None:
                     self.t.warnings.append(
                         f"{change.path} at {commit.short} is not valid YAML: read as its previous version"
                     )
                     continue
                 new = self.files[change.path] = parsed
+            self._file_grants(change, read, grants_touched)
             pairs: tuple[tuple[Kind, dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]], ...] = (
                 ("user", old.users, new.users),
                 ("group", old.groups, new.groups),
@@ -159,6 +175,41 @@ class _Replay:
                     merged[principal] = now
                 if was != now:
                     self._emit(commit, kind, principal, was, now, ids[principal])
+        if grants_touched:
+            self._emit_grants(commit, grants_touched)
+
+    def _file_grants(self, change: FileChange, read: list[bytes], touched: dict[GrantKey, str]) -> None:
+        """Update the file's grants; a blob not read for memberships (cached) is read only if unseen."""
+        old = self.grant_files.get(change.path, {})
+        if change.blob is None:
+            new: Grants = {}
+        elif change.blob in self.grant_blobs:
+            new = self.grant_blobs[change.blob]
+        else:
+            new = grants_in(read[0] if read else self.reader.read(change.blob))
+            if len(self.grant_blobs) > 256:
+                self.grant_blobs.clear()
+            self.grant_blobs[change.blob] = new
+        if new:
+            self.grant_files[change.path] = new
+        else:
+            self.grant_files.pop(change.path, None)
+        for key, _ in old.items() ^ new.items():
+            touched.setdefault(key, change.path)
+
+    def _emit_grants(self, commit: Commit, touched: dict[GrantKey, str]) -> None:
+        for key in sorted(touched):
+            was = self.grants.get(key)
+            now = next((g[key] for _, g in sorted(self.grant_files.items()) if key in g), None)
+            if now is None:
+                self.grants.pop(key, None)
+            else:
+                self.grants[key] = now
+            if was == now:
+                continue
+            op: Op = "added" if was is None else "removed" if now is None else "changed"
+            kind: Kind = "user" if key[0] == "user" else "group"
+            self.t.changes.append(Change(commit, kind, key[1], "grant", key[2], op, touched[key], now, was))
 
     def _merged(self, kind: Kind, principal: str) -> frozenset[str] | None:
         """The principal's groups from the first file (in path order) declaring it; None when none does."""

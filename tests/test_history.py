@@ -322,3 +322,100 @@ def test_the_benchmark_runs_small(tmp_path: Path, capsys: pytest.CaptureFixture[
     result = bench_main(["--users", "300", "--commits", "40", "--workdir", str(tmp_path)])
     assert result["commits"] == 40
     assert result["review_rows"] >= 300
+
+
+def test_grant_history_names_each_commit_author_and_pr(handmade: tuple[Path, dict[str, str]]) -> None:
+    """A grant added in PR #10 (merge) and changed in PR #11 (squash), for a user and for a group."""
+    root, shas = handmade
+    _git(root, "checkout", "-q", "-b", "grants")
+    (root / "state" / "ws.yaml").write_text(
+        "workspaces:\n  - id: sales\n    permissions:\n      - {group: fin, grant: [VIEW]}\n"
+        "    hierarchyPermissions:\n      - {user: ann, grant: [ANALYZE]}\n"
+        "organization:\n  permissions:\n    - {group: fin, grant: [BASE_UI_ACCESS]}\n"
+    )
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "grant sales", who="Bob", when=5)
+    _git(root, "checkout", "-q", "main")
+    _git(
+        root,
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "Merge pull request #10 from acme/grants",
+        "grants",
+        who="Carol",
+        when=6,
+    )
+    shas["pr10"] = _git(root, "rev-parse", "HEAD")
+    (root / "state" / "ws.yaml").write_text(
+        "workspaces:\n  - id: sales\n    permissions:\n"
+        "      - {group: fin, grant: [ANALYZE, VIEW], expires: 2027-03-31}\n"
+        "    hierarchyPermissions:\n      - {user: ann, grant: [ANALYZE], expires: 2027-06-30}\n"
+        "organization:\n  permissions: []\n"
+    )
+    _git(root, "commit", "-q", "-am", "widen fin on sales (#11)", who="Dave", when=7)
+    shas["pr11"] = _git(root, "rev-parse", "HEAD")
+    fin = json.loads(run(root, "history", "fin", "--format", "json").stdout)["changes"]
+    grants = [
+        (c["commit"], c["author"], c["pr"], c["change"], c["on"], c["grant"], c["previous"])
+        for c in fin
+        if c["relation"] == "grant"
+    ]
+    assert grants == [
+        (
+            shas["pr10"],
+            "Carol",
+            10,
+            "added",
+            "the organization",
+            {"grant": ["BASE_UI_ACCESS"], "expires": None},
+            None,
+        ),
+        (shas["pr10"], "Carol", 10, "added", "workspace sales", {"grant": ["VIEW"], "expires": None}, None),
+        (
+            shas["pr11"],
+            "Dave",
+            11,
+            "removed",
+            "the organization",
+            None,
+            {"grant": ["BASE_UI_ACCESS"], "expires": None},
+        ),
+        (
+            shas["pr11"],
+            "Dave",
+            11,
+            "changed",
+            "workspace sales",
+            {"grant": ["ANALYZE", "VIEW"], "expires": "2027-03-31"},
+            {"grant": ["VIEW"], "expires": None},
+        ),
+    ]
+    assert all(c["file"] == "state/ws.yaml" and c["group"] is None for c in fin if c["relation"] == "grant")
+    ann = json.loads(run(root, "history", "ann", "--format", "json").stdout)["changes"]
+    assert [(c["pr"], c["change"], c["on"]) for c in ann if c["relation"] == "grant"] == [
+        (10, "added", "workspace sales and its children"),
+        (11, "changed", "workspace sales and its children"),
+    ]
+    text = run(root, "history", "ann").stdout.splitlines()
+    assert text[-2] == (
+        f"2026-01-01 16:00 +0000  {shas['pr11'][:12]}  PR #11    Dave <dave@acme.test>  "
+        "~ user ann grant on workspace sales and its children: [ANALYZE] -> [ANALYZE] expires 2027-06-30"
+        "  (state/ws.yaml)"
+    )
+    assert text[-3].endswith(
+        "+ user ann grant [ANALYZE] on workspace sales and its children  (state/ws.yaml)"
+    )
+    assert "PR #10    Carol" in text[-3]
+    assert text[-1] == "6 changes to ann"
+
+
+def test_a_state_without_grant_keys_is_not_parsed_for_grants() -> None:
+    from reconciler.grant_versions import declares_grants, grants_in
+
+    assert not declares_grants(b"users:\n  - id: ann\n    # workspaces: not a key\n")
+    assert grants_in(b"users:\n  - id: ann\n") == {}
+    assert grants_in(b"organization:\n  permissions:\n    - {user: ann, role: viewer}\n") == {
+        ("user", "ann", "the organization"): (("role:viewer",), None)
+    }

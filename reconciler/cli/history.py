@@ -49,12 +49,13 @@ class _Date(click.ParamType[datetime]):
 )
 @pass_globals
 def history(options: GlobalOptions, /, principal: str, since: datetime | None, fmt: str) -> int:
-    """Every change to a user's or group's memberships, from the git history of the state files.
+    """Every change to a user's or group's memberships and grants, from the git history of the state files.
 
     For a user: the groups it joined and left. For a group: its members joining and leaving, its
-    subgroups, and its own parents. Each change names the mainline commit that made it (a pull request's
-    merge or squash commit), its date, its author and the pull request number. Reads git only: the work
-    tree's uncommitted edits are not history.
+    subgroups, and its own parents. For both: its own workspace and organization grants added,
+    removed or changed (grant list, role, expires). Each change names the mainline commit that made it
+    (a pull request's merge or squash commit), its date, its author and the pull request number. Reads
+    git only: the work tree's uncommitted edits are not history.
 
     \b
     Examples:

@@ -7,8 +7,9 @@ mainline), its author and the pull request its subject names.
 The json shapes (stable)::
 
     history: {"principal": str, "since": str|null, "changes": [{"date", "commit", "pr", "author", "email",
-              "subject", "kind": "user"|"group", "id", "relation": "declared"|"member"|"parent",
-              "group": str|null, "change": "added"|"removed", "file"}]}
+              "subject", "kind": "user"|"group", "id", "relation": "declared"|"member"|"parent"|"grant",
+              "group": str|null, "change": "added"|"removed"|"changed", "file",
+              grant changes also: "on": str, "grant"/"previous": {"grant": [str], "expires"}|null}]}
     review:  {"as_of": {"commit", "date", …}|null, "users": int,
               "memberships": [{"user", "group": str|null, "since": str|null, "commit", "pr", "author",
                                "email", "subject", "implies": [str], "access": [str]}]}
@@ -81,7 +82,19 @@ class TextHistoryReporter(HistoryReporter):
         self.stream.write(f"{len(changes)} change{'' if len(changes) == 1 else 's'} to {principal}{after}\n")
 
 
+def _grant(value: tuple[tuple[str, ...], str | None] | None) -> str:
+    if value is None:
+        return "nothing"
+    names, expires = value
+    return f"[{', '.join(names)}]" + (f" expires {expires}" if expires is not None else "")
+
+
 def _what(c: Change) -> str:
+    if c.relation == "grant":
+        if c.op == "changed":
+            return f"~ {c.kind} {c.principal} grant on {c.target}: {_grant(c.previous)} -> {_grant(c.grant)}"
+        sign = "+" if c.op == "added" else "-"
+        return f"{sign} {c.kind} {c.principal} grant {_grant(c.grant or c.previous)} on {c.target}"
     sign = "+" if c.op == "added" else "-"
     if c.relation == "declared":
         return f"{sign} {c.kind} {c.principal} {'declared' if c.op == 'added' else 'removed'}"
@@ -105,14 +118,25 @@ class JsonHistoryReporter(HistoryReporter):
                     "kind": c.kind,
                     "id": c.principal,
                     "relation": c.relation,
-                    "group": c.target or None,
+                    "group": (c.target or None) if c.relation != "grant" else None,
                     "change": c.op,
                     "file": c.path,
+                    **_grant_fields(c),
                 }
                 for c in changes
             ],
         }
         self.stream.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
+def _grant_fields(c: Change) -> dict[str, Any]:
+    if c.relation != "grant":
+        return {}
+
+    def one(value: tuple[tuple[str, ...], str | None] | None) -> dict[str, Any] | None:
+        return None if value is None else {"grant": list(value[0]), "expires": value[1]}
+
+    return {"on": c.target, "grant": one(c.grant), "previous": one(c.previous)}
 
 
 def _row(row: Row) -> dict[str, Any]:
