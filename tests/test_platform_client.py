@@ -302,6 +302,20 @@ def test_an_invitation_names_the_role_by_identifier(emu: PlatformEmulator, clien
     assert uri and uri.startswith(f"/gdc/projects/{PID}/invitations/")
 
 
+def test_the_invitations_are_listed_with_status_and_role_identifier(
+    emu: PlatformEmulator, client: PlatformClient
+) -> None:
+    uri = client.invite(PID, "guest@acme.example", "editorRole")
+    assert uri
+    (listed,) = client.invitations(PID)
+    assert listed == {
+        "id": uri.rsplit("/", 1)[-1],
+        "email": "guest@acme.example",
+        "status": "WAITING",
+        "role": "editorRole",
+    }
+
+
 # -- faults ------------------------------------------------------------------------------------------
 
 

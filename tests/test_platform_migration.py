@@ -17,6 +17,7 @@ from click.testing import CliRunner, Result
 from reconcile_helpers import git
 
 from reconciler.cli import cli
+from reconciler.client.platform import PlatformClient
 from reconciler.emulator import DEFAULT_TOKEN, Emulator, Fault
 from reconciler.emulator.platform import PlatformEmulator
 
@@ -390,3 +391,51 @@ def test_import_without_projects_imports_the_domains_users_and_says_so(
     )
     assert {u["email"] for u in repo.read("users.yaml")["users"]} == {ADMIN, "old@acme.example"}
     assert not (repo.root / "state" / "workspaces.yaml").exists()
+
+
+def _invite_repo(tmp_path: Path, platform: PlatformEmulator) -> Repo:
+    small(platform)
+    repo = Repo(tmp_path / "org", platform, None, 1)
+    users = [*STATE_USERS, {"id": "new", "email": "New@acme.example", "invite": True, "firstname": "New"}]
+    repo.write("users.yaml", {"users": users})
+    grants = [{"user": "root", "grant": ["MANAGE"]}, {"user": "new", "grant": ["ANALYZE", "EXPORT"]}]
+    repo.write("workspaces.yaml", {"workspaces": [{"id": "project-0", "permissions": grants}]})
+    return repo
+
+
+def _rename_u0(repo: Repo, name: str) -> None:
+    """Another change, so that the next apply writes (and would invite again without the fix)."""
+    users = repo.read("users.yaml")["users"]
+    users[1]["firstname"] = name
+    repo.write("users.yaml", {"users": users})
+
+
+def test_a_pending_invitation_is_not_sent_again_by_the_next_apply(
+    tmp_path: Path, platform: PlatformEmulator
+) -> None:
+    repo = _invite_repo(tmp_path, platform)
+    first = repo.run("apply", "--auto-approve")
+    assert first.exit_code == 0, first.output
+    assert [s["email"].lower() for s in platform.outbox] == ["new@acme.example"]
+    _rename_u0(repo, "Renamed")
+    plan = repo.run("plan")
+    assert "already has a pending invitation" in plan.stdout and "will be invited" not in plan.stdout
+    second = repo.run("apply", "--auto-approve")
+    assert second.exit_code == 0, second.output
+    assert len(platform.outbox) == 1  # none sent by the second apply
+    assert any(m["firstName"] == "Renamed" for m in platform.domain_users() if m["login"].startswith("u0"))
+
+
+def test_a_canceled_invitation_does_not_count_as_pending(tmp_path: Path, platform: PlatformEmulator) -> None:
+    repo = _invite_repo(tmp_path, platform)
+    first = repo.run("apply", "--auto-approve")
+    assert first.exit_code == 0, first.output
+    (sent,) = platform.outbox
+    # Cancel it over HTTP, as the domain admin would.
+    with PlatformClient(platform.url, domain=platform.domain, login=ADMIN, password=PASSWORD) as client:
+        client._json("DELETE", sent["uri"], "cancelling")
+        assert {i["status"] for i in client.invitations(pid(0))} == {"CANCELED"}
+    _rename_u0(repo, "Again")
+    second = repo.run("apply", "--auto-approve")
+    assert second.exit_code == 0, second.output
+    assert [s["email"].lower() for s in platform.outbox] == ["new@acme.example"] * 2

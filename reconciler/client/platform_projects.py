@@ -197,6 +197,29 @@ class ProjectCalls:
 
     # -- invitations ---------------------------------------------------------------------------------
 
+    def invitations(self, pid: str) -> list[dict[str, Any]]:
+        """The project's invitations, any status, as `{id, email, status, role}` (`role`: an identifier or
+        None; GET /gdc/projects/{pid}/invitations, API.md §5)."""
+        path = f"{_project(pid)}/invitations"
+        doc = self._json("GET", path, f"listing the invitations of project {pid}") or {}
+        listed = doc.get("invitations")
+        if not isinstance(listed, list):
+            raise ApiError(f"api error: {self.base_url}{path}: the answer holds no list of invitations")
+        out: list[dict[str, Any]] = []
+        for item in listed:
+            invitation = (item.get("invitation") if isinstance(item, dict) else None) or {}
+            content = invitation.get("content") or {}
+            role = content.get("role")
+            out.append(
+                {
+                    "id": last_segment(str((invitation.get("links") or {}).get("self") or "")),
+                    "email": content.get("email"),
+                    "status": content.get("status"),
+                    "role": self._identifier(pid, role) if isinstance(role, str) and role else None,
+                }
+            )
+        return out
+
     def invite(
         self,
         pid: str,

@@ -23,6 +23,7 @@ from reconciler.lock import target_lock
 from reconciler.plan import Change, Plan
 from reconciler.plan_documents import combined_digest
 from reconciler.platform import guards
+from reconciler.platform.invitations import unsent
 from reconciler.platform.reading import each
 from reconciler.platform.resources import Failure, PlatformResource, resources
 
@@ -157,7 +158,7 @@ def _locked(session: PlatformSession, plan: Plan, options: ApplyOptions, live: d
             f"verified; the backup is {where} (`reconciler restore` puts it back)"
         )
     invited = []
-    for i in plan.invitations:
+    for i in unsent(session.platform_client, plan.invitations):  # a saved plan applied twice: not again
         session.platform_client.invite(
             i["project"], i["email"], i["role"], i.get("firstname"), i.get("lastname")
         )

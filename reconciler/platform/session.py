@@ -27,6 +27,7 @@ from reconciler.platform import documents as docs
 from reconciler.platform.access import project_access
 from reconciler.platform.checks import check
 from reconciler.platform.effective import model
+from reconciler.platform.invitations import unsent
 from reconciler.platform.mapping import keys, render
 from reconciler.platform.options import PlatformOptions
 from reconciler.platform.reading import read_all
@@ -129,11 +130,14 @@ class PlatformSession(Session):
         check(state, options, access)
         live = self.read(keys(state, options))
         result = render(state, live, options, access)
+        invited = unsent(self.platform_client, result.invitations)
         notes = result.notes + tuple(
             f"user {i['login']} will be invited to project {i['project']} as {i['role']} ({i['email']})"
+            if i in invited
+            else f"user {i['login']} already has a pending invitation to project {i['project']}: not invited"
             for i in result.invitations
         )
-        return self.make_plan(live, result.documents, notes, result.invitations, options)
+        return self.make_plan(live, result.documents, notes, invited, options)
 
     def plan_document(
         self, desired: Mapping[str, Any], others: Mapping[str, Mapping[str, Any]] | None = None
