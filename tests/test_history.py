@@ -163,6 +163,13 @@ def _git(root: Path, *args: str, who: str = "Alice", when: int = 0) -> str:
     return out.stdout.strip()
 
 
+def _merge_pr(root: Path, number: int, branch: str, *, who: str, when: int) -> None:
+    """Merge `branch` into main the way GitHub's merge button does (`Merge pull request #N from …`)."""
+    _git(root, "checkout", "-q", "main")
+    msg = f"Merge pull request #{number} from acme/{branch}"
+    _git(root, "merge", "-q", "--no-ff", "-m", msg, branch, who=who, when=when)
+
+
 @pytest.fixture
 def handmade(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
     """main: Alice's direct commit; PR #7 (Bob's branch, merged by Carol); PR #8 squashed by Dave."""
@@ -181,18 +188,7 @@ def handmade(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
         "users:\n  - id: ann\n    userGroups: [eng, fin]\n  - id: ben\n    userGroups:\n      - fin\n"
     )
     _git(root, "commit", "-q", "-am", "give ann and ben fin", who="Bob", when=2)
-    _git(root, "checkout", "-q", "main")
-    _git(
-        root,
-        "merge",
-        "-q",
-        "--no-ff",
-        "-m",
-        "Merge pull request #7 from acme/fin-access",
-        "fin-access",
-        who="Carol",
-        when=3,
-    )
+    _merge_pr(root, 7, "fin-access", who="Carol", when=3)
     shas["pr7"] = _git(root, "rev-parse", "HEAD")
     (root / "state" / "users.yaml").write_text(
         "users:\n  - id: ann\n    userGroups: [fin]\n  - id: ben\n    userGroups:\n      - fin\n"
@@ -335,18 +331,7 @@ def test_grant_history_names_each_commit_author_and_pr(handmade: tuple[Path, dic
     )
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", "grant sales", who="Bob", when=5)
-    _git(root, "checkout", "-q", "main")
-    _git(
-        root,
-        "merge",
-        "-q",
-        "--no-ff",
-        "-m",
-        "Merge pull request #10 from acme/grants",
-        "grants",
-        who="Carol",
-        when=6,
-    )
+    _merge_pr(root, 10, "grants", who="Carol", when=6)
     shas["pr10"] = _git(root, "rev-parse", "HEAD")
     (root / "state" / "ws.yaml").write_text(
         "workspaces:\n  - id: sales\n    permissions:\n"
