@@ -189,13 +189,8 @@ class PlatformTransport(Transport):
             explain = f"the server failed while {what}"
         else:
             explain = f"while {what}"
-        message = f"api error: {status} {reason} — {explain}"
-        if detail:
-            message += f": {detail}"
-        message += self.after(attempts)
-        if request_id:
-            message += f" (requestId {request_id})"
-        return kind(self.redact(message), status=status, trace_id=request_id, error_class=error_class)
+        message = self.error_text(status, reason, explain, detail, attempts, ("requestId", request_id))
+        return kind(message, status=status, trace_id=request_id, error_class=error_class)
 
 
 def relative(base_url: str, link: str) -> str:

@@ -200,13 +200,28 @@ class Transport:
             explain = f"the server failed while {what}"
         else:
             explain = f"while {what}"
+        message = self.error_text(status, reason, explain, detail, attempts, ("traceId", trace_id))
+        return ApiError(message, status=status, trace_id=trace_id)
+
+    def error_text(
+        self,
+        status: int,
+        reason: str,
+        explain: str,
+        detail: str | None,
+        attempts: Attempts,
+        request_id: tuple[str, str | None],
+    ) -> str:
+        """`api error: <status> <reason> — <explain>[: <detail>][ after N attempts][ (<id name> <id>)]`,
+        redacted: the one wording of an API error, whichever server's error body it came from."""
         message = f"api error: {status} {reason} — {explain}"
         if detail:
             message += f": {detail}"
         message += self.after(attempts)
-        if trace_id:
-            message += f" (traceId {trace_id})"
-        return ApiError(self.redact(message), status=status, trace_id=trace_id)
+        name, value = request_id
+        if value:
+            message += f" ({name} {value})"
+        return self.redact(message)
 
     def redact(self, text: str) -> str:
         # A safety net: no server echo or library text may carry the token into a message.
