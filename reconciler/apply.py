@@ -14,6 +14,7 @@ from typing import Any
 
 from reconciler import backup, freshness, invitations
 from reconciler.backup_source import BackupSource
+from reconciler.client import layout_body
 from reconciler.engine import Session, backups_dir, deletion_limits
 from reconciler.errors import ApiError, ReconcilerError, TransportError, VerificationError
 from reconciler.freshness import LiveRead
@@ -111,14 +112,17 @@ def _apply_locked(session: Session, plan: Plan, options: ApplyOptions, read: Liv
     read.users = None  # one copy of the live layout at a time: a rollback reads it back from the backup
     backup.write_source(path, source)
     files = backup.write_documents(path.parent, {r.key: r.to_file(others[r.key]) for r in resources})
+    steps = write_order(plan, resources, others)
+    body = _Body(plan.desired)
     rev = None
     if options.commit and session.target.is_local:
         backup.ensure_repository(root)  # the sandbox's own history: nothing is committed to the user's clone
     if options.commit and backup.in_git_work_tree(path):
         message = commit_message(plan, source, options.restore_of)
-        rev = (
-            backup.commit_backup(path, message, files) if any(files) else backup.commit_backup(path, message)
-        )
+        # While git hashes and compresses the backup (in its own process), the PUT's body is encoded; it is
+        # sent only once the commit is made.
+        meanwhile = body if any(s.key == USERS_GROUPS_KEY for s in steps) else None
+        rev = backup.commit_backup(path, message, files, meanwhile=meanwhile)
     where = f"{path.parent}" + (f" (commit {rev[:12]})" if rev else "")
     log.info("backup of the live organization written to %s", where)
 
@@ -136,14 +140,14 @@ def _apply_locked(session: Session, plan: Plan, options: ApplyOptions, read: Liv
         )
     except (TransportError, ApiError) as e:
         raise _with_note(e, f"nothing was written, the backup is {path}") from e
-    steps = write_order(plan, resources, others)
     written: list[str] = []
+    sent: str | None = None  # the SHA-256 of the layout's body PUT
     factory = session.documents.factory
     workers = session.documents.workers
     for segment in _segments(steps):
         try:
             if segment[0].key == USERS_GROUPS_KEY:  # its own PUT: a failed one is read back and explained
-                _put(session, plan.desired, path)
+                sent = _put(session, plan.desired, path, body.take())
                 written.append(segment[0].label)
             else:  # documents of one rank are independent: written in parallel
                 items = [(s, plan.documents[s.key]) for s in segment]
@@ -151,7 +155,7 @@ def _apply_locked(session: Session, plan: Plan, options: ApplyOptions, read: Liv
         except (TransportError, ApiError) as e:
             raise _with_note(e, progress_note(steps, written, where)) from e
     with session.progress.stage("verifying the organization", done="verified the organization") as stage:
-        difference = _verify(session, plan, steps)
+        difference = _verify(session, plan, steps, sent)
         if difference:
             stage.done(f"verification found {len(difference)} differing objects")
     if not difference:
@@ -189,11 +193,30 @@ def _segments(steps: Sequence[Resource]) -> list[list[Resource]]:
     return out
 
 
-def _verify(session: Session, plan: Plan, steps: Sequence[Resource]) -> tuple[Change, ...]:
+class _Body:
+    """The PUT body of the users and groups, encoded once: ahead of time by calling it, else by `take()`."""
+
+    def __init__(self, doc: Mapping[str, Any]) -> None:
+        self._doc = doc
+        self._body: bytes | None = None
+
+    def __call__(self) -> None:
+        if self._body is None:
+            self._body = layout_body(self._doc)
+
+    def take(self) -> bytes:
+        """The body; this object lets go of it (30 MB at 100,000 users), the PUT is its last use."""
+        self()
+        body, self._body = self._body, b""
+        assert body is not None
+        return body
+
+
+def _verify(session: Session, plan: Plan, steps: Sequence[Resource], sent: str | None) -> tuple[Change, ...]:
     """Every document written, read back (the permissions documents in parallel) and compared."""
     found: list[Change] = []
     if any(s.key == USERS_GROUPS_KEY for s in steps):
-        found += verify(plan.desired, session.live())
+        found += _verify_layout(session, plan.desired, sent)
     documents = [s for s in steps if s.key != USERS_GROUPS_KEY]
     actual = read_documents(documents, session.client, session.documents.factory, session.documents.workers)
     for step in documents:
@@ -201,11 +224,23 @@ def _verify(session: Session, plan: Plan, steps: Sequence[Resource]) -> tuple[Ch
     return tuple(found)
 
 
-def _put(session: Session, doc: Mapping[str, Any], path: Path) -> None:
-    """PUT `doc`; when the PUT fails, read the organization back and say whether it was written (compared
-    with the backup `path` of the live layout before)."""
+def _verify_layout(session: Session, desired: Mapping[str, Any], sent: str | None) -> tuple[Change, ...]:
+    """The layout read back and compared with `desired`. A server that answers with the very bytes it was
+    sent (SHA-256 `sent`) holds `desired`: nothing is parsed. Another answer is parsed and compared as it is
+    (one C-level `==`, true when the server keeps the canonical order), and only when that differs put in
+    canonical form and diffed."""
+    doc, _ = session.client.read_layout(sent)
+    if doc is None or doc == desired:
+        return ()
+    return verify(desired, doc)
+
+
+def _put(session: Session, doc: Mapping[str, Any], path: Path, body: bytes | None = None) -> str | None:
+    """PUT `doc` (its `body` when encoded already); the SHA-256 of the body sent, None when the PUT failed
+    but the organization reads back as sent. When the PUT fails, read the organization back and say whether
+    it was written (compared with the backup `path` of the live layout before)."""
     try:
-        session.client.put_layout(doc)
+        return session.client.put_layout(doc, body)
     except (TransportError, ApiError) as e:
         # A PUT whose answer was lost may have been applied: find out, so the message is not a guess.
         try:
@@ -215,7 +250,7 @@ def _put(session: Session, doc: Mapping[str, Any], path: Path) -> None:
         else:
             if not verify(doc, now):
                 log.warning("the PUT failed (%s) but the organization reads back as sent", e)
-                return
+                return None
             where = (
                 f"unchanged, equal to the backup {path}"
                 if digest(now) == digest(backup.read_backup_file(path))

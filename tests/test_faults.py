@@ -170,8 +170,8 @@ def after_backup(monkeypatch: pytest.MonkeyPatch, action: Callable[[], None]) ->
     """Run `action` right after the backup commit, i.e. between the backup and the PUT."""
     real = backup.commit_backup
 
-    def commit_then(path: Path, message: str) -> str:
-        rev = real(path, message)
+    def commit_then(path: Path, message: str, *args: Any, **kw: Any) -> str | None:
+        rev = real(path, message, *args, **kw)
         action()
         return rev
 

@@ -111,8 +111,8 @@ def test_a_change_during_the_backup_commit_is_noticed_before_the_put(
     repo.write_state(groups=[], users=[user("jane", "adminGroup")])
     real = backup.commit_backup
 
-    def commit_while_someone_writes(path: Path, message: str) -> str:
-        rev = real(path, message)
+    def commit_while_someone_writes(path: Path, message: str, *args: Any, **kw: Any) -> str | None:
+        rev = real(path, message, *args, **kw)
         repo.emulator.replace_document(DOC_B)  # another writer slips in between the backup and the PUT
         return rev
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from reconciler.cli.clock import today_of, today_option
 from reconciler.cli.options import GlobalOptions, command, pass_globals
 from reconciler.cli.target import FORMATS, confirm, report_plan, say_applied, setup, target_options
 from reconciler.config import Config
+from reconciler.indented_json import indented_chunks
 from reconciler.targets import ResolvedTarget
 from reconciler.uncommitted import uncommitted_state_files, uncommitted_warning
 
@@ -42,7 +42,11 @@ def render(opts: GlobalOptions, /, live: bool, strict: bool, **kw: Any) -> int:
             doc = session.render_live(state)
     else:
         doc = engine.render_offline(config, state)
-    click.echo(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False))
+    # json.dumps(indent=2, sort_keys=True)'s text, written in pieces (reconciler/indented_json.py); json
+    # escapes every control character, so there is no color code to strip (color=True skips the scan).
+    for piece in indented_chunks(doc):
+        click.echo(piece, nl=False, color=True)
+    click.echo()
     return 0
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "ClientOptions",
     "GoodDataClient",
     "RetryPolicy",
+    "layout_body",
 ]
 
 
@@ -121,15 +122,18 @@ class GoodDataClient:
             s.done(f"read {_members(doc)} from {self.base_url}")
         return doc, sha
 
-    def put_layout(self, doc: Mapping[str, Any]) -> None:
-        """PUT the whole usersAndUserGroups layout document (it replaces everything)."""
-        body = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    def put_layout(self, doc: Mapping[str, Any], body: bytes | None = None) -> str:
+        """PUT the whole usersAndUserGroups layout document (it replaces everything); the SHA-256 of the body
+        sent. `body` is `layout_body(doc)` when the caller has encoded it already."""
+        if body is None:
+            body = layout_body(doc)
         members = _members(doc)
         with self._progress.stage(
             f"writing {members} ({len(body) / 1_000_000:.1f} MB) to {self.base_url}",
             done=f"wrote {members} to {self.base_url}",
         ):
             self._http.send("PUT", LAYOUT_PATH, "writing the users and groups", body=body)
+        return hashlib.sha256(body).hexdigest()
 
     def get_profile(self) -> dict[str, Any]:
         """GET the profile of the token's owner."""
@@ -250,6 +254,11 @@ def _workspace(item: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(parent, dict) and isinstance(parent.get("id"), str):
         out["parent"] = parent["id"]
     return out
+
+
+def layout_body(doc: Mapping[str, Any]) -> bytes:
+    """The body a PUT of the layout `doc` sends: compact UTF-8 JSON, keys in the document's order."""
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def _members(doc: Mapping[str, Any]) -> str:
