@@ -6,12 +6,13 @@ Its canonical form (what render produces and plan compares) is reconciler/canoni
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
 from reconciler.canonical import GROUP_REF as GROUP_REF
+from reconciler.canonical import assemble
 from reconciler.canonical import canonical as canonical
 from reconciler.canonical import canonical_group as canonical_group
 from reconciler.canonical import canonical_json as canonical_json
@@ -80,15 +81,23 @@ def _apply_fields(base: dict[str, Any], entry: Entry) -> dict[str, Any]:
 
 
 def _render_declared(
-    entries: Mapping[str, Entry], live: Mapping[str, dict[str, Any]], globs: tuple[str, ...], notes: list[str]
+    entries: Mapping[str, Entry],
+    live: Mapping[str, dict[str, Any]],
+    globs: tuple[str, ...],
+    notes: list[str],
+    canonical_entity: Callable[[Mapping[str, Any]], dict[str, Any]],
 ) -> dict[str, dict[str, Any]]:
+    """The declared entities rendered, each in canonical form; one that comes out equal to its live entity
+    is that (read-only) object, so an unchanged organization is not held twice."""
     out: dict[str, dict[str, Any]] = {}
     for entity_id, entry in entries.items():
         if ignored(entity_id, globs):
             # policy.ignore wins: the live entity (if any) is carried over untouched below.
             notes.append(f"{entry.kind} {entity_id} is declared but matches policy.ignore: left untouched")
             continue
-        out[entity_id] = _apply_fields(dict(live.get(entity_id, {})), entry)
+        before = live.get(entity_id)
+        rendered = canonical_entity(_apply_fields(dict(before or {}), entry))
+        out[entity_id] = before if rendered == before and before is not None else rendered
     return out
 
 
@@ -110,15 +119,15 @@ def _render(desired: DesiredState, live: Mapping[str, Any] | None, options: Rend
             desired, desired.as_of, live_users, options.expiry_warn_days, options.ignore_users
         )
         desired = as_of(desired, desired.as_of)
-    groups = _render_declared(desired.groups, live_groups, options.ignore_groups, notes)
-    users = _render_declared(desired.users, live_users, options.ignore_users, notes)
+    groups = _render_declared(desired.groups, live_groups, options.ignore_groups, notes, canonical_group)
+    users = _render_declared(desired.users, live_users, options.ignore_users, notes, canonical_user)
 
     if live is None:
         if options.bootstrap_group not in groups:
-            groups[options.bootstrap_group] = {"id": options.bootstrap_group}
+            groups[options.bootstrap_group] = canonical_group({"id": options.bootstrap_group})
         if options.bootstrap_user not in users:
             ref = [{"id": options.bootstrap_group, "type": GROUP_REF}]
-            users[options.bootstrap_user] = {"id": options.bootstrap_user, "userGroups": ref}
+            users[options.bootstrap_user] = canonical_user({"id": options.bootstrap_user, "userGroups": ref})
     else:
         protected_users = options.protected_users | {options.bootstrap_user}
         for uid, user in live_users.items():
@@ -136,7 +145,8 @@ def _render(desired: DesiredState, live: Mapping[str, Any] | None, options: Rend
                 dropped[gid] = group
         if dropped:
             _keep_referenced(users, groups, dropped, notes)
-    doc = canonical({"userGroups": list(groups.values()), "users": list(users.values())})
+    # every entity is canonical already (rendered so, or carried over from the canonical live document)
+    doc = assemble(list(groups.values()), list(users.values()))
     return RenderResult(doc, tuple(notes))
 
 
