@@ -229,7 +229,7 @@ def _verify_layout(session: Session, desired: Mapping[str, Any], sent: str | Non
     sent (SHA-256 `sent`) holds `desired`: nothing is parsed. Another answer is parsed and compared as it is
     (one C-level `==`, true when the server keeps the canonical order), and only when that differs put in
     canonical form and diffed."""
-    doc, _ = session.client.read_layout(sent)
+    doc, _ = session.client.read_layout(sent, known_as="as sent")
     if doc is None or doc == desired:
         return ()
     return verify(desired, doc)

@@ -30,7 +30,9 @@ class Server:
         self.body = body
         self.parsed = 0
 
-    def read_layout(self, known_sha256: str | None = None) -> tuple[dict[str, Any] | None, str]:
+    def read_layout(
+        self, known_sha256: str | None = None, known_as: str = ""
+    ) -> tuple[dict[str, Any] | None, str]:
         sha = hashlib.sha256(self.body).hexdigest()
         if sha == known_sha256:
             return None, sha

@@ -97,17 +97,20 @@ class GoodDataClient:
         assert doc is not None  # no known digest: always parsed
         return doc
 
-    def read_layout(self, known_sha256: str | None = None) -> tuple[dict[str, Any] | None, str]:
+    def read_layout(
+        self, known_sha256: str | None = None, known_as: str = "unchanged"
+    ) -> tuple[dict[str, Any] | None, str]:
         """GET the usersAndUserGroups layout: the document and the SHA-256 of the body it was parsed from.
 
-        When the body's SHA-256 is `known_sha256` (the same bytes as a read before) the document is None,
-        not parsed: a freshness check of a 25 MB layout then costs the transfer and a hash, not a parse.
+        When the body's SHA-256 is `known_sha256` (the same bytes as a read before, or as a PUT sent) the
+        document is None, not parsed: a freshness check of a 25 MB layout then costs the transfer and a hash,
+        not a parse. `known_as` is what the progress line calls such a body.
         """
         with self._progress.stage(f"reading the users and groups from {self.base_url}", unit="bytes") as s:
             resp, body = self._http.send("GET", LAYOUT_PATH, "reading the users and groups", stage=s)
             sha = hashlib.sha256(body).hexdigest()
             if sha == known_sha256:
-                s.done(f"read the users and groups from {self.base_url}: unchanged")
+                s.done(f"read the users and groups from {self.base_url}: {known_as}")
                 return None, sha
             doc = self._http.parse(resp, body, LAYOUT_PATH)
             if not (
