@@ -178,10 +178,19 @@ def bench_load_csv(size: int, work: Path, rounds: int = 3) -> dict[str, Any]:
     return out
 
 
+def _commit() -> str:
+    import subprocess
+
+    head = subprocess.run(  # noqa: S603, S607
+        ["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True
+    )
+    return head.stdout.strip() or "unknown"
+
+
 def main() -> None:
     """`python -m benchmarks.loads --load-csv N [--rounds R] [--workdir DIR]`: the CSV load, its floor;
-    `python -m benchmarks.loads --users N --latency S`: the provisioning loads of N users, every side, in one
-    run at that latency (10,000 at 50 ms takes gooddata-pipelines about 45 minutes, longer than the full run)."""
+    `python -m benchmarks.loads --users N --latency S`: the provisioning loads of N users, every side, in
+    one run at that latency (10,000 at 50 ms takes gooddata-pipelines 45 min: longer than the full run)."""
     import argparse
     import os
     import tempfile
@@ -198,10 +207,15 @@ def main() -> None:
         work = opts.workdir or Path(tmp)
         if opts.users:
             result = bench_loads(opts.users, opts.latency, work)
-            result["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+            result["separate_run"] = {
+                "command": f"python -m benchmarks.loads --users {opts.users} --latency {opts.latency:g}",
+                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                "commit": _commit(),
+                "load_average": [round(x, 1) for x in os.getloadavg()],
+            }
         else:
             result = bench_load_csv(opts.load_csv, work, opts.rounds)
-        result["load_average"] = [round(x, 1) for x in os.getloadavg()]
+            result["load_average"] = [round(x, 1) for x in os.getloadavg()]
         print(json.dumps(result, indent=2))
 
 
