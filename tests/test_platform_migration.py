@@ -439,3 +439,24 @@ def test_a_canceled_invitation_does_not_count_as_pending(tmp_path: Path, platfor
     second = repo.run("apply", "--auto-approve")
     assert second.exit_code == 0, second.output
     assert [s["email"].lower() for s in platform.outbox] == ["new@acme.example"] * 2
+
+
+def test_a_plan_whose_only_change_is_an_invitation_reports_and_sends_it(
+    tmp_path: Path, platform: PlatformEmulator
+) -> None:
+    repo = _invite_repo(tmp_path, platform)
+    first = repo.run("apply", "--auto-approve")
+    assert first.exit_code == 0, first.output
+    (sent,) = platform.outbox
+    with PlatformClient(platform.url, domain=platform.domain, login=ADMIN, password=PASSWORD) as client:
+        client._json("DELETE", sent["uri"], "cancelling")
+    plan = repo.run("plan", "--detailed-exitcode")  # nothing else changed: the invitation is the plan
+    assert plan.exit_code == 2, plan.output
+    assert f"user new@acme.example will be invited to project {pid(0)} as editorRole" in plan.stdout
+    assert "Plan: 0 to add, 0 to change, 0 to destroy; 1 invitation(s) to send." in plan.stdout
+    applied = repo.run("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert "Invitations e-mailed to: new@acme.example" in applied.stderr
+    assert [s["email"].lower() for s in platform.outbox] == ["new@acme.example"] * 2
+    again = repo.run("plan", "--detailed-exitcode")  # the invitation is pending now: nothing to do
+    assert again.exit_code == 0 and "No changes" in again.stdout, again.output
