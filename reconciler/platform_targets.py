@@ -24,10 +24,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import ConfigError
-from reconciler.profiles import env_reference, read_env
 from reconciler.progress import NULL, Progress
 from reconciler.source.schema_check import pointer
-from reconciler.targets import TargetSpec
+from reconciler.targets import TargetSpec, read_secret
 from reconciler.yamlio import MarkedDocument
 
 if TYPE_CHECKING:  # the client (and requests) only when a target is used: validate needs neither
@@ -103,33 +102,25 @@ def platform_findings(doc: MarkedDocument) -> list[tuple[int, int, str]]:
         if entry.get("platform") == PLATFORM_KIND:
             for key in REQUIRED:
                 if key not in entry:
-                    line, col = doc.locate(here, key=True)
                     needs = "password: $NAME" if key == "password" else key
-                    out.append((line, col, f"{pointer(here)}: a {PLATFORM_KIND} target needs `{needs}`"))
+                    out.append(_finding(doc, here, f"a {PLATFORM_KIND} target needs `{needs}`"))
             for key in CLOUD_ONLY:
                 if key in entry:
-                    line, col = doc.locate([*here, key], key=True)
-                    out.append(
-                        (
-                            line,
-                            col,
-                            f"{pointer([*here, key])}: a {PLATFORM_KIND} target logs in with `login` and "
-                            f"`password`; `{key}` is for GoodData Cloud targets",
-                        )
-                    )
+                    said = f"a {PLATFORM_KIND} target logs in with `login` and `password`; `{key}` is for "
+                    out.append(_finding(doc, [*here, key], said + "GoodData Cloud targets"))
             out += _duplicate_projects(doc, here, entry.get("projects"))
         else:
             for key in PLATFORM_ONLY:
                 if key in entry:
-                    line, col = doc.locate([*here, key], key=True)
-                    out.append(
-                        (
-                            line,
-                            col,
-                            f"{pointer([*here, key])}: only a `platform: {PLATFORM_KIND}` target has `{key}`",
-                        )
-                    )
+                    said = f"only a `platform: {PLATFORM_KIND}` target has `{key}`"
+                    out.append(_finding(doc, [*here, key], said))
     return out
+
+
+def _finding(doc: MarkedDocument, path: list[str], message: str, *, key: bool = True) -> tuple[int, int, str]:
+    """(line, column, `path: message`) at `path`'s key (`key=True`) or value in the file."""
+    line, col = doc.locate(path, key=key)
+    return line, col, f"{pointer(path)}: {message}"
 
 
 def _duplicate_projects(doc: MarkedDocument, here: list[str], projects: Any) -> list[tuple[int, int, str]]:
@@ -139,14 +130,9 @@ def _duplicate_projects(doc: MarkedDocument, here: list[str], projects: Any) -> 
     seen: dict[str, str] = {}
     for workspace, project in projects.items():
         if isinstance(project, str) and project in seen:
-            line, col = doc.locate([*here, "projects", workspace])
+            said = f"project {project} is already the project of workspace {seen[project]}; each workspace "
             out.append(
-                (
-                    line,
-                    col,
-                    f"{pointer([*here, 'projects', workspace])}: project {project} is already the project of "
-                    f"workspace {seen[project]}; each workspace needs a project of its own",
-                )
+                _finding(doc, [*here, "projects", workspace], said + "needs a project of its own", key=False)
             )
         elif isinstance(project, str):
             seen[project] = str(workspace)
@@ -178,13 +164,7 @@ def resolve_platform_target(
             )
     if not spec.domain or not spec.login or not spec.password:
         raise ConfigError(f"invalid config: target {name!r} needs domain, login and password: $NAME")
-    variable = env_reference(spec.password)
-    if variable is None:
-        raise ConfigError(
-            f"invalid config: target {name!r}: a literal password in reconciler.yaml is refused; write "
-            "`password: $ENV_VAR` and put the password in that environment variable"
-        )
-    password = read_env(env, variable, f"the password of target {name!r}")
+    password, variable = read_secret(env, name, "password", spec.password)
     resolved_host = host or spec.host or DEFAULT_PLATFORM_HOST
     host_source = "--host" if host else (f"reconciler.yaml target {name!r}" if spec.host else "the default")
     return PlatformTarget(

@@ -78,6 +78,20 @@ def _host_key(url: str) -> tuple[object, ...]:
     return (scheme, (parts.hostname or "").lower(), port or default_port, parts.path.rstrip("/"))
 
 
+def read_secret(env: Mapping[str, str], target: str, key: str, reference: str) -> tuple[str, str]:
+    """The secret a target's `key: $NAME` names, read from `env`, and NAME; a literal secret is refused.
+
+    A GoodData Cloud target's `token` and an older-platform target's `password` are both read here.
+    """
+    variable = env_reference(reference)
+    if variable is None:
+        raise ConfigError(
+            f"invalid config: target {target!r}: a literal {key} in reconciler.yaml is refused; "
+            f"write `{key}: $ENV_VAR` and put the {key} in that environment variable"
+        )
+    return read_env(env, variable, f"the {key} of target {target!r}"), variable
+
+
 def resolve_target(
     targets: Mapping[str, TargetSpec],
     name: str,
@@ -201,13 +215,7 @@ def resolve_target(
         token = flag_profile()[1]
         token_source = f"--profile {profile}"
     elif spec.token:
-        variable = env_reference(spec.token)
-        if variable is None:
-            raise ConfigError(
-                f"invalid config: target {spec.name!r}: a literal token in reconciler.yaml is refused; "
-                "write `token: $ENV_VAR` and put the token in that environment variable"
-            )
-        token = read_env(env, variable, f"the token of target {spec.name!r}")
+        token, variable = read_secret(env, spec.name, "token", spec.token)
         token_source = f"${variable} ({target_desc})"
     elif spec_profile is not None:
         token = spec_profile()[1]

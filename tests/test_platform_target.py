@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,23 @@ def test_a_platform_target_without_a_host_is_not_the_embedded_organization() -> 
     target = PlatformTarget("legacy", DEFAULT_PLATFORM_HOST, "acme", "a@b.c", PASSWORD)
     assert target.project_id("x") == "x"
     assert not TargetSpec("legacy", platform="gooddata-platform").is_local
+
+
+@pytest.mark.parametrize("reference", ["$PW", "${PW}"])
+def test_the_password_is_read_by_the_tokens_rule_and_a_literal_refused_in_the_same_words(
+    reference: str,
+) -> None:
+    spec = TargetSpec(name="legacy", platform="gooddata-platform", domain="acme", login="a@acme.com")
+    read = resolve_platform_target({"legacy": replace(spec, password=reference)}, "legacy", env={"PW": "pw"})
+    assert read.password == "pw" and read.source.endswith("password from $PW")
+    for key, target in (
+        ("password", replace(spec, password=PASSWORD)),
+        ("token", TargetSpec("x", "h", PASSWORD)),
+    ):
+        resolve = resolve_platform_target if key == "password" else resolve_target
+        with pytest.raises(ConfigError) as info:
+            resolve({target.name: target}, target.name, env={})
+        assert str(info.value) == (
+            f"invalid config: target {target.name!r}: a literal {key} in reconciler.yaml is refused; write "
+            f"`{key}: $ENV_VAR` and put the {key} in that environment variable"
+        )
