@@ -379,10 +379,29 @@ def test_a_saved_plan_applies_and_is_refused_once_the_projects_changed(
     }
 
 
-def test_import_without_projects_imports_the_domains_users_and_says_so(
+def test_import_without_projects_imports_the_projects_the_login_is_a_member_of_and_plans_empty(
     tmp_path: Path, platform: PlatformEmulator
 ) -> None:
     small(platform)
+    platform.add_project(pid(1), "Not the login's")
+    platform.add_member(pid(1), "old@acme.example", "editorRole")
+    repo = Repo(tmp_path / "org", platform, None, 0)
+    imported = repo.run("import", "--force")
+    assert imported.exit_code == 0, imported.output
+    assert "names no projects" not in imported.stderr
+    assert [w["id"] for w in repo.read("workspaces.yaml")["workspaces"]] == [pid(0)]
+    listed = f"/gdc/account/profile/{platform.admin_id}/projects"
+    assert [r.status for r in platform.request_log if r.path == listed] == [200]
+    plan = repo.run("plan", "--detailed-exitcode")
+    assert plan.exit_code == 0 and "No changes" in plan.stdout, plan.output
+
+
+def test_import_without_projects_by_a_login_of_no_project_imports_the_domains_users_and_says_so(
+    tmp_path: Path, platform: PlatformEmulator
+) -> None:
+    platform.add_domain_user("old@acme.example")
+    platform.add_project(pid(0), "Sales")
+    platform.add_member(pid(0), "old@acme.example", "editorRole")
     repo = Repo(tmp_path / "org", platform, None, 0)
     imported = repo.run("import", "--force")
     assert imported.exit_code == 0, imported.output
