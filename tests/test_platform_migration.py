@@ -445,7 +445,8 @@ def test_a_pending_invitation_is_not_sent_again_by_the_next_apply(
     assert any(m["firstName"] == "Renamed" for m in platform.domain_users() if m["login"].startswith("u0"))
 
 
-def test_a_canceled_invitation_does_not_count_as_pending(tmp_path: Path, platform: PlatformEmulator) -> None:
+def _invited_and_cancelled(tmp_path: Path, platform: PlatformEmulator) -> Repo:
+    """The invitation repository after an apply that invited new@, whose invitation was then cancelled."""
     repo = _invite_repo(tmp_path, platform)
     first = repo.run("apply", "--auto-approve")
     assert first.exit_code == 0, first.output
@@ -454,6 +455,11 @@ def test_a_canceled_invitation_does_not_count_as_pending(tmp_path: Path, platfor
     with PlatformClient(platform.url, domain=platform.domain, login=ADMIN, password=PASSWORD) as client:
         client._json("DELETE", sent["uri"], "cancelling")
         assert {i["status"] for i in client.invitations(pid(0))} == {"CANCELED"}
+    return repo
+
+
+def test_a_canceled_invitation_does_not_count_as_pending(tmp_path: Path, platform: PlatformEmulator) -> None:
+    repo = _invited_and_cancelled(tmp_path, platform)
     _rename_u0(repo, "Again")
     second = repo.run("apply", "--auto-approve")
     assert second.exit_code == 0, second.output
@@ -463,12 +469,7 @@ def test_a_canceled_invitation_does_not_count_as_pending(tmp_path: Path, platfor
 def test_a_plan_whose_only_change_is_an_invitation_reports_and_sends_it(
     tmp_path: Path, platform: PlatformEmulator
 ) -> None:
-    repo = _invite_repo(tmp_path, platform)
-    first = repo.run("apply", "--auto-approve")
-    assert first.exit_code == 0, first.output
-    (sent,) = platform.outbox
-    with PlatformClient(platform.url, domain=platform.domain, login=ADMIN, password=PASSWORD) as client:
-        client._json("DELETE", sent["uri"], "cancelling")
+    repo = _invited_and_cancelled(tmp_path, platform)
     plan = repo.run("plan", "--detailed-exitcode")  # nothing else changed: the invitation is the plan
     assert plan.exit_code == 2, plan.output
     assert f"user new@acme.example will be invited to project {pid(0)} as editorRole" in plan.stdout
