@@ -68,8 +68,8 @@ def canonical_users(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Domain users by lower-cased login; empty names and e-mails as None."""
 
     def user(login: str, u: Mapping[str, Any], _: dict[str, Any] | None) -> dict[str, Any]:
-        names = {k: _text(u.get(k)) for k in ("email", "firstName", "lastName")}
-        return {"login": login, **names}
+        email, first, last = _text(u.get("email")), _text(u.get("firstName")), _text(u.get("lastName"))
+        return {"login": login, "email": email, "firstName": first, "lastName": last}
 
     return {"users": _sorted_by(doc.get("users"), "login", user)}
 
