@@ -470,11 +470,12 @@ def test_a_plan_whose_only_change_is_an_invitation_reports_and_sends_it(
     tmp_path: Path, platform: PlatformEmulator
 ) -> None:
     repo = _invited_and_cancelled(tmp_path, platform)
-    plan = repo.run("plan", "--detailed-exitcode")  # nothing else changed: the invitation is the plan
+    saved = tmp_path / "plan.json"
+    plan = repo.run("plan", "--detailed-exitcode", "--out", str(saved))  # nothing else: the invitation is it
     assert plan.exit_code == 2, plan.output
     assert f"user new@acme.example will be invited to project {pid(0)} as editorRole" in plan.stdout
     assert "Plan: 0 to add, 0 to change, 0 to destroy; 1 invitation(s) to send." in plan.stdout
-    applied = repo.run("apply", "--auto-approve")
+    applied = repo.run("apply", "--plan", str(saved))  # the saved plan carries it
     assert applied.exit_code == 0, applied.output
     assert "Invitations e-mailed to: new@acme.example" in applied.stderr
     assert [s["email"].lower() for s in platform.outbox] == ["new@acme.example"] * 2
