@@ -25,6 +25,7 @@ from reconciler.errors import BackupError, ConfigError, StalePlanError, StateErr
 from reconciler.freshness import LiveRead
 from reconciler.graph import iter_cycles
 from reconciler.layout import RenderOptions, canonical, render, render_with_notes, to_state
+from reconciler.local_organization import LocalOrganization
 from reconciler.plan import DeletionLimits, DocumentPlan, Plan, PlanContext, make_plan
 from reconciler.plan_file import load_plan as load_plan  # the CLI's entry points stay here
 from reconciler.plan_file import save_plan as save_plan
@@ -35,7 +36,7 @@ from reconciler.resources.live import LiveDocuments, workspace_assignees
 from reconciler.resources.reading import WORKERS
 from reconciler.source import load_state
 from reconciler.source.model import DesiredState
-from reconciler.targets import LocalOrganization, ResolvedTarget, resolve_target
+from reconciler.targets import ResolvedTarget, resolve_target
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +178,7 @@ class Session:
         rendered = render_with_notes(state, live, self.render_options())
         _refuse_carried_cycle(state, rendered.document)
         notes, documents = self.documents.for_state(state, rendered.document)
-        invited = invitations.planned(state, live)
+        invited = invitations.planned(state, live, rendered.document)
         notes += invitations.notes(invited)
         plan = self._plan(live, rendered.document, rendered.notes + notes, documents, sha)
         return replace(plan, invitations=invited) if invited else plan
