@@ -37,7 +37,6 @@ from reconciler.record_formats import (
     delimiter_hint,
     is_true,
     json_records,
-    split_list,
     yaml_records,
 )
 from reconciler.source.model import Location
@@ -160,7 +159,10 @@ def _csv_checked(
         cells = [cell.strip() for cell in row]
         rid = cells[id_at] if len(cells) == width else ""
         if rid and fullmatch(rid):
-            members = None if list_at < 0 else split_list(cells[list_at], inner)
+            # split as it stands: a part with spaces around it, or empty, is no id, and such a row is
+            # read the slow way
+            cell = "" if list_at < 0 else cells[list_at]
+            members = None if list_at < 0 else cell.split(inner) if cell else []
             for m in members or ():
                 if m not in valid:
                     if not fullmatch(m):
