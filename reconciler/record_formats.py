@@ -87,7 +87,7 @@ def csv_rows(
     `lists` columns split on the inner delimiter, `is_active` by the productivity tools' rule."""
     row_record = CsvRow(header, shown, options, lists)
     for row in reader:
-        raw = row_record([cell.strip() for cell in row], reader.line_num)
+        raw = row_record(list(map(str.strip, row)), reader.line_num)
         if raw is not None:
             yield raw
 

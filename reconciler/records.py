@@ -22,6 +22,7 @@ import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -142,21 +143,22 @@ def _csv_checked(
     names = slow.names
     if "is_active" not in names and mode == "incremental":  # every row lacks it: `_check` says so
         for row in reader:
-            raw = slow([cell.strip() for cell in row], reader.line_num)
+            raw = slow(list(map(str.strip, row)), reader.line_num)
             if raw is not None:
                 yield raw
         return
     columns = slow.columns
     width = len(names)
     id_at = names.index(schema.id)
-    texts = [(name, names.index(name)) for name in schema.text if name in columns]
+    texts = tuple(name for name in schema.text if name in columns)
+    text_of = _cells([names.index(name) for name in texts])
     list_at = names.index(schema.lists) if schema.lists in columns else -1
     active_at = names.index("is_active") if "is_active" in columns else -1
     inner = options.inner_delimiter
     valid: set[str] = set()  # group ids seen to match ID: ~2,000 groups named by 100,000 rows
     fullmatch = ID.fullmatch
     for row in reader:
-        cells = [cell.strip() for cell in row]
+        cells = list(map(str.strip, row))
         rid = cells[id_at] if len(cells) == width else ""
         if rid and fullmatch(rid):
             # split as it stands: a part with spaces around it, or empty, is no id, and such a row is
@@ -174,7 +176,7 @@ def _csv_checked(
                 yield (
                     Record(
                         rid,
-                        {name: cells[at] or None for name, at in texts},
+                        _texts(texts, text_of(cells)),
                         None if members is None else tuple(dict.fromkeys(members)),
                         active_at < 0 or cells[active_at].lower() == "true",
                         where,
@@ -187,6 +189,21 @@ def _csv_checked(
         raw = slow(cells, reader.line_num)
         if raw is not None:
             yield raw
+
+
+def _cells(at: Sequence[int]) -> Any:
+    """A function from a row's cells to those at `at`, as a tuple (operator.itemgetter, always a tuple)."""
+    if not at:
+        return lambda _cells: ()
+    get = itemgetter(*at)
+    return get if len(at) > 1 else lambda cells: (get(cells),)
+
+
+def _texts(names: tuple[str, ...], values: tuple[str, ...]) -> dict[str, str | None]:
+    """A record's text fields: an empty value is None (given, and empty: not set)."""
+    if "" in values:
+        return {name: value or None for name, value in zip(names, values, strict=True)}
+    return dict(zip(names, values, strict=True))
 
 
 def _check(
