@@ -154,7 +154,6 @@ def plan_load(
     entries: Mapping[str, Entry] = state.users if kind == "users" else state.groups
     protected = config.bootstrap.user if kind == "users" else config.bootstrap.group
     ignore = config.policy.ignore_users if kind == "users" else config.policy.ignore_groups
-    into = options.into if options.into is not None else default_file(config, entries, section)
     edits = FileEdits(state)
     created: list[str] = []
     updated: list[str] = []
@@ -203,6 +202,7 @@ def plan_load(
                 edits.section(config.root / entry.location.path, section)[1].add(rid)
                 deleted.append(rid)
     if new_entries:
+        into = options.into if options.into is not None else default_file(config, entries, section)
         edits.section(into, section)[2].extend(new_entries)
     groups_created = _missing_groups(config, state, records, options, edits, warnings)
     _check_dangling(state, records, options, set(deleted))
