@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from reconciler.access.effective import Reason, Source, implied, sources_of
 from reconciler.access.model import EVERY_WORKSPACE, GROUP, ORGANIZATION, USER, AccessModel
+from reconciler.access.workspace_sets import Universe
 
 _EMPTY: frozenset[str] = frozenset()
 
@@ -22,26 +23,28 @@ _EMPTY: frozenset[str] = frozenset()
 class Part:
     """What one holder's grants give a principal.
 
-    `on`: permission (implied ones included) → workspaces; `every` / `org`: permissions on every workspace
-    (through organization MANAGE) and on the organization, implied ones included; `granted`: permission as
-    granted → (reason, workspaces) on workspaces, one entry per reason; `scoped`: the organization and
-    every-workspace sources, for their reasons.
+    Workspaces are sets of bits of `universe` (reconciler.access.workspace_sets). `on`: permission (implied
+    ones included) → workspaces; `every` / `org`: permissions on every workspace (through organization
+    MANAGE) and on the organization, implied ones included; `granted`: permission as granted → (reason,
+    workspaces) on workspaces, one entry per reason; `scoped`: the organization and every-workspace sources,
+    for their reasons.
     """
 
     sources: tuple[Source, ...]
-    on: Mapping[str, frozenset[str]]
+    on: Mapping[str, int]
     every: frozenset[str]
     org: frozenset[str]
-    granted: Mapping[str, tuple[tuple[Reason, frozenset[str]], ...]]
+    granted: Mapping[str, tuple[tuple[Reason, int], ...]]
     scoped: tuple[Source, ...]
 
 
-def _part(sources: tuple[Source, ...]) -> Part:
-    on: dict[str, set[str]] = {}
+def _part(sources: tuple[Source, ...], universe: Universe) -> Part:
+    on: dict[str, int] = {}
     every: set[str] = set()
     org: set[str] = set()
-    granted: dict[str, dict[Reason, set[str]]] = {}
+    granted: dict[str, dict[Reason, int]] = {}
     scoped: list[Source] = []
+    mask = universe.mask
     for s in sources:
         if s.scope == ORGANIZATION:
             org |= implied(s.permission, organization=True)
@@ -50,24 +53,28 @@ def _part(sources: tuple[Source, ...]) -> Part:
             every |= implied(s.permission)
             scoped.append(s)
         else:
+            bits = mask(s.workspaces)
             for p in implied(s.permission):
-                on.setdefault(p, set()).update(s.workspaces)
-            granted.setdefault(s.permission, {}).setdefault(s.reason, set()).update(s.workspaces)
+                on[p] = on.get(p, 0) | bits
+            by = granted.setdefault(s.permission, {})
+            by[s.reason] = by.get(s.reason, 0) | bits
     return Part(
         sources,
-        {p: frozenset(ws) for p, ws in on.items()},
+        on,
         frozenset(every),
         frozenset(org),
-        {p: tuple((r, frozenset(ws)) for r, ws in by.items()) for p, by in granted.items()},
+        {p: tuple(by.items()) for p, by in granted.items()},
         tuple(scoped),
     )
 
 
 class Parts:
-    """The parts of one model, computed once per group and chain (and per user for their own grants)."""
+    """The parts of one model, computed once per group and chain (and per user for their own grants);
+    workspaces as bits of `universe`, which must hold every workspace the model's grants reach."""
 
-    def __init__(self, model: AccessModel) -> None:
+    def __init__(self, model: AccessModel, universe: Universe) -> None:
         self.model = model
+        self.universe = universe
         self._groups: dict[tuple[str, tuple[str, ...]], Part] = {}
         self._by_groups: dict[tuple[str, ...], Held] = {}
 
@@ -78,7 +85,7 @@ class Parts:
         if part is None:
             raws = self.model.grants.get((GROUP, group), ())
             part = self._groups[key] = _part(
-                tuple(s for raw in raws for s in sources_of(self.model, raw, path))
+                tuple(s for raw in raws for s in sources_of(self.model, raw, path)), self.universe
             )
         return part
 
@@ -89,7 +96,7 @@ class Parts:
         raws = model.grants.get((USER, user), ())
         if not raws:
             return held
-        own = _part(tuple(s for raw in raws for s in sources_of(model, raw, ())))
+        own = _part(tuple(s for raw in raws for s in sources_of(model, raw, ())), self.universe)
         every, org = held.every | own.every, held.org | own.org
         return Held({None: (), **held.chains}, {None: own, **held.parts}, held.paths, every, org)
 
@@ -145,7 +152,7 @@ class Held:
     org: frozenset[str]
 
 
-News = Mapping[str, frozenset[str]]  # permission → workspaces a part gives that its counterpart did not
+News = Mapping[str, int]  # permission → workspaces (bits) a part gives that its counterpart did not
 
 
 class Compared:
@@ -186,6 +193,6 @@ def _news(part: Part, twin: Part) -> News:
         return {}
     out = {}
     for p, ws in part.on.items():
-        if fresh := ws - twin.on.get(p, _EMPTY):
+        if fresh := ws & ~twin.on.get(p, 0):
             out[p] = fresh
     return out
