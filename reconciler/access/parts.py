@@ -23,7 +23,8 @@ _EMPTY: frozenset[str] = frozenset()
 class Part:
     """What one holder's grants give a principal.
 
-    Workspaces are sets of bits of `universe` (reconciler.access.workspace_sets). `on`: permission (implied
+    `sources` are the grants as given to the holder itself (reasons without a chain): two parts of the same
+    holder and chain are equal when their sources are. Workspaces are sets of bits of `universe` (reconciler.access.workspace_sets). `on`: permission (implied
     ones included) → workspaces; `every` / `org`: permissions on every workspace (through organization
     MANAGE) and on the organization, implied ones included; `granted`: permission as granted → (reason,
     workspaces) on workspaces, one entry per reason; `scoped`: the organization and every-workspace sources,
@@ -68,6 +69,26 @@ def _part(sources: tuple[Source, ...], universe: Universe) -> Part:
     )
 
 
+def _via(template: Part, path: tuple[str, ...]) -> Part:
+    """`template` (a group's part, reasons without a chain) for a member reaching the group through `path`:
+    only the reasons' chains differ, the workspaces are the same (and so are `sources`, which compare a
+    part with its counterpart of the same chain)."""
+    if not path:
+        return template
+
+    def again(r: Reason) -> Reason:
+        return Reason(path, r.hierarchy_of, r.organization, r.implied_by)
+
+    return Part(
+        template.sources,
+        template.on,
+        template.every,
+        template.org,
+        {p: tuple((again(r), ws) for r, ws in by) for p, by in template.granted.items()},
+        tuple(Source(s.scope, s.permission, again(s.reason), s.workspaces) for s in template.scoped),
+    )
+
+
 class Parts:
     """The parts of one model, computed once per group and chain (and per user for their own grants);
     workspaces as bits of `universe`, which must hold every workspace the model's grants reach."""
@@ -76,6 +97,7 @@ class Parts:
         self.model = model
         self.universe = universe
         self._groups: dict[tuple[str, tuple[str, ...]], Part] = {}
+        self._templates: dict[str, Part] = {}  # each group's part as granted to the group itself
         self._by_groups: dict[tuple[str, ...], Held] = {}
 
     def group(self, group: str, path: tuple[str, ...]) -> Part:
@@ -83,10 +105,13 @@ class Parts:
         key = (group, path)
         part = self._groups.get(key)
         if part is None:
-            raws = self.model.grants.get((GROUP, group), ())
-            part = self._groups[key] = _part(
-                tuple(s for raw in raws for s in sources_of(self.model, raw, path)), self.universe
-            )
+            template = self._templates.get(group)
+            if template is None:
+                raws = self.model.grants.get((GROUP, group), ())
+                template = self._templates[group] = _part(
+                    tuple(s for raw in raws for s in sources_of(self.model, raw, ())), self.universe
+                )
+            part = self._groups[key] = _via(template, path)
         return part
 
     def of(self, user: str) -> Held:
