@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from reconciler.access.by_group import ByGroup
 from reconciler.access.effective import WORKSPACE_IMPLIES, Reason, implied, permission_key
 from reconciler.access.model import EVERY_WORKSPACE, ORGANIZATION, USER, AccessModel, Holder
 from reconciler.access.parts import Compared, Held, News, Part, Parts
@@ -148,6 +149,13 @@ def _access_changes(
     universe = Universe(_workspace_ids(before) | _workspace_ids(after))
     was_parts, now_parts = Parts(before, universe), Parts(after, universe)
     compared = Compared()
+
+    def both(
+        old: Held, new: Held, gained: list[tuple[Part, News]], lost: list[tuple[Part, News]]
+    ) -> tuple[list[AccessDelta], list[AccessDelta]]:
+        return _deltas(old, new, gained, "gain", universe), _deltas(new, old, lost, "loss", universe)
+
+    by_group = ByGroup(was_parts, now_parts, compared, both, _delta_order)
     shared: dict[Any, tuple[AccessDelta, ...]] = {}
     out: list[AccessChange] = []
     for user in affected_users(before, after):
@@ -160,12 +168,12 @@ def _access_changes(
         )
         deltas = shared.get(key)
         if deltas is None:
+            deltas = by_group.merged(key, bootstrap_group)
+        if deltas is None:
             old, new = was_parts.of(user), now_parts.of(user)
-            deltas = shared[key] = (
-                *_membership(old.paths, new.paths, bootstrap_group),
-                *_deltas(old, new, compared.news(new, old), "gain", universe),
-                *_deltas(new, old, compared.news(old, new), "loss", universe),
-            )
+            gains, losses = both(old, new, compared.news(new, old), compared.news(old, new))
+            deltas = (*_membership(old.paths, new.paths, bootstrap_group), *gains, *losses)
+        shared[key] = deltas
         if deltas:
             out.append(AccessChange(user, USER, deltas))
     out.sort(key=lambda c: (not c.escalation, c.principal))
@@ -268,8 +276,12 @@ def _deltas(
         escalation = gain and "MANAGE" in ps
         where = WorkspaceSet(wss, universe)
         out.append(AccessDelta(direction, "workspaces", tuple(ps), reasons, where, kept, "", escalation))
-    out.sort(key=lambda d: (_SCOPE_RANK[d.scope], permission_key(d.permissions[0]), d.where, d.reasons))
+    out.sort(key=_delta_order)
     return out
+
+
+def _delta_order(d: AccessDelta) -> tuple[Any, ...]:
+    return (_SCOPE_RANK[d.scope], permission_key(d.permissions[0]), d.where, d.reasons)
 
 
 def _reasons(fresh: list[Part], permission: str, workspaces: int) -> dict[tuple[Reason, ...], int]:

@@ -125,6 +125,10 @@ class Parts:
         every, org = held.every | own.every, held.org | own.org
         return Held({None: (), **held.chains}, {None: own, **held.parts}, held.paths, every, org)
 
+    def groups_held(self, start: tuple[str, ...]) -> Held:
+        """The parts of a member of exactly the groups `start` (sorted), with no grants of their own."""
+        return self._groups_held(start)
+
     def _groups_held(self, start: tuple[str, ...]) -> Held:
         """The parts of a member of exactly the groups `start`; one group's are kept, and a user's
         groups whose ancestors do not overlap are the union of each one's (the chains a search from all of
