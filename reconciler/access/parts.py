@@ -24,11 +24,11 @@ class Part:
     """What one holder's grants give a principal.
 
     `sources` are the grants as given to the holder itself (reasons without a chain): two parts of the same
-    holder and chain are equal when their sources are. Workspaces are sets of bits of `universe` (reconciler.access.workspace_sets). `on`: permission (implied
-    ones included) → workspaces; `every` / `org`: permissions on every workspace (through organization
-    MANAGE) and on the organization, implied ones included; `granted`: permission as granted → (reason,
-    workspaces) on workspaces, one entry per reason; `scoped`: the organization and every-workspace sources,
-    for their reasons.
+    holder and chain are equal when their sources are. Workspaces are sets of bits of the universe
+    (reconciler.access.workspace_sets). `on`: permission (implied ones included) → workspaces; `every` /
+    `org`: permissions on every workspace (through organization MANAGE) and on the organization, implied
+    ones included; `granted`: permission as granted → (reason, workspaces) on workspaces, one entry per
+    reason; `scoped`: the organization and every-workspace sources, for their reasons.
     """
 
     sources: tuple[Source, ...]

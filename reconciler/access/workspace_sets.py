@@ -60,7 +60,7 @@ class WorkspaceSet:
         if self._ids is not None:
             return self._ids[:n]
         assert self.universe is not None
-        every, out = self.universe.ids, []
+        every, out = self.universe.ids, list[str]()
         bits = bin(self.mask)[:1:-1]  # bit 0 first
         i = bits.find("1")
         while i >= 0 and len(out) < n:
