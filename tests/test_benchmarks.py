@@ -159,7 +159,7 @@ def test_a_separately_run_load_is_reported_as_such_and_carries_the_goal_at_its_l
         return {"full": run, "incremental": run, "same_users": True, "differing_users": []}
 
     def entry(users: int, theirs: float, ours: float) -> dict[str, Any]:
-        sides = {"pipelines": side(theirs), "provisioning": side(ours)}
+        sides = {"pipelines": side(theirs), "provisioning": side(ours), "apply": side(ours * 4)}
         return {"users": users, "latency": 0.05, "changed_users": 1, "sides": sides}
 
     separate = entry(10_000, 2600.0, 2.0)
@@ -183,6 +183,8 @@ def test_a_separately_run_load_is_reported_as_such_and_carries_the_goal_at_its_l
         "1300.0×",
         "**pass**",
     )
+    applied = "13. full load of 10,000 users at 50 ms: gooddata-pipelines ÷ `reconciler apply` of state files"
+    assert rows[applied + " (no goal: not a load)"][2:] == ("325.0×", "–")  # judged are the loads only
     text = "\n".join(_loads(separate))
     assert "In a separate run (`python -m benchmarks.loads --users 10000 --latency 0.05`" in text
     assert "commit `abc1234`" in text and "| gooddata-pipelines UserProvisioner | 2600.00 s |" in text
