@@ -135,11 +135,12 @@ def bench_loads(size: int, latency: float, work: Path, sides: tuple[str, ...] = 
     return out
 
 
-def bench_load_csv(size: int, work: Path, rounds: int = 3) -> dict[str, Any]:
+def bench_load_csv(size: int, work: Path, rounds: int = 3, against: str | None = None) -> dict[str, Any]:
     """`reconciler load` of a `size`-row CSV export (1% of the users changed) into the state YAML, beside
     its floor (the csv module over the CSV, then the C loader or the reconciler's own loader over the state
     files, collector off), interleaved `rounds` times on a fresh copy of the state; medians, and the ratio of
-    each round's load to that round's floors (the machine is shared: ratios, not seconds)."""
+    each round's load to that round's floors (the machine is shared: ratios, not seconds). `against`: another
+    checkout's interpreter (its venv's python), whose `reconciler load` runs in the same rounds ("before")."""
     import statistics
 
     from benchmarks.steps import side
@@ -152,20 +153,27 @@ def bench_load_csv(size: int, work: Path, rounds: int = 3) -> dict[str, Any]:
     csv_file = d / "users.csv"
     generate.write_csv(generate.changed(org).users, csv_file)
     runs: dict[str, list[float]] = {"load": [], "floor_c": [], "floor_ours": []}
+    if against is not None:
+        runs["before"] = []
     rss: dict[str, float] = {}
-    ratios: list[float] = []
+    args = ("load", str(csv_file), "--kind", "users", "--mode", "full")
     for _ in range(rounds):
-        project = d / "loaded"
-        shutil.rmtree(project, ignore_errors=True)
-        shutil.copytree(base, project)
-        m, _ = reconciler(project, "load", str(csv_file), "--kind", "users", "--mode", "full")
-        runs["load"].append(m.seconds)
-        rss["load"] = max(rss.get("load", 0.0), m.rss_mib)
-        for name, loader in (("floor_ours", "ours"), ("floor_c", "c")):
-            m, _ = side("csvfloor", str(csv_file), str(base), loader, cwd=d)
+        for name in runs if against is not None else ("load", "floor_ours", "floor_c"):
+            if name in ("floor_ours", "floor_c"):
+                m, _ = side("csvfloor", str(csv_file), str(base), name.removeprefix("floor_"), cwd=d)
+            else:
+                project = d / "loaded"
+                shutil.rmtree(project, ignore_errors=True)
+                shutil.copytree(base, project)
+                if name == "load":
+                    m, _ = reconciler(project, *args)
+                else:
+                    assert against is not None  # noqa: S101 - "before" runs only with it
+                    counts = str(project / ".bench-counts.json")  # the same launcher as `reconciler`'s
+                    command = [against, "-m", "benchmarks.counted", *args]
+                    m = run(command, cwd=project, env=bench_env(BENCH_COUNTS=counts)).check("before")
             runs[name].append(m.seconds)
             rss[name] = max(rss.get(name, 0.0), m.rss_mib)
-        ratios.append(runs["load"][-1] / runs["floor_ours"][-1])
     out: dict[str, Any] = {"users": size, "rounds": rounds}
     for name, times in runs.items():
         out[name] = {
@@ -173,15 +181,29 @@ def bench_load_csv(size: int, work: Path, rounds: int = 3) -> dict[str, Any]:
             "runs": [round(t, 3) for t in times],
             "rss_mib": round(rss[name], 1),
         }
-    out["load_over_floor_ours"] = round(statistics.median(ratios), 2)
-    out["load_over_floor_c"] = round(out["load"]["median"] / out["floor_c"]["median"], 2)
+    for name in ("load", "before") if against is not None else ("load",):
+        suffix = "" if name == "load" else "_before"
+        ours = [t / f for t, f in zip(runs[name], runs["floor_ours"], strict=True)]
+        out[f"load_over_floor_ours{suffix}"] = round(statistics.median(ours), 2)
+        out[f"load_over_floor_c{suffix}"] = round(out[name]["median"] / out["floor_c"]["median"], 2)
+        out[f"load_over_floor_ours_rounds{suffix}"] = [round(r, 2) for r in ours]
     return out
 
 
+def _commit() -> str:
+    import subprocess
+
+    head = subprocess.run(  # noqa: S603, S607
+        ["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True
+    )
+    return head.stdout.strip() or "unknown"
+
+
 def main() -> None:
-    """`python -m benchmarks.loads --load-csv N [--rounds R] [--workdir DIR]`: the CSV load, its floor;
-    `python -m benchmarks.loads --users N --latency S`: the provisioning loads of N users, every side, in one
-    run at that latency (10,000 at 50 ms takes gooddata-pipelines about 45 minutes, longer than the full run)."""
+    """`python -m benchmarks.loads --load-csv N [--rounds R] [--workdir DIR] [--against PYTHON]`: the CSV
+    load, its floor (and another checkout's load); `python -m benchmarks.loads --users N --latency S`: the
+    provisioning loads of N users, every side, in one run at that latency (10,000 at 50 ms takes
+    gooddata-pipelines 45 min: longer than the full run)."""
     import argparse
     import os
     import tempfile
@@ -193,15 +215,21 @@ def main() -> None:
     parser.add_argument("--users", type=int, help="run the provisioning loads of this many users instead")
     parser.add_argument("--latency", type=float, default=0.05, help="the emulator's answer delay (--users)")
     parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--against", help="--load-csv: another checkout's python, its load run as `before`")
     opts = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = opts.workdir or Path(tmp)
         if opts.users:
             result = bench_loads(opts.users, opts.latency, work)
-            result["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+            result["separate_run"] = {
+                "command": f"python -m benchmarks.loads --users {opts.users} --latency {opts.latency:g}",
+                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                "commit": _commit(),
+                "load_average": [round(x, 1) for x in os.getloadavg()],
+            }
         else:
-            result = bench_load_csv(opts.load_csv, work, opts.rounds)
-        result["load_average"] = [round(x, 1) for x in os.getloadavg()]
+            result = bench_load_csv(opts.load_csv, work, opts.rounds, opts.against)
+            result["load_average"] = [round(x, 1) for x in os.getloadavg()]
         print(json.dumps(result, indent=2))
 
 

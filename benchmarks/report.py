@@ -252,9 +252,16 @@ LOAD_SIDES = (
 
 def _loads(entry: dict[str, Any]) -> list[str]:
     ms = int(entry["latency"] * 1000)
+    separate = entry.get("separate_run")
     out = [
         "",
-        f"Provisioning {entry['users']:,} users at {ms} ms latency: a full load into an organization with "
+        (
+            f"In a separate run (`{separate['command']}`, {separate['date']}, commit `{separate['commit']}`, "
+            f"load average at its end {separate['load_average']}; every side below is from that one run): "
+            if separate
+            else ""
+        )
+        + f"Provisioning {entry['users']:,} users at {ms} ms latency: a full load into an organization with "
         f"only the groups, then an incremental load of {entry['changed_users']:,} changed users; each side "
         "on a fresh emulator (`--latency`; TLS, except plain HTTP for the drop-in provisioner), requests "
         "counted client-side:",

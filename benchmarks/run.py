@@ -201,6 +201,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--workdir", type=Path, help="where to generate data (default: a temporary directory)"
     )
+    parser.add_argument(
+        "--loads-from",
+        type=Path,
+        action="append",
+        default=[],
+        help="add the loads of a separate `python -m benchmarks.loads --users N --latency S` run (its JSON "
+        "output; every side of it measured in that one run), reported with its own date and commit",
+    )
     parser.add_argument("--json", type=Path, default=Path("benchmarks/results.json"), help="results as JSON")
     parser.add_argument("--markdown", type=Path, help="write the Markdown report here (default: stdout only)")
     parser.add_argument("--keep", action="store_true", help="keep the generated data")
@@ -246,6 +254,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             for n, lat, sides in dict.fromkeys(plan):  # in order, once each
                 results["loads"].append(bench_loads(n, lat, work, sides))
                 _write(results, opts, started)
+        for extra in opts.loads_from:  # a load too long for this run (10,000 users at 50 ms: ~45 minutes)
+            results.setdefault("loads", []).append(json.loads(extra.read_text(encoding="utf-8")))
+            _write(results, opts, started)
         for size in sizes[-1:]:
             bench_size(size, work, opts.naive_max, sdk, opts.load_timeout, record(size))
     finally:

@@ -174,10 +174,14 @@ def issue13(results: dict[str, Any]) -> list[Row]:
                 ours = sides[side][mode]["seconds"]
                 what = "full load" if mode == "full" else f"incremental load of {entry['changed_users']:,}"
                 goal = {0: 50, 50: 500}.get(ms) if mode == "full" else None  # the issue's two latencies
-                if ms == 0 and users < largest:  # at 0 ms the goal is the largest load's (10,000 users)
+                if users < largest:  # the goals are the largest load's (10,000 users)
                     goal = None
                 label = f"13. {what} of {users:,} users at {ms} ms: gooddata-pipelines ÷ {name}"
-                label += f" ≥ {goal}×" if goal else " (no goal)"
+                if side == "apply":  # the engine the loads run on, from state files: context, not a load
+                    goal = None
+                    label += " (no goal: not a load)"
+                else:
+                    label += f" ≥ {goal}×" if goal else " (no goal)"
                 source = "derived" if derived else "measured"
                 out.append(
                     (

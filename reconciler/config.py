@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import ConfigError
-from reconciler.platform_targets import platform_findings, spec_fields
+from reconciler.platform_targets import Finding, platform_findings, spec_fields
 from reconciler.schema import shorten
 from reconciler.source.schema_check import pointer, schema_findings
 from reconciler.targets import TargetSpec
@@ -196,7 +196,12 @@ def _violations(doc: MarkedDocument) -> list[tuple[int, int, str]]:
             elif len(f.path) == 2 and "is not of type" in message:
                 message = f"{where}: a target is a mapping: {{}}, {{host: …, token: $NAME}} or {{profile: …}}"
         out.append((f.line, f.column, message))
-    return out or platform_findings(doc)
+    return out or [_placed(doc, f) for f in platform_findings(doc.data)]
+
+
+def _placed(doc: MarkedDocument, finding: Finding) -> tuple[int, int, str]:
+    line, col = doc.locate(finding.path, key=finding.at_key)
+    return line, col, f"{pointer(finding.path)}: {finding.message}"
 
 
 def _resolve(path: Path, key: str, doc: MarkedDocument, shown: str) -> Path:

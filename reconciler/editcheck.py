@@ -9,6 +9,12 @@ those entries, then the rules across files and the access sections, once — run
 (`edited_state_ok`). The untouched bytes are the ones already read (`reconciler.yamlsplice` splices whole
 entries), so that is the state the files will hold.
 
+What is not checked twice: each file's schema (at the read; the new entries' text at the edit), and, when
+the load only edits entries in place (no id added or removed), the access sections (they name the same ids
+as when they were read). The rules across users and groups (duplicates, references, cycles, identities)
+run over the edited state once: they were never run over the state as read, so nothing of them is known to
+hold for the entries the load did not touch (`tests/test_editcheck.py`).
+
 When the check fails, the caller takes the slow path (write, validate from disk, put the files back), whose
 problems carry the exact lines; and a state that was invalid before the load fails as `load_state` does.
 """
@@ -25,6 +31,7 @@ from reconciler.source.declared import Declared
 from reconciler.source.files import checked_file
 from reconciler.source.model import Kind
 from reconciler.source.problem import Problem
+from reconciler.source.rules import check_all
 from reconciler.stateedit import FileEdits
 from reconciler.yamlio import YamlSyntaxError, load_marked
 
@@ -69,6 +76,7 @@ def _edited_ok(config: Config, read: Read, edits: FileEdits, today: date | None)
     replaced: dict[tuple[str, str], set[str]] = {}
     new: dict[str, list[Declared]] = {"users": [], "groups": []}
     problems = list(read.problems)
+    ids_change = False
     for path, sections in edits.by_file.items():
         rel = config.relative(path)
         for section, (edited, deleted, appended) in sections.items():
@@ -76,13 +84,23 @@ def _edited_ok(config: Config, read: Read, edits: FileEdits, today: date | None)
             if kind is None:
                 return False
             replaced[(rel, section)] = {*edited, *deleted}
+            ids_change = ids_change or bool(deleted or appended)
             chunks = edits.chunks.get((path, section), [])
             expected = {*edited, *(str(e.get("id")) for e in appended)}
             if not _read_back(rel, section, kind, chunks, expected, new[section], problems):
                 return False
     users = _kept(read.users, "users", replaced) + new["users"]
     groups = _kept(read.groups, "groups", replaced) + new["groups"]
-    return check_declared(config, Read(read.files, users, groups, problems), today).ok()
+    after = Read(read.files, users, groups, problems)
+    if ids_change:
+        return check_declared(config, after, today).ok()
+    # Only entries edited in place: the same ids (`_read_back` holds each chunk to the ids it replaces) and
+    # the same access sections (only users and groups sections are edited), so what the access sections
+    # are checked against is what `read_for_edit` checked them against, without errors. Every other rule
+    # runs over the edited state, once.
+    return not any(p.severity == "error" for p in problems) and not any(
+        p.severity == "error" for p in check_all(users, groups, config, today)
+    )
 
 
 def _read_back(

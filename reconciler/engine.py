@@ -20,6 +20,7 @@ from reconciler.client import ClientOptions, GoodDataClient
 from reconciler.config import Config
 from reconciler.errors import ConfigError, StalePlanError
 from reconciler.layout import RenderOptions, render
+from reconciler.local_organization import LocalOrganization
 from reconciler.plan import DeletionLimits, Plan
 from reconciler.plan_file import load_plan as load_plan  # the CLI's entry points stay here
 from reconciler.plan_file import save_plan as save_plan
@@ -27,7 +28,7 @@ from reconciler.progress import NULL, Progress
 from reconciler.session import Session as Session
 from reconciler.source import load_state
 from reconciler.source.model import DesiredState
-from reconciler.targets import LocalOrganization, ResolvedTarget, resolve_target
+from reconciler.targets import ResolvedTarget, resolve_target
 
 log = logging.getLogger(__name__)
 

@@ -26,13 +26,18 @@ def invitation(uid: str, fields: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def planned(state: DesiredState, live: Mapping[str, Any]) -> tuple[dict[str, str], ...]:
-    """The invitations of the declared users with `invite: true` that the live organization does not have."""
+def planned(
+    state: DesiredState, live: Mapping[str, Any], desired: Mapping[str, Any]
+) -> tuple[dict[str, str], ...]:
+    """The invitations of the declared users with `invite: true` that the plan creates: in the `desired`
+    document and not in the `live` one (a user `policy.ignore` keeps out of the document is not created, so
+    not invited)."""
     existing = {u["id"] for u in live.get("users") or ()}
+    created = {u["id"] for u in desired.get("users") or ()} - existing
     return tuple(
         invitation(uid, entry.fields)
         for uid, entry in state.users.items()
-        if entry.fields.get("invite") is True and uid not in existing and not disabled(entry)
+        if entry.fields.get("invite") is True and uid in created and not disabled(entry)
     )
 
 

@@ -117,6 +117,26 @@ def _entry_edit(entry: Entry, wanted: Mapping[str, Any]) -> EntryEdit | None:
     return EntryEdit(changes) if changes else None
 
 
+class _Same:
+    """True when a record changes nothing in its entry: what `_entry_edit` finds for it is None."""
+
+    def __init__(self, kind: RecordKind) -> None:
+        self.texts = [(name, to) for name, to in FIELDS[kind].items() if name != LIST_FIELD[kind]]
+        self.list_field = FIELDS[kind][LIST_FIELD[kind]]
+
+    def __call__(self, fields: Mapping[str, Any], record: Record) -> bool:
+        given = record.fields
+        for name, to in self.texts:
+            if name in given:
+                value = given[name]
+                if (to in fields) if value is None else (fields.get(to, REMOVE) != value):
+                    return False
+        if record.members is None:
+            return True
+        old, new = fields.get(self.list_field, REMOVE), list(record.members)
+        return bool(old == new or (isinstance(old, list) and sorted(map(str, old)) == sorted(new)))
+
+
 def plan_load(
     config: Config,
     state: DesiredState,
@@ -134,7 +154,6 @@ def plan_load(
     entries: Mapping[str, Entry] = state.users if kind == "users" else state.groups
     protected = config.bootstrap.user if kind == "users" else config.bootstrap.group
     ignore = config.policy.ignore_users if kind == "users" else config.policy.ignore_groups
-    into = options.into if options.into is not None else default_file(config, entries, section)
     edits = FileEdits(state)
     created: list[str] = []
     updated: list[str] = []
@@ -153,6 +172,7 @@ def plan_load(
             return True
         return False
 
+    same = _Same(kind)
     seen = set()
     for record in records:
         seen.add(record.id)
@@ -164,13 +184,15 @@ def plan_load(
                 edits.section(config.root / entry.location.path, section)[1].add(record.id)
                 deleted.append(record.id)
             continue
-        wanted = state_fields(record, kind)
         if entry is None:
+            wanted = state_fields(record, kind)
             new = {"id": record.id, **{k: v for k, v in wanted.items() if v is not REMOVE and v != []}}
             new_entries.append(new)
             created.append(record.id)
             continue
-        change = _entry_edit(entry, wanted)
+        if same(entry.fields, record):
+            continue  # most records of an export: checked without building the edit
+        change = _entry_edit(entry, state_fields(record, kind))
         if change is not None:
             edits.section(config.root / entry.location.path, section)[0][record.id] = change
             updated.append(record.id)
@@ -180,6 +202,7 @@ def plan_load(
                 edits.section(config.root / entry.location.path, section)[1].add(rid)
                 deleted.append(rid)
     if new_entries:
+        into = options.into if options.into is not None else default_file(config, entries, section)
         edits.section(into, section)[2].extend(new_entries)
     groups_created = _missing_groups(config, state, records, options, edits, warnings)
     _check_dangling(state, records, options, set(deleted))

@@ -22,21 +22,19 @@ from typing import Any
 
 from reconciler.permission_names import WORKSPACE_PERMISSIONS
 from reconciler.platform import brick
-from reconciler.records import (
-    ID,
-    ID_WORDS,
+from reconciler.record_formats import (
     CsvOptions,
-    Mode,
     RecordError,
-    _decode,
-    _json_records,
-    _true,
-    _yaml_records,
     brick_rows,
     csv_header,
     csv_rows,
+    decode,
     delimiter_hint,
+    is_true,
+    json_records,
+    yaml_records,
 )
+from reconciler.records import ID, ID_WORDS, Mode
 from reconciler.source.model import AssigneeType, Location
 from reconciler.source.problem import Problem
 
@@ -66,7 +64,7 @@ class PermissionRecord:
 
 
 def _csv(data: bytes, shown: str, options: CsvOptions) -> Iterator[Raw]:
-    text = _decode(data, shown)
+    text = decode(data, shown)
     reader = csv.reader(
         io.StringIO(text, newline=""), delimiter=options.delimiter, quotechar=options.quotechar
     )
@@ -99,9 +97,9 @@ def _raw(path: Path, options: CsvOptions) -> Iterator[Raw]:
     if suffix == ".csv":
         yield from _csv(data, shown, options)
     elif suffix == ".json":
-        yield from _json_records(data, shown)
+        yield from json_records(data, shown)
     elif suffix in (".yaml", ".yml"):
-        yield from _yaml_records(data, shown)
+        yield from yaml_records(data, shown)
     else:
         raise RecordError(
             f"{shown}: unknown record format {suffix or '(none)'}: use .csv, .json, .yaml or .yml"
@@ -194,7 +192,7 @@ def check_record(
             kind,
             assignee,
             tuple(dict.fromkeys(names)),
-            True if active is None else _true(active),
+            True if active is None else is_true(active),
             where,
             dict(positions),
         ),

@@ -130,8 +130,8 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        """True when applying the plan would change anything."""
-        return bool(self.changes)
+        """True when applying the plan would change anything (an invitation to send is a change)."""
+        return bool(self.changes or self.invitations)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -154,10 +154,11 @@ class Plan:
     @property
     def summary(self) -> str:
         """The last line of every report."""
-        if not self.changes:
+        if not self.has_changes:
             return "No changes. The organization matches the state."
         n = self.counts
-        return f"Plan: {n['add']} to add, {n['change']} to change, {n['destroy']} to destroy."
+        sends = f"; {len(self.invitations)} invitation(s) to send" if not self.changes else ""
+        return f"Plan: {n['add']} to add, {n['change']} to change, {n['destroy']} to destroy{sends}."
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON form (see reconciler.report.plan for the documented shape)."""

@@ -11,7 +11,7 @@ targets:
     projects: {sales: a1b2c3...}        # optional: state workspace id -> project id
 ```
 
-`platform_findings` checks what the schema cannot (which keys go together), with file:line;
+`platform_findings` checks what the schema cannot (which keys go together), by path (config places them);
 `resolve_platform_target` reads the password from the environment the CLI passes in; `open_platform_client`
 logs in, yields a `PlatformClient` and logs out at the end, whatever happened.
 """
@@ -21,14 +21,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from reconciler.errors import ConfigError
-from reconciler.profiles import env_reference, read_env
 from reconciler.progress import NULL, Progress
-from reconciler.source.schema_check import pointer
-from reconciler.targets import TargetSpec
-from reconciler.yamlio import MarkedDocument
+from reconciler.targets import TargetSpec, read_secret
 
 if TYPE_CHECKING:  # the client (and requests) only when a target is used: validate needs neither
     from reconciler.client.options import ClientOptions
@@ -89,65 +86,56 @@ def spec_fields(entry: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def platform_findings(doc: MarkedDocument) -> list[tuple[int, int, str]]:
-    """(line, column, message) for keys that do not go together in the targets of reconciler.yaml."""
-    data = doc.data if isinstance(doc.data, dict) else {}
-    targets = data.get("targets")
-    out: list[tuple[int, int, str]] = []
+class Finding(NamedTuple):
+    """A key of reconciler.yaml that does not go with the others: where (the key's path) and what is wrong.
+
+    reconciler.config places it in the file (`file:line:col: targets.x.key: message`); `at_key` False
+    points at the value instead of the key.
+    """
+
+    path: tuple[str, ...]
+    message: str
+    at_key: bool = True
+
+
+def platform_findings(data: Any) -> list[Finding]:
+    """The keys that do not go together in the targets of reconciler.yaml (its parsed, schema-valid data)."""
+    targets = data.get("targets") if isinstance(data, dict) else None
+    out: list[Finding] = []
     if not isinstance(targets, dict):
         return out
     for name, entry in targets.items():
         if not isinstance(entry, dict):
             continue
-        here = ["targets", name]
+        here = ("targets", name)
         if entry.get("platform") == PLATFORM_KIND:
             for key in REQUIRED:
                 if key not in entry:
-                    line, col = doc.locate(here, key=True)
                     needs = "password: $NAME" if key == "password" else key
-                    out.append((line, col, f"{pointer(here)}: a {PLATFORM_KIND} target needs `{needs}`"))
+                    out.append(Finding(here, f"a {PLATFORM_KIND} target needs `{needs}`"))
             for key in CLOUD_ONLY:
                 if key in entry:
-                    line, col = doc.locate([*here, key], key=True)
-                    out.append(
-                        (
-                            line,
-                            col,
-                            f"{pointer([*here, key])}: a {PLATFORM_KIND} target logs in with `login` and "
-                            f"`password`; `{key}` is for GoodData Cloud targets",
-                        )
-                    )
-            out += _duplicate_projects(doc, here, entry.get("projects"))
+                    said = f"a {PLATFORM_KIND} target logs in with `login` and `password`; `{key}` is for "
+                    out.append(Finding((*here, key), said + "GoodData Cloud targets"))
+            out += _duplicate_projects(here, entry.get("projects"))
         else:
             for key in PLATFORM_ONLY:
                 if key in entry:
-                    line, col = doc.locate([*here, key], key=True)
                     out.append(
-                        (
-                            line,
-                            col,
-                            f"{pointer([*here, key])}: only a `platform: {PLATFORM_KIND}` target has `{key}`",
-                        )
+                        Finding((*here, key), f"only a `platform: {PLATFORM_KIND}` target has `{key}`")
                     )
     return out
 
 
-def _duplicate_projects(doc: MarkedDocument, here: list[str], projects: Any) -> list[tuple[int, int, str]]:
-    out: list[tuple[int, int, str]] = []
+def _duplicate_projects(here: tuple[str, ...], projects: Any) -> list[Finding]:
+    out: list[Finding] = []
     if not isinstance(projects, dict):
         return out
     seen: dict[str, str] = {}
     for workspace, project in projects.items():
         if isinstance(project, str) and project in seen:
-            line, col = doc.locate([*here, "projects", workspace])
-            out.append(
-                (
-                    line,
-                    col,
-                    f"{pointer([*here, 'projects', workspace])}: project {project} is already the project of "
-                    f"workspace {seen[project]}; each workspace needs a project of its own",
-                )
-            )
+            said = f"project {project} is already the project of workspace {seen[project]}; each workspace "
+            out.append(Finding((*here, "projects", workspace), said + "needs a project of its own", False))
         elif isinstance(project, str):
             seen[project] = str(workspace)
     return out
@@ -178,13 +166,7 @@ def resolve_platform_target(
             )
     if not spec.domain or not spec.login or not spec.password:
         raise ConfigError(f"invalid config: target {name!r} needs domain, login and password: $NAME")
-    variable = env_reference(spec.password)
-    if variable is None:
-        raise ConfigError(
-            f"invalid config: target {name!r}: a literal password in reconciler.yaml is refused; write "
-            "`password: $ENV_VAR` and put the password in that environment variable"
-        )
-    password = read_env(env, variable, f"the password of target {name!r}")
+    password, variable = read_secret(env, name, "password", spec.password)
     resolved_host = host or spec.host or DEFAULT_PLATFORM_HOST
     host_source = "--host" if host else (f"reconciler.yaml target {name!r}" if spec.host else "the default")
     return PlatformTarget(

@@ -11,27 +11,39 @@ The fields are those of GoodData's provisioning library (`gooddata-pipelines`: `
   does;
 - an empty optional value (`auth_id: ""`) means the record does not set that field.
 
-Every problem of every record is collected with `file:row:column` and the field before anything fails: a CSV's
-row is its line and the column its position in the header; a YAML record's row and column are where the value
-stands; a JSON record's row is its position in the list (JSON parsers keep no lines).
+Every problem of every record is collected with `file:row:column` and the field before anything fails (the
+formats and their locations: `reconciler.record_formats`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Literal
 
-from reconciler.errors import StateError
 from reconciler.platform import brick
+from reconciler.record_formats import (
+    CellLocations,
+    CsvOptions,
+    CsvRow,
+    RecordError,
+    brick_rows,
+    csv_header,
+    decode,
+    delimiter_hint,
+    is_true,
+    json_records,
+    yaml_records,
+)
 from reconciler.source.model import Location
 from reconciler.source.problem import Problem
-from reconciler.yamlio import YamlSyntaxError, load_marked
+
+__all__ = ["ID", "ID_WORDS", "CsvOptions", "Mode", "Record", "RecordError", "RecordKind", "read_records"]
 
 RecordKind = Literal["users", "groups", "permissions"]  # permissions: reconciler.permission_records
 Mode = Literal["full", "incremental"]
@@ -70,27 +82,12 @@ class Record:
     field_locations: Mapping[str, Location] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class CsvOptions:
-    """The productivity tools' CSV options: `-d/--delimiter`, `-u/--ug_delimiter`, `-q/--quotechar`."""
-
-    delimiter: str = ","
-    inner_delimiter: str = "|"
-    quotechar: str = '"'
+Read = tuple[dict[str, Any] | Record, Location, Mapping[str, Location]]
+"""A record as read (`RawRecord`), or one already checked (a CSV row of the plainest kind, `_csv_checked`)."""
 
 
-class RecordError(StateError):
-    """The records could not be read, or some are invalid; `problems` lists every one."""
-
-
-def _true(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
-
-
-def _raw_records(
-    path: Path, kind: RecordKind, options: CsvOptions
-) -> Iterator[tuple[dict[str, Any], Location, Mapping[str, Location]]]:
-    """Each record as a plain mapping with its location and each field's."""
+def _raw_records(path: Path, kind: RecordKind, mode: Mode, options: CsvOptions) -> Iterator[Read]:
+    """Each record as a plain mapping (or checked already) with its location and each field's."""
     shown = str(path)
     try:
         data = path.read_bytes()
@@ -98,29 +95,21 @@ def _raw_records(
         raise RecordError(f"{shown}: cannot be read: {e.strerror or e}") from e
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        yield from _csv_records(data, shown, kind, options)
+        yield from _csv_records(data, shown, kind, mode, options)
     elif suffix == ".json":
-        yield from _json_records(data, shown)
+        yield from json_records(data, shown)
     elif suffix in (".yaml", ".yml"):
-        yield from _yaml_records(data, shown)
+        yield from yaml_records(data, shown)
     else:
         raise RecordError(
             f"{shown}: unknown record format {suffix or '(none)'}: use .csv, .json, .yaml or .yml"
         )
 
 
-def _decode(data: bytes, shown: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        raise RecordError(f"{shown}:{line}: not UTF-8: byte 0x{data[e.start]:02x} cannot be decoded") from e
-
-
 def _csv_records(
-    data: bytes, shown: str, kind: RecordKind, options: CsvOptions
-) -> Iterator[tuple[dict[str, Any], Location, Mapping[str, Location]]]:
-    text = _decode(data, shown)
+    data: bytes, shown: str, kind: RecordKind, mode: Mode, options: CsvOptions
+) -> Iterator[Read]:
+    text = decode(data, shown)
     reader = csv.reader(
         io.StringIO(text, newline=""), delimiter=options.delimiter, quotechar=options.quotechar
     )
@@ -141,121 +130,80 @@ def _csv_records(
         raise RecordError(
             f"{shown}:1: unknown column {', '.join(unknown)}; expected columns: {', '.join(sorted(known))}"
         )
-    yield from csv_rows(reader, header, shown, options, lists=(schema.lists,))
+    yield from _csv_checked(reader, header, shown, options, schema, mode)
 
 
-def brick_rows(
-    reader: Any, header: Sequence[str], shown: str, options: CsvOptions, translate: Any
-) -> Iterator[tuple[dict[str, Any], Location, dict[str, Location]]]:
-    """A users brick CSV's rows as records of the tools' spelling (`translate`: brick.users or
-    brick.permissions); RecordError with every bad row."""
-    unknown = brick.unknown_columns(header)
-    if unknown:
-        raise RecordError(
-            f"{shown}:1: unknown column {', '.join(unknown)}; the users brick's columns are "
-            f"{', '.join(brick.COLUMNS)}"
-        )
-    rows, problems = translate(csv_rows(reader, [h.lower() for h in header], shown, options, lists=()))
-    if problems:
-        raise RecordError(f"{len(problems)} bad record(s); nothing was changed", problems)
-    yield from rows
-
-
-def csv_header(reader: Any, shown: str) -> list[str]:
-    """The column names of a CSV (its first line); RecordError when it has none."""
-    header = next(reader, None)
-    if header is None:
-        raise RecordError(f"{shown}: empty: the first line must name the columns")
-    return [h.strip() for h in header]
-
-
-def delimiter_hint(header: Sequence[str], options: CsvOptions) -> str:
-    """` (… is the delimiter ';'? …)` when a header that lacks its key column reads as one column."""
-    for other in (",", ";", "\t", "|"):
-        if other != options.delimiter and len(header) == 1 and other in header[0]:
-            return f" (the header reads as one column; is the delimiter {other!r}? pass --delimiter)"
-    return ""
-
-
-def csv_rows(
-    reader: Any, header: Sequence[str], shown: str, options: CsvOptions, *, lists: Sequence[str]
-) -> Iterator[tuple[dict[str, Any], Location, Mapping[str, Location]]]:
-    """The data rows of a CSV whose `header` was read: each as a record with its location and each field's;
-    `lists` columns split on the inner delimiter, `is_active` by the productivity tools' rule."""
-    names = tuple(header)
-    columns = {name: n for n, name in enumerate(names, 1)}
-    split = [name for name in names if name in lists]
-    active = "is_active" in columns
+def _csv_checked(
+    reader: Any, header: Sequence[str], shown: str, options: CsvOptions, schema: Schema, mode: Mode
+) -> Iterator[Read]:
+    """The rows of a CSV whose header was checked; a row of the plainest kind (its width, a valid id, valid
+    group ids) becomes its Record here, as `_check` would make it, without the mapping in between: most of
+    100,000 rows. Any other row is read as a mapping for `_check` to word its problems."""
+    slow = CsvRow(header, shown, options, (schema.lists,))
+    names = slow.names
+    if "is_active" not in names and mode == "incremental":  # every row lacks it: `_check` says so
+        for row in reader:
+            raw = slow(list(map(str.strip, row)), reader.line_num)
+            if raw is not None:
+                yield raw
+        return
+    columns = slow.columns
+    width = len(names)
+    id_at = names.index(schema.id)
+    texts = tuple(name for name in schema.text if name in columns)
+    text_of = _cells([names.index(name) for name in texts])
+    list_at = names.index(schema.lists) if schema.lists in columns else -1
+    active_at = names.index("is_active") if "is_active" in columns else -1
     inner = options.inner_delimiter
+    valid: set[str] = set()  # group ids seen to match ID: ~2,000 groups named by 100,000 rows
+    fullmatch = ID.fullmatch
     for row in reader:
-        line = reader.line_num
-        cells = [cell.strip() for cell in row]
-        if not any(cells):
-            continue
-        where = Location(shown, line, 1)
-        if len(cells) != len(names):
-            yield {"__width__": len(cells)}, where, {}
-            continue
-        record: dict[str, Any] = dict(zip(names, cells, strict=True))
-        for name in split:
-            record[name] = [v.strip() for v in record[name].split(inner) if v.strip()]
-        if active:
-            record["is_active"] = _true(record["is_active"])
-        yield record, where, _CellLocations(shown, line, columns)
+        cells = list(map(str.strip, row))
+        rid = cells[id_at] if len(cells) == width else ""
+        if rid and fullmatch(rid):
+            # split as it stands: a part with spaces around it, or empty, is no id, and such a row is
+            # read the slow way
+            cell = "" if list_at < 0 else cells[list_at]
+            members = None if list_at < 0 else cell.split(inner) if cell else []
+            for m in members or ():
+                if m not in valid:
+                    if not fullmatch(m):
+                        break
+                    valid.add(m)
+            else:
+                line = reader.line_num
+                where = Location(shown, line, 1)
+                yield (
+                    Record(
+                        rid,
+                        _texts(texts, text_of(cells)),
+                        None if members is None else tuple(dict.fromkeys(members)),
+                        active_at < 0 or cells[active_at].lower() == "true",
+                        where,
+                        CellLocations(shown, line, columns),
+                    ),
+                    where,
+                    {},  # a checked record's duplicate id is shown at its record.field_locations
+                )
+                continue
+        raw = slow(cells, reader.line_num)
+        if raw is not None:
+            yield raw
 
 
-class _CellLocations(Mapping[str, Location]):
-    """Where each field of a CSV row is (its line, its column's position), made when asked: 100,000 rows
-    have 700,000 cells, and only a bad one is ever shown."""
-
-    __slots__ = ("_shown", "_line", "_columns")
-
-    def __init__(self, shown: str, line: int, columns: Mapping[str, int]) -> None:
-        self._shown = shown
-        self._line = line
-        self._columns = columns
-
-    def __getitem__(self, name: str) -> Location:
-        return Location(self._shown, self._line, self._columns[name])
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._columns)
-
-    def __len__(self) -> int:
-        return len(self._columns)
+def _cells(at: Sequence[int]) -> Any:
+    """A function from a row's cells to those at `at`, as a tuple (operator.itemgetter, always a tuple)."""
+    if not at:
+        return lambda _cells: ()
+    get = itemgetter(*at)
+    return get if len(at) > 1 else lambda cells: (get(cells),)
 
 
-def _json_records(
-    data: bytes, shown: str
-) -> Iterator[tuple[dict[str, Any], Location, Mapping[str, Location]]]:
-    try:
-        doc = json.loads(_decode(data, shown))
-    except json.JSONDecodeError as e:
-        raise RecordError(f"{shown}:{e.lineno}:{e.colno}: not JSON: {e.msg}") from e
-    if not isinstance(doc, list):
-        raise RecordError(f"{shown}: must be a JSON list of records")
-    for n, item in enumerate(doc, 1):
-        where = Location(shown, n, 0)
-        yield (item if isinstance(item, dict) else {"__not_a_record__": item}), where, {}
-
-
-def _yaml_records(
-    data: bytes, shown: str
-) -> Iterator[tuple[dict[str, Any], Location, Mapping[str, Location]]]:
-    try:
-        doc = load_marked(data)
-    except YamlSyntaxError as e:
-        raise RecordError(f"{shown}:{e.line}:{e.column}: {e}") from e
-    items = doc.data
-    if not isinstance(items, list):
-        raise RecordError(f"{shown}: must be a YAML list of records")
-    for item, (line, column) in zip(items, doc.item_positions(items), strict=True):
-        where = Location(shown, line, column)
-        if not isinstance(item, dict):
-            yield {"__not_a_record__": item}, where, {}
-            continue
-        positions = {k: Location(shown, *value) for k, (_key, value) in doc.key_positions(item).items()}
-        yield item, where, positions
+def _texts(names: tuple[str, ...], values: tuple[str, ...]) -> dict[str, str | None]:
+    """A record's text fields: an empty value is None (given, and empty: not set)."""
+    if "" in values:
+        return {name: value or None for name, value in zip(names, values, strict=True)}
+    return dict(zip(names, values, strict=True))
 
 
 def _check(
@@ -320,9 +268,9 @@ def _check(
         rid,
         fields,
         None if members is None else tuple(dict.fromkeys(members)),
-        True if active is None else _true(active),
+        True if active is None else is_true(active),
         where,
-        positions if isinstance(positions, _CellLocations) else dict(positions),
+        positions if isinstance(positions, CellLocations) else dict(positions),
     ), []
 
 
@@ -336,10 +284,16 @@ def read_records(
     seen: dict[str, Location] = {}
     id_field = SCHEMAS[kind].id
     for path in paths:
-        for raw, where, positions in _raw_records(path, kind, options):
-            record, found = _check(raw, where, positions, kind, mode)
-            problems += found
-            rid = raw.get(id_field)
+        for raw, where, positions in _raw_records(path, kind, mode, options):
+            if type(raw) is Record:
+                record: Record | None = raw
+                rid: Any = raw.id
+                positions = raw.field_locations
+            else:
+                assert isinstance(raw, dict)  # noqa: S101 - the only other kind `_raw_records` yields
+                record, found = _check(raw, where, positions, kind, mode)
+                problems += found
+                rid = raw.get(id_field)
             if isinstance(rid, str) and rid:
                 first = seen.setdefault(rid, where)
                 if first is not where:

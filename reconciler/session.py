@@ -126,7 +126,7 @@ class Session:
         rendered = render_with_notes(state, live, self.render_options())
         _refuse_carried_cycle(state, rendered.document)
         notes, documents = self.documents.for_state(state, rendered.document)
-        invited = invitations.planned(state, live)
+        invited = invitations.planned(state, live, rendered.document)
         notes += invitations.notes(invited)
         plan = self._plan(live, rendered.document, rendered.notes + notes, documents, sha)
         return replace(plan, invitations=invited) if invited else plan

@@ -1,15 +1,17 @@
-"""Targets: which GoodData organization a command talks to, and with which credentials (SPEC §4)."""
+"""Targets: which GoodData organization a command talks to, and with which credentials (SPEC §4).
+
+Pure: reconciler.yaml's targets, the flags and the environment in, a host and a token out. Running the
+embedded organization the `local` target resolves to is reconciler.local_organization's.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
-from typing import Any
 from urllib.parse import urlsplit
 
-from reconciler.errors import ConfigError, ReconcilerError
+from reconciler.errors import ConfigError
 from reconciler.profiles import env_reference, load_profile_entry, read_env
 from reconciler.profiles import load_profile as load_profile  # re-exported: targets read profiles
 
@@ -76,6 +78,20 @@ def _host_key(url: str) -> tuple[object, ...]:
     scheme = parts.scheme.lower()
     default_port = {"http": 80, "https": 443}.get(scheme)
     return (scheme, (parts.hostname or "").lower(), port or default_port, parts.path.rstrip("/"))
+
+
+def read_secret(env: Mapping[str, str], target: str, key: str, reference: str) -> tuple[str, str]:
+    """The secret a target's `key: $NAME` names, read from `env`, and NAME; a literal secret is refused.
+
+    A GoodData Cloud target's `token` and an older-platform target's `password` are both read here.
+    """
+    variable = env_reference(reference)
+    if variable is None:
+        raise ConfigError(
+            f"invalid config: target {target!r}: a literal {key} in reconciler.yaml is refused; "
+            f"write `{key}: $ENV_VAR` and put the {key} in that environment variable"
+        )
+    return read_env(env, variable, f"the {key} of target {target!r}"), variable
 
 
 def resolve_target(
@@ -201,13 +217,7 @@ def resolve_target(
         token = flag_profile()[1]
         token_source = f"--profile {profile}"
     elif spec.token:
-        variable = env_reference(spec.token)
-        if variable is None:
-            raise ConfigError(
-                f"invalid config: target {spec.name!r}: a literal token in reconciler.yaml is refused; "
-                "write `token: $ENV_VAR` and put the token in that environment variable"
-            )
-        token = read_env(env, variable, f"the token of target {spec.name!r}")
+        token, variable = read_secret(env, spec.name, "token", spec.token)
         token_source = f"${variable} ({target_desc})"
     elif spec_profile is not None:
         token = spec_profile()[1]
@@ -234,93 +244,3 @@ def resolve_target(
         ca_bundle=ca_bundle,
         notes=tuple(notes),
     )
-
-
-class LocalOrganization:
-    """The embedded organization (SPEC §8): the emulator in-process on loopback, data in `data_file`."""
-
-    def __init__(
-        self,
-        data_file: Path,
-        *,
-        bootstrap_user: str = "admin",
-        bootstrap_group: str = "adminGroup",
-        seed_service_account: str | None = "svc-ci",
-    ) -> None:
-        self.data_file = Path(data_file)
-        self.bootstrap_user = bootstrap_user
-        self.bootstrap_group = bootstrap_group
-        self.seed_service_account = seed_service_account
-        self._emulator: Any = None
-
-    def __repr__(self) -> str:
-        return f"LocalOrganization(data_file={str(self.data_file)!r})"
-
-    def __enter__(self) -> ResolvedTarget:
-        import secrets  # hmac and OpenSSL's hashes: only for the token of the embedded server
-
-        from reconciler.emulator import Emulator  # the server only when the local target is used
-
-        first_time = not self.data_file.exists()
-        token = secrets.token_urlsafe(32)
-        try:
-            self.data_file.parent.mkdir(parents=True, exist_ok=True)
-            emulator = Emulator(
-                token=token,
-                data_file=self.data_file,
-                bootstrap_user=self.bootstrap_user,
-                bootstrap_group=self.bootstrap_group,
-            )
-            emulator.__enter__()
-        except ValueError as e:  # the emulator's InvalidDocument: a corrupt or foreign data file
-            raise ReconcilerError(
-                f"local organization: {self.data_file} is not a usable organization ({e}); "
-                "move it away to start a fresh one"
-            ) from e
-        except OSError as e:
-            raise ReconcilerError(
-                f"local organization: cannot start it with data in {self.data_file}: {e.strerror or e}"
-            ) from e
-        self._emulator = emulator
-        try:
-            if first_time and self.seed_service_account:
-                self._seed(emulator)
-        except BaseException:
-            self._stop(None, None, None)
-            raise
-        return ResolvedTarget(
-            name=LOCAL_TARGET,
-            host=emulator.url,
-            token=token,
-            is_local=True,
-            source=f"embedded organization ({self.data_file})",
-        )
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._stop(exc_type, exc, tb)
-
-    def _stop(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        emulator, self._emulator = self._emulator, None
-        if emulator is not None:
-            emulator.__exit__(exc_type, exc, tb)
-
-    def _seed(self, emulator: Any) -> None:
-        # A service account, so the example config's `ignore: users: ["svc-*"]` has something to protect.
-        doc = emulator.document()
-        users = doc.setdefault("users", [])
-        if not any(u.get("id") == self.seed_service_account for u in users):
-            users.append(
-                {
-                    "id": self.seed_service_account,
-                    "firstname": "CI",
-                    "lastname": "Service account",
-                    "systemAccount": True,
-                    "permissions": [],
-                    "settings": [],
-                }
-            )
-            emulator.replace_document(doc)

@@ -12,13 +12,35 @@ to what follows (they usually introduce the next entry), so deleting an entry ke
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass, field
+from typing import Any
 
+from reconciler.errors import StateError
 from reconciler.yamlio import YamlSyntaxError, load_marked
 
 REMOVE = object()
 """A value in an entry edit that removes the field from the entry (`reconciler.yamledit.REMOVE`)."""
+
+
+@dataclass(frozen=True)
+class EntryEdit:
+    """New values for some fields of one entry (`REMOVE` drops the field); other fields are kept."""
+
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SectionEdit:
+    """What changes in one section (`users` or `groups`) of one file."""
+
+    edits: Mapping[str, EntryEdit] = field(default_factory=dict)  # by entry id
+    delete: Set[str] = frozenset()
+    append: Sequence[Mapping[str, Any]] = ()  # new entries, written at the end of the section
+
+
+class YamlEditError(StateError):
+    """A state file could not be read for editing."""
 
 
 @dataclass(frozen=True)
@@ -152,3 +174,11 @@ def splice(
         cursor = where.section_end
     out += lines[cursor:]
     return out
+
+
+def report(chunks: list[str] | None, replacements: Mapping[int, list[str]], appended: list[str]) -> None:
+    """Add the new text of each entry replaced or appended to `chunks` (when given)."""
+    if chunks is not None:
+        chunks.extend("".join(r) for r in replacements.values() if r)
+        if appended:
+            chunks.append("".join(appended))

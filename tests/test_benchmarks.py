@@ -17,9 +17,9 @@ import pytest
 
 from benchmarks import generate
 from benchmarks.measure import PYTHON, run
-from benchmarks.report import naive_projection
+from benchmarks.report import _loads, naive_projection
 from benchmarks.run import main
-from benchmarks.targets import pipelines_derived, verdict
+from benchmarks.targets import issue13, pipelines_derived, verdict
 
 pytest.importorskip("gooddata_pipelines", reason="gooddata-pipelines is not installed")
 
@@ -151,6 +151,43 @@ def test_pipelines_time_at_a_latency_it_did_not_run_at_is_derived_from_its_reque
     # 0.05 s added per request at 1,000 users: 100 s + 50,000 × 0.05 s
     assert pipelines_derived(results, 10_000, 0.05, "full") == (pytest.approx(2600.0), 50_000)
     assert pipelines_derived(results, 500, 0.05, "full") is None  # no 0 ms run at that size
+
+
+def test_a_separately_run_load_is_reported_as_such_and_carries_the_goal_at_its_latency() -> None:
+    def side(seconds: float) -> dict[str, Any]:
+        run = {"seconds": seconds, "requests": {"GET": 2}}
+        return {"full": run, "incremental": run, "same_users": True, "differing_users": []}
+
+    def entry(users: int, theirs: float, ours: float) -> dict[str, Any]:
+        sides = {"pipelines": side(theirs), "provisioning": side(ours), "apply": side(ours * 4)}
+        return {"users": users, "latency": 0.05, "changed_users": 1, "sides": sides}
+
+    separate = entry(10_000, 2600.0, 2.0)
+    separate["separate_run"] = {
+        "command": "python -m benchmarks.loads --users 10000 --latency 0.05",
+        "date": "2026-12-02 03:15 UTC",
+        "commit": "abc1234",
+        "load_average": [1.0],
+    }
+    results = {"sizes": {}, "loads": [entry(1000, 270.0, 0.6), separate]}
+    rows = {r[0]: r for r in issue13(results)}
+    small = (
+        "13. full load of 1,000 users at 50 ms: gooddata-pipelines ÷ reconciler.provisioning.UserProvisioner"
+    )
+    large = (
+        "13. full load of 10,000 users at 50 ms: gooddata-pipelines ÷ reconciler.provisioning.UserProvisioner"
+    )
+    assert rows[small + " (no goal)"][3] == "–"  # the goal is the largest load's, 450× is not judged
+    assert rows[large + " ≥ 500×"][1:] == (
+        "pipelines 2600.00 s (measured), ours 2.00 s",
+        "1300.0×",
+        "**pass**",
+    )
+    applied = "13. full load of 10,000 users at 50 ms: gooddata-pipelines ÷ `reconciler apply` of state files"
+    assert rows[applied + " (no goal: not a load)"][2:] == ("325.0×", "–")  # judged are the loads only
+    text = "\n".join(_loads(separate))
+    assert "In a separate run (`python -m benchmarks.loads --users 10000 --latency 0.05`" in text
+    assert "commit `abc1234`" in text and "| gooddata-pipelines UserProvisioner | 2600.00 s |" in text
 
 
 def test_a_missed_goal_says_by_how_much() -> None:

@@ -108,3 +108,17 @@ def test_a_disabled_user_is_not_invited(repo: Repo) -> None:
     repo.write_state(groups=[], users=[user("new", invite=True, status="disabled")])
     assert repo.run("apply", "--auto-approve").exit_code == 0
     assert not repo.emulator.outbox
+
+
+def test_cloud_invites_only_users_the_apply_creates(repo: Repo) -> None:
+    """No invitation-only plan on GoodData Cloud: a live user is not invited, nor one `policy.ignore` keeps
+    the apply from creating; the plan stays "No changes" and nothing is sent."""
+    repo.emulator.replace_document(seeded(layout_user("old", authId="auth0|old", email="old@example.com")))
+    repo.write_config(ignore={"users": ["skip*"]})
+    repo.write_state(groups=[], users=[user("old", invite=True), user("skipped", invite=True)])
+    plan = repo.run("plan", "--detailed-exitcode")
+    assert plan.exit_code == 0 and "No changes" in plan.stdout, plan.output
+    assert "e-mailed an invitation" not in plan.stdout
+    applied = repo.run("apply", "--auto-approve")
+    assert applied.exit_code == 0 and "Nothing to apply." in applied.stdout, applied.output
+    assert not repo.emulator.outbox

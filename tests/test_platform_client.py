@@ -381,3 +381,16 @@ def test_a_server_message_is_its_template_filled_with_its_parameters() -> None:
     assert server_message(mismatched)[0] == "Checking '%s', result %s ['x']"
     assert server_message(b"") == (None, None, None)
     assert server_message(b"<html>") == (None, None, None)
+
+
+def test_projects_lists_the_logins_projects_across_pages(
+    emu: PlatformEmulator, client: PlatformClient
+) -> None:
+    emu.add_member(PID, ADMIN_LOGIN, "adminRole")
+    others = [f"q{i:031d}" for i in range(501)]  # the client asks 500 a page: two pages
+    for pid in others:
+        emu.add_project(pid)
+        emu.add_member(pid, ADMIN_LOGIN, "editorRole")
+    emu.add_project("p-not-a-member")
+    assert client.projects() == [PID, *others]
+    assert len(calls(emu, "GET", f"/gdc/account/profile/{emu.admin_id}/projects", 2)) == 2

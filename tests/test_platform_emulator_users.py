@@ -172,3 +172,33 @@ def test_delete_is_200_empty_and_the_user_is_gone(platform_emulator: PlatformEmu
 
 def test_a_domain_that_is_not_the_callers_is_403(platform_emulator: PlatformEmulator) -> None:
     assert Gdc(platform_emulator).get("/gdc/account/domains/elsewhere/users").status_code == 403
+
+
+def test_a_users_projects_are_its_enabled_memberships_paged_with_total_count_and_next(
+    platform_emulator: PlatformEmulator,
+) -> None:
+    emu = platform_emulator
+    for pid in ("p2", "p3", "p4"):
+        emu.add_project(pid)
+    for pid, status in (("p1", "ENABLED"), ("p3", "DISABLED"), ("p4", "ENABLED"), ("p2", "ENABLED")):
+        emu.add_member(pid, emu.admin_login, "adminRole", status)
+    gdc = Gdc(emu)
+    path: str | None = f"/gdc/account/profile/{emu.admin_id}/projects?offset=0&limit=2"
+    pages = []
+    while path:
+        r = gdc.get(path)
+        assert r.status_code == 200
+        pages.append(r.json()["projects"])
+        path = pages[-1]["paging"]["next"]
+    assert [p["paging"] for p in pages] == [
+        {"offset": 0, "limit": 2, "count": 2, "totalCount": 3, "next": pages[0]["paging"]["next"]},
+        {"offset": 2, "limit": 2, "count": 1, "totalCount": 3, "next": None},
+    ]
+    listed = [i["project"]["links"]["self"] for p in pages for i in p["items"]]
+    assert listed == ["/gdc/projects/p1", "/gdc/projects/p2", "/gdc/projects/p4"]  # creation order
+    assert pages[0]["items"][0]["project"]["meta"]["title"] == "Project One"
+    other = Gdc(emu, emu.user_login, emu.user_password)
+    assert other.get(f"/gdc/account/profile/{emu.admin_id}/projects").status_code == 403
+    own = other.get(f"/gdc/account/profile/{emu.user_id}/projects").json()["projects"]
+    assert (own["items"], own["paging"]["totalCount"]) == ([], 0)
+    assert gdc.post(f"/gdc/account/profile/{emu.admin_id}/projects", {}).status_code == 405

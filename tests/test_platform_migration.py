@@ -379,10 +379,29 @@ def test_a_saved_plan_applies_and_is_refused_once_the_projects_changed(
     }
 
 
-def test_import_without_projects_imports_the_domains_users_and_says_so(
+def test_import_without_projects_imports_the_projects_the_login_is_a_member_of_and_plans_empty(
     tmp_path: Path, platform: PlatformEmulator
 ) -> None:
     small(platform)
+    platform.add_project(pid(1), "Not the login's")
+    platform.add_member(pid(1), "old@acme.example", "editorRole")
+    repo = Repo(tmp_path / "org", platform, None, 0)
+    imported = repo.run("import", "--force")
+    assert imported.exit_code == 0, imported.output
+    assert "names no projects" not in imported.stderr
+    assert [w["id"] for w in repo.read("workspaces.yaml")["workspaces"]] == [pid(0)]
+    listed = f"/gdc/account/profile/{platform.admin_id}/projects"
+    assert [r.status for r in platform.request_log if r.path == listed] == [200]
+    plan = repo.run("plan", "--detailed-exitcode")
+    assert plan.exit_code == 0 and "No changes" in plan.stdout, plan.output
+
+
+def test_import_without_projects_by_a_login_of_no_project_imports_the_domains_users_and_says_so(
+    tmp_path: Path, platform: PlatformEmulator
+) -> None:
+    platform.add_domain_user("old@acme.example")
+    platform.add_project(pid(0), "Sales")
+    platform.add_member(pid(0), "old@acme.example", "editorRole")
     repo = Repo(tmp_path / "org", platform, None, 0)
     imported = repo.run("import", "--force")
     assert imported.exit_code == 0, imported.output
@@ -426,7 +445,8 @@ def test_a_pending_invitation_is_not_sent_again_by_the_next_apply(
     assert any(m["firstName"] == "Renamed" for m in platform.domain_users() if m["login"].startswith("u0"))
 
 
-def test_a_canceled_invitation_does_not_count_as_pending(tmp_path: Path, platform: PlatformEmulator) -> None:
+def _invited_and_cancelled(tmp_path: Path, platform: PlatformEmulator) -> Repo:
+    """The invitation repository after an apply that invited new@, whose invitation was then cancelled."""
     repo = _invite_repo(tmp_path, platform)
     first = repo.run("apply", "--auto-approve")
     assert first.exit_code == 0, first.output
@@ -435,7 +455,29 @@ def test_a_canceled_invitation_does_not_count_as_pending(tmp_path: Path, platfor
     with PlatformClient(platform.url, domain=platform.domain, login=ADMIN, password=PASSWORD) as client:
         client._json("DELETE", sent["uri"], "cancelling")
         assert {i["status"] for i in client.invitations(pid(0))} == {"CANCELED"}
+    return repo
+
+
+def test_a_canceled_invitation_does_not_count_as_pending(tmp_path: Path, platform: PlatformEmulator) -> None:
+    repo = _invited_and_cancelled(tmp_path, platform)
     _rename_u0(repo, "Again")
     second = repo.run("apply", "--auto-approve")
     assert second.exit_code == 0, second.output
     assert [s["email"].lower() for s in platform.outbox] == ["new@acme.example"] * 2
+
+
+def test_a_plan_whose_only_change_is_an_invitation_reports_and_sends_it(
+    tmp_path: Path, platform: PlatformEmulator
+) -> None:
+    repo = _invited_and_cancelled(tmp_path, platform)
+    saved = tmp_path / "plan.json"
+    plan = repo.run("plan", "--detailed-exitcode", "--out", str(saved))  # nothing else: the invitation is it
+    assert plan.exit_code == 2, plan.output
+    assert f"user new@acme.example will be invited to project {pid(0)} as editorRole" in plan.stdout
+    assert "Plan: 0 to add, 0 to change, 0 to destroy; 1 invitation(s) to send." in plan.stdout
+    applied = repo.run("apply", "--plan", str(saved))  # the saved plan carries it
+    assert applied.exit_code == 0, applied.output
+    assert "Invitations e-mailed to: new@acme.example" in applied.stderr
+    assert [s["email"].lower() for s in platform.outbox] == ["new@acme.example"] * 2
+    again = repo.run("plan", "--detailed-exitcode")  # the invitation is pending now: nothing to do
+    assert again.exit_code == 0 and "No changes" in again.stdout, again.output

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ from reconciler.platform_targets import (
     DEFAULT_PLATFORM_HOST,
     PlatformTarget,
     is_platform,
+    platform_findings,
     resolve_platform_target,
 )
 from reconciler.targets import TargetSpec, resolve_target
@@ -141,3 +145,52 @@ def test_a_platform_target_without_a_host_is_not_the_embedded_organization() -> 
     target = PlatformTarget("legacy", DEFAULT_PLATFORM_HOST, "acme", "a@b.c", PASSWORD)
     assert target.project_id("x") == "x"
     assert not TargetSpec("legacy", platform="gooddata-platform").is_local
+
+
+@pytest.mark.parametrize("reference", ["$PW", "${PW}"])
+def test_the_password_is_read_by_the_tokens_rule_and_a_literal_refused_in_the_same_words(
+    reference: str,
+) -> None:
+    spec = TargetSpec(name="legacy", platform="gooddata-platform", domain="acme", login="a@acme.com")
+    read = resolve_platform_target({"legacy": replace(spec, password=reference)}, "legacy", env={"PW": "pw"})
+    assert read.password == "pw" and read.source.endswith("password from $PW")
+    for key, target in (
+        ("password", replace(spec, password=PASSWORD)),
+        ("token", TargetSpec("x", "h", PASSWORD)),
+    ):
+        resolve = resolve_platform_target if key == "password" else resolve_target
+        with pytest.raises(ConfigError) as info:
+            resolve({target.name: target}, target.name, env={})
+        assert str(info.value) == (
+            f"invalid config: target {target.name!r}: a literal {key} in reconciler.yaml is refused; write "
+            f"`{key}: $ENV_VAR` and put the {key} in that environment variable"
+        )
+
+
+def test_the_findings_name_paths_and_config_places_them_in_the_file(tmp_path: Path) -> None:
+    data = {
+        "targets": {
+            "legacy": {"platform": "gooddata-platform", "token": "$T", "projects": {"a": "p", "b": "p"}}
+        }
+    }
+    found = platform_findings(data)
+    assert [(f.path, f.at_key) for f in found] == [
+        (("targets", "legacy"), True),
+        (("targets", "legacy"), True),
+        (("targets", "legacy"), True),
+        (("targets", "legacy", "token"), True),
+        (("targets", "legacy", "projects", "b"), False),
+    ]
+    text = "targets:\n  legacy:\n    platform: gooddata-platform\n    domain: acme\n    login: a@acme.com\n"
+    assert refusal(tmp_path, text + "    password: $P\n    profile: dev\n").startswith(
+        "invalid config: reconciler.yaml:7:5: targets.legacy.profile: a gooddata-platform target logs in"
+    )
+
+
+def test_the_platform_targets_module_does_not_need_the_state_loader() -> None:
+    code = (
+        "import sys, reconciler.platform_targets\n"
+        "print(sorted(m for m in sys.modules if m.startswith('reconciler.source')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

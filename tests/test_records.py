@@ -119,3 +119,14 @@ def test_files_that_are_not_utf8_json_or_a_list_fail_before_anything(tmp_path: P
         read_records([write(tmp_path, "o.json", "{}")], "users", "full")
     with pytest.raises(RecordError, match="unknown record format .txt"):
         read_records([write(tmp_path, "u.txt", "")], "users", "full")
+
+
+def test_a_row_read_the_quick_way_and_one_read_the_slow_way_make_the_same_record(tmp_path: Path) -> None:
+    # "a": the plainest row (checked as it is read); "b": spaces and an empty part in its groups, a repeated
+    # group (read as a mapping and checked by the general rule): the same record but for its id and line
+    path = write(tmp_path, "u.csv", HEADER + "a,A,,a@x,,g1|g2|g1,true\nb,A,, a@x ,, g1 ||g2 |g1,TRUE\n")
+    a, b = read_records([path], "users", "full")
+    assert (a.fields, a.members, a.is_active) == (b.fields, b.members, b.is_active)
+    assert a.fields == {"firstname": "A", "lastname": None, "email": "a@x", "auth_id": None}
+    assert a.members == ("g1", "g2")
+    assert (str(b.location), str(b.field_locations["user_groups"])) == (f"{path}:3:1", f"{path}:3:6")

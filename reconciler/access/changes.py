@@ -11,9 +11,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from reconciler.access.by_group import ByGroup
 from reconciler.access.effective import WORKSPACE_IMPLIES, Reason, implied, permission_key
 from reconciler.access.model import EVERY_WORKSPACE, ORGANIZATION, USER, AccessModel, Holder
 from reconciler.access.parts import Compared, Held, News, Part, Parts
+from reconciler.access.workspace_sets import NO_WORKSPACES, Universe, WorkspaceSet
 from reconciler.gcpause import paused_gc
 
 Direction = Literal["gain", "loss"]
@@ -32,17 +34,23 @@ class AccessDelta:
 
     Permissions are the strongest ones changed: a gain of MANAGE includes whatever MANAGE implies that was not
     held before; for a loss, `kept` names what the lost permissions imply that the principal still holds.
-    For `membership`, `group` is the group joined or left (the bootstrap group).
+    For `membership`, `group` is the group joined or left (the bootstrap group). `where` holds the
+    workspaces (sorted only when asked: a text plan prints the first few and a count).
     """
 
     direction: Direction
     scope: Scope
     permissions: tuple[str, ...]
     reasons: tuple[Reason, ...]
-    workspaces: tuple[str, ...] = ()
+    where: WorkspaceSet = NO_WORKSPACES
     kept: tuple[str, ...] = ()
     group: str = ""
     escalation: bool = False
+
+    @property
+    def workspaces(self) -> tuple[str, ...]:
+        """The workspaces (scope `workspaces`), sorted."""
+        return self.where.ids()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form."""
@@ -138,8 +146,16 @@ def access_changes(
 def _access_changes(
     before: AccessModel, after: AccessModel, bootstrap_group: str | None
 ) -> list[AccessChange]:
-    was_parts, now_parts = Parts(before), Parts(after)
+    universe = Universe(_workspace_ids(before) | _workspace_ids(after))
+    was_parts, now_parts = Parts(before, universe), Parts(after, universe)
     compared = Compared()
+
+    def both(
+        old: Held, new: Held, gained: list[tuple[Part, News]], lost: list[tuple[Part, News]]
+    ) -> tuple[list[AccessDelta], list[AccessDelta]]:
+        return _deltas(old, new, gained, "gain", universe), _deltas(new, old, lost, "loss", universe)
+
+    by_group = ByGroup(was_parts, now_parts, compared, both, _delta_order)
     shared: dict[Any, tuple[AccessDelta, ...]] = {}
     out: list[AccessChange] = []
     for user in affected_users(before, after):
@@ -152,16 +168,24 @@ def _access_changes(
         )
         deltas = shared.get(key)
         if deltas is None:
+            deltas = by_group.merged(key, bootstrap_group)
+        if deltas is None:
             old, new = was_parts.of(user), now_parts.of(user)
-            deltas = shared[key] = (
-                *_membership(old.paths, new.paths, bootstrap_group),
-                *_deltas(old, new, compared.news(new, old), "gain"),
-                *_deltas(new, old, compared.news(old, new), "loss"),
-            )
+            gains, losses = both(old, new, compared.news(new, old), compared.news(old, new))
+            deltas = (*_membership(old.paths, new.paths, bootstrap_group), *gains, *losses)
+        shared[key] = deltas
         if deltas:
             out.append(AccessChange(user, USER, deltas))
     out.sort(key=lambda c: (not c.escalation, c.principal))
     return out
+
+
+def _workspace_ids(model: AccessModel) -> set[str]:
+    """Every workspace a grant of `model` can reach: the tree's and the ones grants name."""
+    ids = set(model.workspaces)
+    for raws in model.grants.values():
+        ids.update(r.scope for r in raws if r.scope != ORGANIZATION)
+    return ids
 
 
 def _membership(
@@ -194,7 +218,9 @@ def _scoped_reasons(parts: Mapping[str | None, Part], scope: str, permission: st
     )
 
 
-def _deltas(was: Held, now: Held, fresh: list[tuple[Part, News]], direction: Direction) -> list[AccessDelta]:
+def _deltas(
+    was: Held, now: Held, fresh: list[tuple[Part, News]], direction: Direction, universe: Universe
+) -> list[AccessDelta]:
     """What `now` holds that `was` does not, as deltas (a gain when `now` is the after, a loss otherwise);
     `fresh` are the parts of `now` with what each gives on workspaces that its counterpart in `was` did not:
     only they can give what `was` did not hold."""
@@ -221,75 +247,82 @@ def _deltas(was: Held, now: Held, fresh: list[tuple[Part, News]], direction: Dir
     perms: dict[str, None] = {}
     for _, news in fresh:
         perms.update(dict.fromkeys(news))
-    changed: dict[str, set[str]] = {}
+    changed: dict[str, int] = {}  # workspaces as bits (reconciler.access.workspace_sets)
     was_parts = was.parts.values()
     for p in perms:
         if p in every_now or p in every_was:
             continue  # covered by (or already held through) organization MANAGE
-        new = set().union(*[news[p] for _, news in fresh if p in news])
-        new.difference_update(*[part.on[p] for part in was_parts if p in part.on])
+        new = 0
+        for _, news in fresh:
+            new |= news.get(p, 0)
+        for part in was_parts:
+            if new and p in part.on:
+                new &= ~part.on[p]
         if new:
             changed[p] = new
     parts = [part for part, _ in fresh]
-    lines: dict[tuple[tuple[Reason, ...], tuple[str, ...], frozenset[str]], list[str]] = {}
+    lines: dict[tuple[tuple[Reason, ...], tuple[str, ...], int], list[str]] = {}
     for p, workspaces in changed.items():
-        strongest = set(workspaces)
+        strongest = workspaces
         for q in _INCLUDED_IN.get(p, ()):
-            strongest -= changed.get(q, set())
+            strongest &= ~changed.get(q, 0)
         if not strongest:
             continue
         for reasons, reached in _reasons(parts, p, strongest).items():
             for kept, block in [((), reached)] if gain else _split_kept(p, was, reached):
-                lines.setdefault((reasons, kept, frozenset(block)), []).append(p)
+                lines.setdefault((reasons, kept, block), []).append(p)
     for (reasons, kept, wss), ps in lines.items():
         ps.sort(key=permission_key)
         escalation = gain and "MANAGE" in ps
-        out.append(
-            AccessDelta(direction, "workspaces", tuple(ps), reasons, tuple(sorted(wss)), kept, "", escalation)
-        )
-    out.sort(key=lambda d: (_SCOPE_RANK[d.scope], permission_key(d.permissions[0]), d.workspaces, d.reasons))
+        where = WorkspaceSet(wss, universe)
+        out.append(AccessDelta(direction, "workspaces", tuple(ps), reasons, where, kept, "", escalation))
+    out.sort(key=_delta_order)
     return out
 
 
-def _reasons(fresh: list[Part], permission: str, workspaces: set[str]) -> dict[tuple[Reason, ...], set[str]]:
+def _delta_order(d: AccessDelta) -> tuple[Any, ...]:
+    return (_SCOPE_RANK[d.scope], permission_key(d.permissions[0]), d.where, d.reasons)
+
+
+def _reasons(fresh: list[Part], permission: str, workspaces: int) -> dict[tuple[Reason, ...], int]:
     """The reasons `permission` is held → the workspaces of `workspaces` it is held on for them (these are the
     strongest changed ones, so every reason is a grant of `permission` itself, never an implication, and
     one of the `fresh` parts)."""
     sources = [found for part in fresh for found in part.granted.get(permission, ())]
     if len(sources) == 1:
         return {(sources[0][0],): workspaces & sources[0][1]}
-    blocks: list[tuple[frozenset[Reason], set[str]]] = [(frozenset(), workspaces)]
+    blocks: list[tuple[frozenset[Reason], int]] = [(frozenset(), workspaces)]
     for reason, reached in sources:
-        split: list[tuple[frozenset[Reason], set[str]]] = []
+        split: list[tuple[frozenset[Reason], int]] = []
         for reasons, block in blocks:
             if inside := block & reached:
                 split.append((reasons | {reason}, inside))
-            if outside := block - reached:
+            if outside := block & ~reached:
                 split.append((reasons, outside))
         blocks = split
-    out: dict[tuple[Reason, ...], set[str]] = {}
+    out: dict[tuple[Reason, ...], int] = {}
     for reasons, block in blocks:
         if reasons:
-            out.setdefault(tuple(sorted(reasons)), set()).update(block)
+            key = tuple(sorted(reasons))
+            out[key] = out.get(key, 0) | block
     return out
 
 
-def _split_kept(permission: str, was: Held, workspaces: set[str]) -> list[tuple[tuple[str, ...], set[str]]]:
+def _split_kept(permission: str, was: Held, workspaces: int) -> list[tuple[tuple[str, ...], int]]:
     """`workspaces` split by which permissions implied by `permission` `was` still holds there."""
-    parts: list[tuple[tuple[str, ...], set[str]]] = [((), workspaces)]
+    parts: list[tuple[tuple[str, ...], int]] = [((), workspaces)]
     for q in sorted(implied(permission) - {permission}, key=permission_key):
         if q in was.every:
             parts = [((*kept, q), part) for kept, part in parts]
             continue
-        held = [p.on[q] for p in was.parts.values() if q in p.on]
-        split: list[tuple[tuple[str, ...], set[str]]] = []
+        held = 0
+        for p in was.parts.values():
+            held |= p.on.get(q, 0)
+        split: list[tuple[tuple[str, ...], int]] = []
         for kept, part in parts:
-            inside: set[str] = set()
-            for h in held:
-                inside |= part & h
-            if inside:
+            if inside := part & held:
                 split.append(((*kept, q), inside))
-            if outside := part - inside:
+            if outside := part & ~held:
                 split.append((kept, outside))
         parts = split
     return parts

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from reconciler.access.effective import Reason, Source, implied, sources_of
 from reconciler.access.model import EVERY_WORKSPACE, GROUP, ORGANIZATION, USER, AccessModel
+from reconciler.access.workspace_sets import Universe
 
 _EMPTY: frozenset[str] = frozenset()
 
@@ -22,26 +23,29 @@ _EMPTY: frozenset[str] = frozenset()
 class Part:
     """What one holder's grants give a principal.
 
-    `on`: permission (implied ones included) → workspaces; `every` / `org`: permissions on every workspace
-    (through organization MANAGE) and on the organization, implied ones included; `granted`: permission as
-    granted → (reason, workspaces) on workspaces, one entry per reason; `scoped`: the organization and
-    every-workspace sources, for their reasons.
+    `sources` are the grants as given to the holder itself (reasons without a chain): two parts of the same
+    holder and chain are equal when their sources are. Workspaces are sets of bits of the universe
+    (reconciler.access.workspace_sets). `on`: permission (implied ones included) → workspaces; `every` /
+    `org`: permissions on every workspace (through organization MANAGE) and on the organization, implied
+    ones included; `granted`: permission as granted → (reason, workspaces) on workspaces, one entry per
+    reason; `scoped`: the organization and every-workspace sources, for their reasons.
     """
 
     sources: tuple[Source, ...]
-    on: Mapping[str, frozenset[str]]
+    on: Mapping[str, int]
     every: frozenset[str]
     org: frozenset[str]
-    granted: Mapping[str, tuple[tuple[Reason, frozenset[str]], ...]]
+    granted: Mapping[str, tuple[tuple[Reason, int], ...]]
     scoped: tuple[Source, ...]
 
 
-def _part(sources: tuple[Source, ...]) -> Part:
-    on: dict[str, set[str]] = {}
+def _part(sources: tuple[Source, ...], universe: Universe) -> Part:
+    on: dict[str, int] = {}
     every: set[str] = set()
     org: set[str] = set()
-    granted: dict[str, dict[Reason, set[str]]] = {}
+    granted: dict[str, dict[Reason, int]] = {}
     scoped: list[Source] = []
+    mask = universe.mask
     for s in sources:
         if s.scope == ORGANIZATION:
             org |= implied(s.permission, organization=True)
@@ -50,25 +54,50 @@ def _part(sources: tuple[Source, ...]) -> Part:
             every |= implied(s.permission)
             scoped.append(s)
         else:
+            bits = mask(s.workspaces)
             for p in implied(s.permission):
-                on.setdefault(p, set()).update(s.workspaces)
-            granted.setdefault(s.permission, {}).setdefault(s.reason, set()).update(s.workspaces)
+                on[p] = on.get(p, 0) | bits
+            by = granted.setdefault(s.permission, {})
+            by[s.reason] = by.get(s.reason, 0) | bits
     return Part(
         sources,
-        {p: frozenset(ws) for p, ws in on.items()},
+        on,
         frozenset(every),
         frozenset(org),
-        {p: tuple((r, frozenset(ws)) for r, ws in by.items()) for p, by in granted.items()},
+        {p: tuple(by.items()) for p, by in granted.items()},
         tuple(scoped),
     )
 
 
-class Parts:
-    """The parts of one model, computed once per group and chain (and per user for their own grants)."""
+def _via(template: Part, path: tuple[str, ...]) -> Part:
+    """`template` (a group's part, reasons without a chain) for a member reaching the group through `path`:
+    only the reasons' chains differ, the workspaces are the same (and so are `sources`, which compare a
+    part with its counterpart of the same chain)."""
+    if not path:
+        return template
 
-    def __init__(self, model: AccessModel) -> None:
+    def again(r: Reason) -> Reason:
+        return Reason(path, r.hierarchy_of, r.organization, r.implied_by)
+
+    return Part(
+        template.sources,
+        template.on,
+        template.every,
+        template.org,
+        {p: tuple((again(r), ws) for r, ws in by) for p, by in template.granted.items()},
+        tuple(Source(s.scope, s.permission, again(s.reason), s.workspaces) for s in template.scoped),
+    )
+
+
+class Parts:
+    """The parts of one model, computed once per group and chain (and per user for their own grants);
+    workspaces as bits of `universe`, which must hold every workspace the model's grants reach."""
+
+    def __init__(self, model: AccessModel, universe: Universe) -> None:
         self.model = model
+        self.universe = universe
         self._groups: dict[tuple[str, tuple[str, ...]], Part] = {}
+        self._templates: dict[str, Part] = {}  # each group's part as granted to the group itself
         self._by_groups: dict[tuple[str, ...], Held] = {}
 
     def group(self, group: str, path: tuple[str, ...]) -> Part:
@@ -76,10 +105,13 @@ class Parts:
         key = (group, path)
         part = self._groups.get(key)
         if part is None:
-            raws = self.model.grants.get((GROUP, group), ())
-            part = self._groups[key] = _part(
-                tuple(s for raw in raws for s in sources_of(self.model, raw, path))
-            )
+            template = self._templates.get(group)
+            if template is None:
+                raws = self.model.grants.get((GROUP, group), ())
+                template = self._templates[group] = _part(
+                    tuple(s for raw in raws for s in sources_of(self.model, raw, ())), self.universe
+                )
+            part = self._groups[key] = _via(template, path)
         return part
 
     def of(self, user: str) -> Held:
@@ -89,9 +121,13 @@ class Parts:
         raws = model.grants.get((USER, user), ())
         if not raws:
             return held
-        own = _part(tuple(s for raw in raws for s in sources_of(model, raw, ())))
+        own = _part(tuple(s for raw in raws for s in sources_of(model, raw, ())), self.universe)
         every, org = held.every | own.every, held.org | own.org
         return Held({None: (), **held.chains}, {None: own, **held.parts}, held.paths, every, org)
+
+    def groups_held(self, start: tuple[str, ...]) -> Held:
+        """The parts of a member of exactly the groups `start` (sorted), with no grants of their own."""
+        return self._groups_held(start)
 
     def _groups_held(self, start: tuple[str, ...]) -> Held:
         """The parts of a member of exactly the groups `start`; one group's are kept, and a user's
@@ -145,7 +181,7 @@ class Held:
     org: frozenset[str]
 
 
-News = Mapping[str, frozenset[str]]  # permission → workspaces a part gives that its counterpart did not
+News = Mapping[str, int]  # permission → workspaces (bits) a part gives that its counterpart did not
 
 
 class Compared:
@@ -186,6 +222,6 @@ def _news(part: Part, twin: Part) -> News:
         return {}
     out = {}
     for p, ws in part.on.items():
-        if fresh := ws - twin.on.get(p, _EMPTY):
+        if fresh := ws & ~twin.on.get(p, 0):
             out[p] = fresh
     return out

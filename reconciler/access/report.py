@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from reconciler.access.changes import AccessChange, AccessDelta
 from reconciler.access.effective import AccessEntry, Reason
 from reconciler.access.model import EVERY_WORKSPACE, ORGANIZATION
+from reconciler.access.workspace_sets import WorkspaceSet
 
 ESCALATION = "⚠ privilege escalation: "
 FORMATS = ("text", "json", "csv", "markdown")
@@ -33,10 +34,10 @@ def reasons_text(reasons: Iterable[Reason]) -> str:
     return "; ".join(r.text for r in reasons)
 
 
-def _workspaces(workspaces: Sequence[str], limit: int | None) -> str:
+def _workspaces(workspaces: WorkspaceSet, limit: int | None) -> str:
     if limit is None or len(workspaces) <= limit:
-        return ", ".join(workspaces)
-    return f"{', '.join(workspaces[:limit])} (+{len(workspaces) - limit:,} more)"
+        return ", ".join(workspaces.ids())
+    return f"{', '.join(workspaces.first(limit))} (+{len(workspaces) - limit:,} more)"
 
 
 def delta_text(principal: str, delta: AccessDelta, *, max_workspaces: int | None = MAX_WORKSPACES) -> str:
@@ -56,7 +57,7 @@ def _after_principal(delta: AccessDelta, max_workspaces: int | None) -> str:
     verb = "gains" if delta.direction == "gain" else "loses"
     where = {"organization": "the organization", "every-workspace": "every workspace"}.get(delta.scope)
     if where is None:
-        where = _workspaces(delta.workspaces, max_workspaces)
+        where = _workspaces(delta.where, max_workspaces)
     line = f"{verb} {', '.join(delta.permissions)} on {where} {why}"
     if delta.kept:
         line += f"; still holds {', '.join(delta.kept)} there"

@@ -66,6 +66,17 @@ class PlatformClient(PlatformSession, ProjectCalls):
             self._login_of_profile = login if isinstance(login, str) and login else self.login
         return self._login_of_profile
 
+    def projects(self) -> list[str]:
+        """The ids of the projects the login is a member of (GET /gdc/account/profile/{id}/projects, paged
+        by its `paging.next`; API.md §2.7)."""
+        first = f"{PROFILE_PREFIX}{quote(self.current_profile_id(), safe='')}/projects?offset=0&limit=500"
+        out = []
+        for item in self._pages(first, "projects", "listing the login's projects"):
+            self_link = ((item.get("project") or {}).get("links") or {}).get("self")
+            if isinstance(self_link, str) and self_link:
+                out.append(last_segment(self_link))
+        return out
+
     # -- domain users --------------------------------------------------------------------------------
 
     def domain_users(self) -> list[dict[str, Any]]:

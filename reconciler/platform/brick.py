@@ -16,7 +16,7 @@ not used: the state has no such fields.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from reconciler.platform.logins import id_for_group, id_for_login
@@ -74,15 +74,21 @@ def _bad(raw: Mapping[str, Any], where: Location, positions: Mapping[str, Locati
     return None
 
 
+def _rows(rows: Iterable[Raw], problems: list[Problem]) -> Iterator[Raw]:
+    """The rows with a login and the header's width; the others' problems go to `problems`."""
+    for row in rows:
+        problem = _bad(*row)
+        if problem is None:
+            yield row
+        else:
+            problems.append(problem)
+
+
 def users(rows: Iterable[Raw]) -> tuple[list[Raw], list[Problem]]:
     """One user record per login (the rows of one login merged), and the rows' problems."""
     out: dict[str, Raw] = {}
     problems: list[Problem] = []
-    for raw, where, positions in rows:
-        problem = _bad(raw, where, positions)
-        if problem is not None:
-            problems.append(problem)
-            continue
+    for raw, where, positions in _rows(rows, problems):
         login = _text(raw, "login").lower()
         uid = id_for_login(login)
         if uid not in out:
@@ -114,11 +120,7 @@ def permissions(rows: Iterable[Raw]) -> tuple[list[Raw], list[Problem]]:
     """One permission record per row: the user's role on the row's project, as workspace permissions."""
     out: list[Raw] = []
     problems: list[Problem] = []
-    for raw, where, positions in rows:
-        problem = _bad(raw, where, positions)
-        if problem is not None:
-            problems.append(problem)
-            continue
+    for raw, where, positions in _rows(rows, problems):
         column = "project_id" if "project_id" in raw else "client_id"
         workspace = _text(raw, column)
         if not workspace:

@@ -10,7 +10,7 @@ Logins are lower-cased (the platform and its SDKs compare them so). Pure.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 USERS_KEY = "platform.users"
@@ -49,45 +49,49 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value != "" else None
 
 
+Entry = Callable[[str, Mapping[str, Any], dict[str, Any] | None], dict[str, Any]]
+
+
+def _sorted_by(items: Any, field: str, entry: Entry, *, lower: bool = True) -> list[dict[str, Any]]:
+    """One entry per text `field` (lower-cased, for a login) sorted by it, an item without one skipped;
+    `entry(value, item, earlier)` makes it, `earlier` the entry of an item before with the same value."""
+    by: dict[str, dict[str, Any]] = {}
+    for item in items or ():
+        value = _text(item.get(field))
+        if value is not None:
+            value = value.lower() if lower else value
+            by[value] = entry(value, item, by.get(value))
+    return [by[k] for k in sorted(by)]
+
+
 def canonical_users(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Domain users by lower-cased login; empty names and e-mails as None."""
-    by: dict[str, dict[str, Any]] = {}
-    for u in doc.get("users") or ():
-        login = _text(u.get("login"))
-        if login is None:
-            continue
-        login = login.lower()
-        by[login] = {
-            "login": login,
-            "email": _text(u.get("email")),
-            "firstName": _text(u.get("firstName")),
-            "lastName": _text(u.get("lastName")),
-        }
-    return {"users": [by[k] for k in sorted(by)]}
+
+    def user(login: str, u: Mapping[str, Any], _: dict[str, Any] | None) -> dict[str, Any]:
+        email, first, last = _text(u.get("email")), _text(u.get("firstName")), _text(u.get("lastName"))
+        return {"login": login, "email": email, "firstName": first, "lastName": last}
+
+    return {"users": _sorted_by(doc.get("users"), "login", user)}
 
 
 def canonical_members(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Project members by lower-cased login, each with one role identifier (or None) and a status."""
-    by: dict[str, dict[str, Any]] = {}
-    for m in doc.get("members") or ():
-        login = _text(m.get("login"))
-        if login is None:
-            continue
+
+    def member(login: str, m: Mapping[str, Any], _: dict[str, Any] | None) -> dict[str, Any]:
         status = m.get("status") if m.get("status") in STATUSES else ENABLED
-        by[login.lower()] = {"login": login.lower(), "role": _text(m.get("role")), "status": status}
-    return {"members": [by[k] for k in sorted(by)]}
+        return {"login": login, "role": _text(m.get("role")), "status": status}
+
+    return {"members": _sorted_by(doc.get("members"), "login", member)}
 
 
 def canonical_groups(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Project user groups by name, members lower-cased, sorted and deduplicated."""
-    by: dict[str, dict[str, Any]] = {}
-    for g in doc.get("userGroups") or ():
-        name = _text(g.get("name"))
-        if name is None:
-            continue
-        members = _logins(g.get("members") or ())
-        by[name] = {"name": name, "members": sorted(set(by.get(name, {}).get("members", [])) | members)}
-    return {"userGroups": [by[k] for k in sorted(by)]}
+
+    def group(name: str, g: Mapping[str, Any], earlier: dict[str, Any] | None) -> dict[str, Any]:
+        members = set(earlier["members"] if earlier else ()) | _logins(g.get("members") or ())
+        return {"name": name, "members": sorted(members)}
+
+    return {"userGroups": _sorted_by(doc.get("userGroups"), "name", group, lower=False)}
 
 
 def _logins(values: Iterable[Any]) -> set[str]:

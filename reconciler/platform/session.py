@@ -110,11 +110,8 @@ class PlatformSession(Session):
 
     def project_ids(self) -> list[str]:
         """The projects an import reads: those of the target's `projects` mapping and every project the
-        executing login is a member of."""
-        listed = getattr(
-            self.platform_client, "projects", None
-        )  # PLATFORM.md "Changes": the login's projects
-        return sorted(set(self.platform.projects.values()) | set(listed() if callable(listed) else ()))
+        executing login is a member of (the platform lists them)."""
+        return sorted(set(self.platform.projects.values()) | set(self.platform_client.projects()))
 
     def live_documents(self, plan: Plan) -> dict[str, dict[str, Any]]:
         """The live documents of a plan: those this session read to make it (a plan just made, about to

@@ -16,12 +16,14 @@ from reconciler.emulator.platform.model import (
     now,
     profile_uri,
 )
+from reconciler.emulator.platform.projects import project_body
 from reconciler.emulator.platform.state import PlatformState
 from reconciler.emulator.reply import Reply, Request
 
 DOMAINS = "/gdc/account/domains/"
 DEFAULT_LIMIT = 1000  # the Ruby SDK's page size; the server's default is not recorded
 MIN_PASSWORD = 7  # [doc]
+PROJECTS_LIMIT = 500  # a user's projects: the Ruby SDK's page size (API.md §2.7), also the default here
 
 
 def answer(emu: PlatformState, request: Request) -> Reply | None:
@@ -41,8 +43,10 @@ def answer(emu: PlatformState, request: Request) -> Reply | None:
     if not path.startswith(PROFILE):
         return None
     parts = path[len(PROFILE) :].split("/")
+    if parts[1:] == ["projects"]:
+        return _projects(emu, parts[0], request)
     if len(parts) != 1:
-        return None  # /profile/{id}/projects and the like are not served
+        return None  # /profile/{id}/auditEvents and the like are not served
     with emu.data.lock:
         user = emu.data.users.get(parts[0])
         if user is None:
@@ -110,10 +114,40 @@ def _list(emu: PlatformState, domain: str, request: Request) -> Reply:
     return errors.ok({"accountSettings": {"items": items, "paging": paging}})
 
 
-def _paging(request: Request) -> tuple[int | None, int | None]:
+def _projects(emu: PlatformState, user_id: str, request: Request) -> Reply:
+    """GET /gdc/account/profile/{id}/projects (API.md §2.7): the projects the user is an ENABLED member of
+    (the emulator's choice: API.md does not say whether DISABLED memberships are listed), in creation order,
+    with the paging object this listing is recorded with (offset, limit, count, totalCount, next)."""
+    if request.method != "GET":
+        return errors.wrong_method(request.method, ("GET",))
+    offset, limit = _paging(request, default=PROJECTS_LIMIT)
+    if offset is None or limit is None:
+        return errors.bad_request("Invalid paging parameters: %s", [request.target])
+    with emu.data.lock:
+        user = emu.data.users.get(user_id)
+        if user is None:
+            return errors.not_found("User %s not found", [user_id])
+        if user.id != request.user_id and emu.administered_domain(request.user_id) != user.domain:
+            return errors.forbidden("canSeeOtherUserDetails")
+        listed = [
+            p
+            for p in emu.data.projects.values()
+            if (m := p.members.get(user.id)) is not None and m.status == "ENABLED"
+        ]
+        page = [project_body(p) for p in listed[offset : offset + limit]]
+    paging: dict[str, Any] = {"offset": offset, "limit": limit, "count": len(page), "totalCount": len(listed)}
+    paging["next"] = (
+        f"{profile_uri(user_id)}/projects?offset={offset + limit}&limit={limit}"
+        if offset + limit < len(listed)
+        else None
+    )
+    return errors.ok({"projects": {"paging": paging, "items": page}})
+
+
+def _paging(request: Request, default: int = DEFAULT_LIMIT) -> tuple[int | None, int | None]:
     try:
         offset = int(request.query.get("offset", ["0"])[0])
-        limit = int(request.query.get("limit", [str(DEFAULT_LIMIT)])[0])
+        limit = int(request.query.get("limit", [str(default)])[0])
     except ValueError:
         return None, None
     if offset < 0 or limit < 1:
