@@ -23,6 +23,7 @@ from reconciler.yamlio.document import Packed as Packed
 from reconciler.yamlio.document import Pos as Pos
 from reconciler.yamlio.document import YamlIssue as YamlIssue
 from reconciler.yamlio.emit import dump as dump  # the writing half, re-exported
+from reconciler.yamlio.plain import read as read_plain
 
 __all__ = [
     "MAX_DEPTH",
@@ -97,6 +98,9 @@ def _syntax_error(text: str, e: yaml.YAMLError) -> YamlSyntaxError:
 def load_marked(data: bytes) -> MarkedDocument:
     """Parse one YAML document into plain data with positions; YamlSyntaxError when unreadable."""
     text = _decode(data)
+    plain = read_plain(text)  # the plainest files (nearly all) without libyaml's events
+    if plain is not None:
+        return plain
     builder = Builder(text, _SafeLoader.yaml_implicit_resolvers)
     loader = _SafeLoader(text)
     try:
