@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from reconciler.errors import StateError
@@ -17,7 +18,7 @@ from reconciler.source.files import StateFile, read_state_file, state_files
 from reconciler.source.model import DesiredState, Entry, Kind, Location
 from reconciler.source.problem import Problem, Severity
 from reconciler.source.rules import check_all
-from reconciler.yamlio import Pos
+from reconciler.yamlio import Packed
 
 if TYPE_CHECKING:
     from reconciler.config import Config
@@ -170,26 +171,36 @@ def load_state(
     return result.state
 
 
+_NO_EXPIRES: Mapping[str, date] = MappingProxyType({})  # shared: most entries expire nothing
+
+
 class _FieldLocations(Mapping[str, Location]):
-    """Where each field's key is written, made into a Location only when asked (problems are rare)."""
+    """Where each field's key is written, made into a Location only when asked (problems are rare).
 
-    __slots__ = ("_rel", "_positions")
+    It holds the entry's packed positions and its `fields` (the item's keys in order, without `id`, which is
+    the item's `id_at`-th key), not the loaded document: that is freed once the state is built.
+    """
 
-    def __init__(self, rel: str, positions: Mapping[str, tuple[Pos, Pos]]) -> None:
+    __slots__ = ("_rel", "_marks", "_fields", "_id_at")
+
+    def __init__(self, rel: str, marks: Packed, fields: Mapping[str, object], id_at: int) -> None:
         self._rel = rel
-        self._positions = positions
+        self._marks = marks
+        self._fields = fields
+        self._id_at = id_at
 
     def __getitem__(self, name: str) -> Location:
-        if name == "id":
+        if name not in self._fields:
             raise KeyError(name)
-        line, column = self._positions[name][0]
+        index = list(self._fields).index(name)
+        line, column = self._marks.key(index + (index >= self._id_at))
         return Location(self._rel, line, column)
 
     def __iter__(self) -> Iterator[str]:
-        return (k for k in self._positions if k != "id")
+        return iter(self._fields)
 
     def __len__(self) -> int:
-        return len(self._positions) - ("id" in self._positions)
+        return len(self._fields)
 
 
 def collect_entries(f: StateFile, section: str, kind: Kind, out: list[Declared]) -> None:
@@ -203,18 +214,21 @@ def collect_entries(f: StateFile, section: str, kind: Kind, out: list[Declared])
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
             continue  # the schema check has reported it
-        line, column = doc.start(item)
+        marks = doc.packed(item)
+        line, column = marks.start
         # 100,000 users have ~600,000 fields: their Locations are built lazily, and `fields` in one pass
         fields = {k: v for k, v in item.items() if k != "id"}
-        expires: dict[str, date] = {}
+        id_at = 0 if next(iter(item)) == "id" else list(item).index("id")
+        expires: Mapping[str, date] = _NO_EXPIRES
         if kind == "user" and "userGroups" in fields:  # `{id, expires}` items: ids here, days in `expires`
-            fields["userGroups"], expires = split(fields["userGroups"])
+            fields["userGroups"], found = split(fields["userGroups"])
+            expires = found or expires
         entry = Entry(
             kind=kind,
             id=item["id"],
             fields=fields,
             location=Location(rel, line, column),
-            field_locations=_FieldLocations(rel, doc.key_positions(item)),
+            field_locations=_FieldLocations(rel, marks, fields, id_at),
             expires=expires,
         )
         out.append(Declared(entry, item, doc))

@@ -37,8 +37,8 @@ class Declared:
         value = self.item.get(name)
         if not isinstance(value, list):
             return
-        positions = self.doc.item_positions(value)
+        marks = self.doc.packed(value)
         for index, item in enumerate(value):
             ref = ref_id(item)
             if isinstance(ref, str):
-                yield index, ref, positions[index]
+                yield index, ref, marks.item(index)

@@ -17,7 +17,7 @@ from typing import Any, Literal
 Kind = Literal["user", "group"]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Location:
     """A place in a state file; `line` and `column` are 1-based."""
 
@@ -29,7 +29,7 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One declared user or group."""
 
