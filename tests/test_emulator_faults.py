@@ -177,3 +177,45 @@ def test_any_status_code_can_be_scripted(emulator: Emulator) -> None:
     emulator.faults.add(Fault.status(599))
     r = get(emulator)
     assert (r.status_code, r.json()["title"]) == (599, "Error")
+
+
+def test_a_client_that_leaves_mid_answer_is_not_an_emulator_error(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A client that hangs up while its answer is written is routine (a timeout, a killed process); logged as
+    # an emulator bug it lands, from a handler thread, in whatever stderr a later test is capturing.
+    from reconciler.emulator.http_base import BaseHandler
+
+    calls: list[str] = []
+
+    def gone(self: BaseHandler, method: str, path: str, body: bytes) -> int | None:
+        calls.append(path)
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(BaseHandler, "_paced", gone)
+    caplog.set_level("DEBUG", logger="reconciler.emulator.http_base")
+    with pytest.raises(requests.ConnectionError):  # nothing is answered: the connection is closed
+        get(emulator)
+    assert calls == [FULL]
+    records = [r for r in caplog.records if r.name == "reconciler.emulator.http_base"]
+    assert [r.levelname for r in records] == ["DEBUG"] and "went away" in records[0].getMessage()
+
+
+def test_a_client_that_resets_before_its_request_is_read_is_not_printed(
+    emulator: Emulator, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+    import struct
+    import time
+
+    caplog.set_level("DEBUG", logger="reconciler.emulator.serving")
+    host, port = emulator.url.removeprefix("http://").rsplit(":", 1)
+    for _ in range(5):  # a half-sent request, then a reset (SO_LINGER 0): the handler's read fails
+        s = socket.create_connection((host, int(port)))
+        s.sendall(b"GET /api/v1/layout/usersAndUserGroups HTTP/1.1\r\nHost: x\r\n")
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()
+    time.sleep(0.3)
+    assert get(emulator).status_code == 200  # still serving
+    assert "Traceback" not in capfd.readouterr().err
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]

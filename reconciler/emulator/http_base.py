@@ -100,6 +100,10 @@ class BaseHandler(BaseHTTPRequestHandler):
         status: int | None
         try:
             status = self._paced(method, self._path, body)
+        except (BrokenPipeError, ConnectionResetError):  # the client left mid-answer: nobody to answer
+            log.debug("emulator: the client of %s %s went away", method, self._path)
+            self.close_connection = True
+            return
         except Exception as e:  # a bug in the emulator must still answer, and be visible to the test
             log.exception("emulator: unhandled error on %s %s", method, self._path)
             if self._recorded:

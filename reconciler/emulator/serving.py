@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import ssl
+import sys
 import threading
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -14,6 +16,8 @@ from typing import Any, ClassVar, Self
 from reconciler.emulator.http_base import BaseHandler
 
 __all__ = ["Serving", "tls_context"]
+
+log = logging.getLogger(__name__)
 
 
 class _Server(ThreadingHTTPServer):
@@ -38,6 +42,14 @@ class _Server(ThreadingHTTPServer):
         with self._open_lock:
             self._open.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up is routine; anything else is logged (socketserver would print it to
+        whatever `sys.stderr` is at that moment, from a handler thread)."""
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            log.debug("emulator: client %s went away", client_address)
+            return
+        log.exception("emulator: error serving %s", client_address)
 
     def close_connections(self) -> None:
         """End idle keep-alive connections so that their handler threads finish."""
