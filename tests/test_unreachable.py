@@ -38,11 +38,11 @@ def retry_lines(stderr: str) -> list[re.Match[str]]:
 
 @pytest.fixture
 def closed_port() -> Iterator[int]:
-    """A loopback port nothing listens on (bound, then closed: connecting is refused)."""
+    """A loopback port nothing listens on: bound and held, never listening, so connecting is refused and no
+    emulator of a test running beside this one (pytest-xdist) can be given it meanwhile."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    yield port
+        yield int(s.getsockname()[1])
 
 
 def test_the_invalid_tld_does_not_resolve_here() -> None:
