@@ -57,3 +57,14 @@ def baseline(emulator: Any) -> Any:
     cassettes.require()
     cassettes.seed(emulator)
     return emulator
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` (pyproject.toml) for one test file runs it in this process: with `--dist loadfile` a file
+    runs on one worker anyway, and starting workers would cost more than the file. Otherwise pytest-xdist
+    decides (one worker per core, or PYTEST_XDIST_AUTO_NUM_WORKERS)."""
+    files = {arg.split("::", 1)[0] for arg in config.args}
+    if len(files) == 1 and next(iter(files)).endswith(".py"):
+        return 0
+    return None
