@@ -94,13 +94,13 @@ class Session:
 
     def live(self) -> dict[str, Any]:
         """GET the live layout document, canonical (render, diff and digest then skip normalizing it)."""
-        return canonical(self.client.get_layout())
+        return canonical(self.client.get_layout(), consume=True)
 
     def _live_read(self) -> tuple[dict[str, Any], str]:
         """The live layout, canonical, and the SHA-256 of the body it was parsed from."""
         doc, sha = self.client.read_layout()
         assert doc is not None  # no known digest: always parsed
-        return canonical(doc), sha
+        return canonical(doc, consume=True), sha
 
     def plan_context(self, notes: tuple[str, ...] = ()) -> PlanContext:
         manage_users: set[str] = set()

@@ -50,3 +50,25 @@ def test_render_keeps_the_live_object_of_an_unchanged_entity_and_renders_the_sam
     # the same document as canonicalizing the rendered entities afresh
     assert canonical(dict(desired)) == desired
     assert digest(dict(desired)) == digest(desired, is_canonical=True)
+
+
+def test_consuming_a_document_gives_the_same_canonical_form_and_reuses_its_lists() -> None:
+    def doc() -> dict[str, object]:
+        return {
+            "users": [
+                {"id": "b", "userGroups": [{"id": "y"}, {"id": "x"}, {"id": "y"}], "email": None},
+                {"id": "a", "settings": [{"id": "s2", "content": {"z": 1, "a": 2}}, {"id": "s1"}]},
+            ],
+            "userGroups": [{"id": "y", "parents": [{"id": "x"}]}, {"id": "x", "name": "X"}],
+            "extra": {"b": 1, "a": 2},
+        }
+
+    taken = doc()
+    users = taken["users"]
+    out = canonical(taken, consume=True)
+    assert out == canonical(doc())
+    assert canonical_json(out) == canonical_json(doc())
+    assert out["users"] is users  # rewritten in place: the parsed entities were dropped one by one
+    untouched = doc()
+    canonical(untouched)
+    assert untouched == doc()  # without consume the input is left as it was

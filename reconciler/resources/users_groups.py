@@ -28,7 +28,7 @@ class UsersGroups:
         return canonical(doc)
 
     def read(self, client: GoodDataClient) -> dict[str, Any]:
-        return canonical(client.get_layout())
+        return canonical(client.get_layout(), consume=True)
 
     def render(self, state: DesiredState, live: Mapping[str, Any]) -> dict[str, Any]:
         return render(state, live, self.options)
