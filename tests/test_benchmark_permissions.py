@@ -58,3 +58,15 @@ def test_quick_run_reaches_the_same_permissions_on_both_sides(tmp_path: Path) ->
     )
     assert "Both sides end with the same workspace permissions: yes." in proc.stdout
     assert "**scaled**" in proc.stdout and "(measured)" in proc.stdout
+
+
+def test_the_report_says_scaled_only_when_pipelines_ran_on_fewer_workspaces() -> None:
+    from benchmarks.permissions import markdown
+
+    results = json.loads((ROOT / "benchmarks" / "permissions-results.json").read_text())
+    results["compare"]["pipelines_workspaces"] = results["compare"]["workspaces"]
+    same = markdown(results)
+    assert "**scaled**" not in same and "(scaled)" not in same and "(not scaled)" in same
+    results["compare"]["pipelines_workspaces"] = results["compare"]["workspaces"] // 10
+    fewer = markdown(results)
+    assert "and **scaled** to" in fewer and "s (scaled) |" in fewer and "(**scaled**) |" in fewer
