@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from fnmatch import fnmatchcase
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from reconciler.graph import iter_cycles
@@ -181,8 +182,9 @@ def _cycles(groups: dict[str, Declared], problems: list[Problem]) -> None:
 
 
 def _identities(users: list[Declared], problems: list[Problem]) -> None:
-    auths = [a for a in (d.item.get("authId") for d in users) if isinstance(a, str)]
-    emails = [e for e in (d.item.get("email") for d in users) if isinstance(e, str)]
+    items = [d.item for d in users]
+    auths = [a for a in map(dict.get, items, repeat("authId")) if isinstance(a, str)]
+    emails = [e for e in map(dict.get, items, repeat("email")) if isinstance(e, str)]
     if (
         len(set(auths)) == len(auths)
         and all(map(EMAIL.fullmatch, emails))
