@@ -100,12 +100,11 @@ def diff_documents(
         out.append(Change("create", "group", gid, created_fields(dg[gid], "parents")))
     for uid in sorted(du.keys() - lu.keys()):
         out.append(Change("create", "user", uid, created_fields(du[uid], "userGroups")))
-    for gid in sorted(dg.keys() & lg.keys()):
-        if dg[gid] != lg[gid]:
-            out.append(Change("update", "group", gid, field_changes(lg[gid], dg[gid], "parents")))
-    for uid in sorted(du.keys() & lu.keys()):
-        if du[uid] != lu[uid]:
-            out.append(Change("update", "user", uid, field_changes(lu[uid], du[uid], "userGroups")))
+    # compared in the documents' order (memory order), and only the few that differ are sorted
+    for gid in sorted([gid for gid, g in dg.items() if gid in lg and g != lg[gid]]):
+        out.append(Change("update", "group", gid, field_changes(lg[gid], dg[gid], "parents")))
+    for uid in sorted([uid for uid, u in du.items() if uid in lu and u != lu[uid]]):
+        out.append(Change("update", "user", uid, field_changes(lu[uid], du[uid], "userGroups")))
     for uid in sorted(lu.keys() - du.keys()):
         out.append(Change("delete", "user", uid, _was(lu[uid], "userGroups") if describe_deletes else ()))
     for gid in reversed(_topological(lg.keys() - dg.keys(), _parents(lg))):

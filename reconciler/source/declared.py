@@ -15,7 +15,7 @@ def ref_id(ref: Any) -> Any:
     return ref.get("id") if isinstance(ref, dict) else ref
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Declared:
     """An entry with what the rules need to place problems: its raw mapping and document."""
 

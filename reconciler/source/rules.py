@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from fnmatch import fnmatchcase
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from reconciler.graph import iter_cycles
@@ -38,15 +39,21 @@ def check_all(
     known_users = set(first_users) | {config.bootstrap.user}
     suggest = Suggester(known_groups)
     for d in users:
-        _memberships(d, "userGroups", known_groups, suggest, config, problems)
-        check_expiries(d, config.bootstrap, config.policy.expiry, today, problems)
-        _permissions(d, known_users, known_groups, suggest, config, problems)
-        if d.item.get("invite") is True and not d.item.get("email"):
+        item = d.item
+        if not _plain_refs(item.get("userGroups"), known_groups):
+            _memberships(d, "userGroups", known_groups, suggest, config, problems)
+            check_expiries(d, config.bootstrap, config.policy.expiry, today, problems)
+        if item.get("permissions"):
+            _permissions(d, known_users, known_groups, suggest, config, problems)
+        if item.get("invite") is True and not item.get("email"):
             message = f"user {d.entry.id!r}: invite needs an email (the invitation is e-mailed to it)"
             problems.append(Problem(d.field_at("invite"), "error", message, "invite-email"))
     for d in groups:
-        _memberships(d, "parents", known_groups, suggest, config, problems)
-        _permissions(d, known_users, known_groups, suggest, config, problems)
+        item = d.item
+        if not _plain_refs(item.get("parents"), known_groups):
+            _memberships(d, "parents", known_groups, suggest, config, problems)
+        if item.get("permissions"):
+            _permissions(d, known_users, known_groups, suggest, config, problems)
     _cycles(first_groups, problems)
     _identities(list(first_users.values()), problems)
     _bootstrap(first_users.get(config.bootstrap.user), config, problems)
@@ -55,7 +62,24 @@ def check_all(
     return problems
 
 
+def _plain_refs(value: Any, known: set[str]) -> bool:
+    """True when list field `value` is missing or only distinct known group ids (plain strings): then it has
+    no membership, duplicate or `expires` problem, and no position needs to be looked up."""
+    if value is None:
+        return True
+    if type(value) is not list:
+        return False
+    try:
+        ids = set(value)
+    except TypeError:  # `{id, expires}` items
+        return False
+    return len(ids) == len(value) and ids <= known  # `known` holds strings only
+
+
 def _duplicates(declared: list[Declared], kind: str, problems: list[Problem]) -> dict[str, Declared]:
+    ids = [d.entry.id for d in declared]
+    if len(set(ids)) == len(ids):
+        return dict(zip(ids, declared, strict=True))
     first: dict[str, Declared] = {}
     for d in declared:
         seen = first.get(d.entry.id)
@@ -158,6 +182,15 @@ def _cycles(groups: dict[str, Declared], problems: list[Problem]) -> None:
 
 
 def _identities(users: list[Declared], problems: list[Problem]) -> None:
+    items = [d.item for d in users]
+    auths = [a for a in map(dict.get, items, repeat("authId")) if isinstance(a, str)]
+    emails = [e for e in map(dict.get, items, repeat("email")) if isinstance(e, str)]
+    if (
+        len(set(auths)) == len(auths)
+        and all(map(EMAIL.fullmatch, emails))
+        and len(set(map(str.casefold, emails))) == len(emails)
+    ):
+        return  # no duplicate, no malformed address: nothing to place
     auth: dict[str, Declared] = {}
     email: dict[str, Declared] = {}
     for d in users:
@@ -218,6 +251,8 @@ def _bootstrap(d: Declared | None, config: Config, problems: list[Problem]) -> N
 
 
 def _ignored(declared: Any, kind: str, globs: tuple[str, ...], section: str, problems: list[Problem]) -> None:
+    if not globs:
+        return
     for d in declared:
         glob = _matches(d.entry.id, globs)
         if glob is not None:
