@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from reconciler.resources.base import ORGANIZATION_KEY, workspace_key
+from reconciler.document_keys import ORGANIZATION_KEY, workspace_key
 from reconciler.source.model import DesiredState, Grant, Location
 
 _SHORT = {"user": "user", "userGroup": "group"}

@@ -11,12 +11,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from reconciler.document_keys import DOCUMENT_KEY as DOCUMENT_KEY
+from reconciler.document_keys import USERS_GROUPS_KEY as USERS_GROUPS_KEY
 from reconciler.layout import digest
 
-USERS_GROUPS_KEY = "usersAndUserGroups"
-# The other documents' keys: a workspace's permissions (its id as the state schema allows it) or the
-# organization's. Keys become URLs and backup file names, so a saved plan may hold no other.
-DOCUMENT_KEY = re.compile(r"workspaces/(?!\.)[.A-Za-z0-9_-]{1,255}\.permissions|organization\.permissions")
 # The older GoodData platform's documents (reconciler.platform.documents): the domain's users, a project's
 # members or user groups.
 PLATFORM_KEY = re.compile(r"platform\.users|projects/[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.(?:users|userGroups)")

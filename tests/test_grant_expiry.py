@@ -346,3 +346,15 @@ def test_a_permissions_load_keeps_the_expiry_of_the_entries_it_changes(tmp_path:
         "engineering": LAST_DAY,
         "finance": date(2027, 6, 30),
     }
+
+
+def test_grant_expiry_names_documents_without_importing_the_resources_or_the_client() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, reconciler.grant_expiry; "
+        "print(sorted(m for m in sys.modules if m.startswith(('reconciler.resources', 'reconciler.client'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"  # a pure module: document keys come from reconciler.document_keys

@@ -14,14 +14,17 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from reconciler.client import GoodDataClient
-from reconciler.plan_documents import DOCUMENT_KEY, USERS_GROUPS_KEY, combined_digest, document_digest
+from reconciler.document_keys import (
+    ORGANIZATION_KEY,
+    workspace_key,
+    workspace_of,
+)
+from reconciler.plan_documents import USERS_GROUPS_KEY, combined_digest, document_digest
 from reconciler.plan_model import Change
 from reconciler.source.model import DesiredState
 
-ORGANIZATION_KEY = "organization.permissions"
-WORKSPACE_PREFIX = "workspaces/"
-WORKSPACE_SUFFIX = ".permissions"
 __all__ = [
+    "ORGANIZATION_KEY",
     "USERS_GROUPS_KEY",
     "Resource",
     "combined_digest",
@@ -66,15 +69,3 @@ class Resource(Protocol):
 
     def from_file(self, data: Any) -> dict[str, Any]:
         """A backup file's content as the document (ValueError when it is not one)."""
-
-
-def workspace_key(workspace_id: str) -> str:
-    """`workspaces/<id>.permissions`."""
-    return f"{WORKSPACE_PREFIX}{workspace_id}{WORKSPACE_SUFFIX}"
-
-
-def workspace_of(key: str) -> str | None:
-    """The workspace id of a workspace permissions key, else None."""
-    if key != ORGANIZATION_KEY and DOCUMENT_KEY.fullmatch(key):  # never a path out of the backups
-        return key[len(WORKSPACE_PREFIX) : -len(WORKSPACE_SUFFIX)]
-    return None
