@@ -10,7 +10,7 @@ from typing import Any
 from reconciler.errors import ConfigError
 from reconciler.platform_targets import Finding, platform_findings, spec_fields
 from reconciler.schema import shorten
-from reconciler.source.schema_check import pointer, schema_findings
+from reconciler.schema_check import pointer, schema_findings
 from reconciler.targets import TargetSpec
 from reconciler.yamlio import MarkedDocument, YamlSyntaxError, load_marked
 

@@ -13,9 +13,9 @@ from reconcile_helpers import Repo, git, user
 from reconciler.cli import cli
 from reconciler.config import load_config
 from reconciler.emulator import Emulator
+from reconciler.pattern_words import ID_PATTERN, id_problem
 from reconciler.schema import load_schema
 from reconciler.source import validate_state
-from reconciler.source.pattern_words import ID_PATTERN, id_problem
 from reconciler.source.suggest import BUDGET, Suggester
 from reconciler.uncommitted import Uncommitted, uncommitted_state_files
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from reconciler.pattern_words import DATE_PATTERN
 from reconciler.source.model import Location
-from reconciler.source.pattern_words import DATE_PATTERN
 from reconciler.source.problem import Problem
 
 if TYPE_CHECKING:

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reconciler.schema_check import Remap, pointer, schema_findings
 from reconciler.source.fastcheck import plainly_valid
 from reconciler.source.model import Location
 from reconciler.source.problem import Problem
-from reconciler.source.schema_check import Remap, pointer, schema_findings
 from reconciler.yamlio import MarkedDocument, YamlSyntaxError, load_marked
 
 if TYPE_CHECKING:

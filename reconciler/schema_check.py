@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.pattern_words import describe
 from reconciler.schema import SchemaViolation, iter_violations, load_schema, shorten
 from reconciler.schema_shortcut import certainly_valid
-from reconciler.source.pattern_words import describe
 from reconciler.yamlio import MarkedDocument
 
 
