@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from reconciler.access.changes import AccessChange
+from reconciler.access.delta import AccessChange
 from reconciler.access.report import changes_json
 from reconciler.diff import FieldChange
 from reconciler.errors import StateError

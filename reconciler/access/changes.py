@@ -8,85 +8,22 @@ tree that moved), so a small change in a 100,000-user organization stays fast. P
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from reconciler.access.by_group import ByGroup
+from reconciler.access.delta import AccessChange, AccessDelta, Direction
 from reconciler.access.effective import WORKSPACE_IMPLIES, Reason, implied, permission_key
 from reconciler.access.model import EVERY_WORKSPACE, ORGANIZATION, USER, AccessModel, Holder
 from reconciler.access.parts import Compared, Held, News, Part, Parts
-from reconciler.access.workspace_sets import NO_WORKSPACES, Universe, WorkspaceSet
+from reconciler.access.workspace_sets import Universe, WorkspaceSet
 from reconciler.gcpause import paused_gc
 
-Direction = Literal["gain", "loss"]
-Scope = Literal["membership", "organization", "every-workspace", "workspaces"]
 _SCOPE_RANK = {"membership": 0, "organization": 1, "every-workspace": 2, "workspaces": 3}
 # permission → the permissions that include it (so it is not shown beside them)
 _INCLUDED_IN = {
     p: tuple(q for q in WORKSPACE_IMPLIES if q != p and p in implied(q))
     for p in set().union(*(implied(q) for q in WORKSPACE_IMPLIES))
 }
-
-
-@dataclass(frozen=True, slots=True)
-class AccessDelta:
-    """One line of what a principal gains or loses: `permissions` on `scope` (`workspaces`) for `reasons`.
-
-    Permissions are the strongest ones changed: a gain of MANAGE includes whatever MANAGE implies that was not
-    held before; for a loss, `kept` names what the lost permissions imply that the principal still holds.
-    For `membership`, `group` is the group joined or left (the bootstrap group). `where` holds the
-    workspaces (sorted only when asked: a text plan prints the first few and a count).
-    """
-
-    direction: Direction
-    scope: Scope
-    permissions: tuple[str, ...]
-    reasons: tuple[Reason, ...]
-    where: WorkspaceSet = NO_WORKSPACES
-    kept: tuple[str, ...] = ()
-    group: str = ""
-    escalation: bool = False
-
-    @property
-    def workspaces(self) -> tuple[str, ...]:
-        """The workspaces (scope `workspaces`), sorted."""
-        return self.where.ids()
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form."""
-        return {
-            "direction": self.direction,
-            "scope": self.scope,
-            "permissions": list(self.permissions),
-            "workspaces": list(self.workspaces),
-            "kept": list(self.kept),
-            "group": self.group or None,
-            "reasons": [r.to_dict() for r in self.reasons],
-            "escalation": self.escalation,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class AccessChange:
-    """How one principal's effective access changes; `deltas` gains first, then losses."""
-
-    principal: str
-    kind: str  # USER
-    deltas: tuple[AccessDelta, ...]
-
-    @property
-    def escalation(self) -> bool:
-        """True when the change grants organization MANAGE, workspace MANAGE or bootstrap group membership."""
-        return any(d.escalation for d in self.deltas)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form."""
-        return {
-            "principal": self.principal,
-            "kind": self.kind,
-            "escalation": self.escalation,
-            "deltas": [d.to_dict() for d in self.deltas],
-        }
 
 
 def affected_users(before: AccessModel, after: AccessModel) -> set[str]:

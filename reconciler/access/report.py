@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
-from reconciler.access.changes import AccessChange, AccessDelta
+from reconciler.access.delta import AccessChange, AccessDelta
 from reconciler.access.effective import AccessEntry, Reason
 from reconciler.access.model import EVERY_WORKSPACE, ORGANIZATION
 from reconciler.access.workspace_sets import WorkspaceSet

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.access.changes import AccessChange, access_changes
+from reconciler.access.changes import access_changes
+from reconciler.access.delta import AccessChange
 from reconciler.access.model import AccessModel
 from reconciler.plan import DocumentPlan
 from reconciler.resources import by_keys
